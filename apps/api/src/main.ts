@@ -1,8 +1,7 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ApiModule } from './api.module.js';
+import { AppConfig } from '@app/platform';
+import { createApiApp } from './create-api-app.js';
 
-const app = await NestFactory.create<NestFastifyApplication>(ApiModule, new FastifyAdapter());
-await app.listen(3000, '127.0.0.1');
-console.log('listening');
+const app = await createApiApp();
+const config = app.get(AppConfig);
+await app.listen(config.port, config.host);

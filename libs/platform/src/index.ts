@@ -1,1 +1,10 @@
-export const PLATFORM = 'platform';
+export { AppConfig, ConfigurationError, type AccessTokenKey, type DatabaseTarget, type Environment, type RateLimit } from './config/app-config.js';
+export { parseDurationSeconds } from './config/duration.js';
+export { Clock } from './clock.js';
+export { DomainError, RateLimited, ValidationFailed, type ErrorCategory, type FieldError, type OAuthErrorCode } from './errors/domain-error.js';
+export { OAuthErrorFilter, ProblemDetailsFilter } from './errors/exception-filters.js';
+export { isDatabaseOutage } from './errors/outage.js';
+export { toOAuthError, toProblem, type WireError } from './errors/wire-error.js';
+export { IS_PUBLIC_KEY, Public } from './public.decorator.js';
+export { PlatformModule, type PlatformOptions } from './platform.module.js';
+export { createValidationPipe } from './validation.js';

@@ -1,0 +1,64 @@
+import { DomainError } from '@app/platform';
+
+// The auth domain's errors. Each says what went wrong in the domain's words; the filters
+// decide the wire format (problem+json, or RFC 6749 on the token endpoint).
+
+/** Wrong email or wrong password: one error, one body, so neither is told apart. */
+export class InvalidCredentials extends DomainError {
+  readonly category = 'unauthenticated';
+  readonly code = 'invalid-credentials';
+  constructor() {
+    super('The email or password is incorrect.');
+  }
+}
+
+export class EmailTaken extends DomainError {
+  readonly category = 'conflict';
+  readonly code = 'email-taken';
+  constructor() {
+    super('An account with this email already exists.');
+  }
+}
+
+export class CurrentPasswordIncorrect extends DomainError {
+  readonly category = 'forbidden';
+  readonly code = 'current-password-incorrect';
+  constructor() {
+    super('The current password is incorrect.');
+  }
+}
+
+/**
+ * Any access-token failure. Only "expired" is told apart from the rest (RFC 6750 §3),
+ * so a forger learns nothing about which check failed.
+ */
+export class InvalidAccessToken extends DomainError {
+  readonly category = 'invalid_token';
+  readonly code = 'invalid-token';
+  constructor(readonly expired: boolean) {
+    super(expired ? 'The access token expired.' : 'The access token is invalid.');
+  }
+}
+
+/** A refresh token that is unknown, expired, spent or of a revoked device: `invalid_grant`. */
+export class RefreshTokenRejected extends DomainError {
+  readonly category = 'invalid_input';
+  readonly code = 'invalid-grant';
+  override readonly oauthError = 'invalid_grant';
+}
+
+/** A spent refresh token came back: theft is assumed and the device was revoked. */
+export class RefreshTokenReused extends RefreshTokenRejected {
+  constructor() {
+    super('The refresh token was already used; the device session has been revoked.');
+  }
+}
+
+export class UnsupportedGrantType extends DomainError {
+  readonly category = 'invalid_input';
+  readonly code = 'unsupported-grant-type';
+  override readonly oauthError = 'unsupported_grant_type';
+  constructor() {
+    super('Only grant_type=refresh_token is supported here.');
+  }
+}

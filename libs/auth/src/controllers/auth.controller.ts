@@ -1,0 +1,46 @@
+import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
+import { Public } from '@app/platform';
+import { AuthService } from '../auth.service.js';
+import { CurrentDevice, CurrentUser } from '../decorators/current-principal.decorator.js';
+import { Origin, type RequestOrigin } from '../decorators/request-origin.decorator.js';
+import { ChangePasswordDto } from '../dto/change-password.dto.js';
+import { LoginDto } from '../dto/login.dto.js';
+import { RegisterDto } from '../dto/register.dto.js';
+import type { TokenResponse } from '../tokens/token-response.js';
+
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('register')
+  @HttpCode(201)
+  register(@Body() body: RegisterDto, @Origin() origin: RequestOrigin): Promise<{ id: string; email: string }> {
+    return this.auth.register(body, origin);
+  }
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  login(@Body() body: LoginDto, @Origin() origin: RequestOrigin): Promise<TokenResponse> {
+    return this.auth.login(body, body.device, origin);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  logout(@CurrentUser() userId: string, @CurrentDevice() deviceId: string, @Origin() origin: RequestOrigin): Promise<void> {
+    return this.auth.logout(userId, deviceId, origin);
+  }
+
+  @Post('password')
+  @HttpCode(204)
+  changePassword(
+    @Body() body: ChangePasswordDto,
+    @CurrentUser() userId: string,
+    @CurrentDevice() deviceId: string,
+    @Origin() origin: RequestOrigin,
+  ): Promise<void> {
+    return this.auth.changePassword(userId, deviceId, body.currentPassword, body.newPassword, origin);
+  }
+}

@@ -1,0 +1,29 @@
+import { Body, Controller, Header, Headers, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { OAuthErrorFilter, Public } from '@app/platform';
+import { readRefreshRequest, readRevokeRequest } from '../dto/token-requests.js';
+import { RefreshTokenService } from '../tokens/refresh-token.service.js';
+import type { TokenResponse } from '../tokens/token-response.js';
+
+/** The OAuth-shaped endpoints: errors here are RFC 6749 §5.2, not problem+json. */
+@Controller('auth')
+@UseFilters(OAuthErrorFilter)
+export class TokenController {
+  constructor(private readonly refreshTokens: RefreshTokenService) {}
+
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  refresh(@Headers('content-type') contentType: string | undefined, @Body() body: unknown): Promise<TokenResponse> {
+    return this.refreshTokens.refresh(readRefreshRequest(contentType, body));
+  }
+
+  /** RFC 7009 §2.2: 200 whether or not the token was known. */
+  @Public()
+  @Post('revoke')
+  @HttpCode(200)
+  async revoke(@Headers('content-type') contentType: string | undefined, @Body() body: unknown): Promise<Record<string, never>> {
+    await this.refreshTokens.revokeByToken(readRevokeRequest(contentType, body));
+    return {};
+  }
+}

@@ -1,0 +1,71 @@
+import { plainToInstance } from 'class-transformer';
+import { IsOptional, IsString, Length, validateSync } from 'class-validator';
+import { ValidationFailed, type FieldError } from '@app/platform';
+import { UnsupportedGrantType } from '../auth.errors.js';
+
+// The token endpoints take JSON or, as OAuth client libraries send them, form-encoded bodies.
+// A form may carry the standard parameters the server has no use for; JSON may not.
+
+class RefreshJsonDto {
+  @IsOptional()
+  @IsString()
+  grant_type?: string;
+
+  @IsString()
+  @Length(1, 512)
+  refresh_token!: string;
+}
+
+class RefreshFormDto extends RefreshJsonDto {
+  @IsString()
+  declare grant_type: string;
+
+  @IsOptional() @IsString() client_id?: string;
+  @IsOptional() @IsString() scope?: string;
+}
+
+class RevokeJsonDto {
+  @IsString()
+  @Length(1, 512)
+  token!: string;
+}
+
+class RevokeFormDto extends RevokeJsonDto {
+  @IsOptional() @IsString() token_type_hint?: string;
+  @IsOptional() @IsString() client_id?: string;
+}
+
+export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+
+function isForm(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase() === FORM_CONTENT_TYPE;
+}
+
+function validated<T extends object>(dto: new () => T, body: unknown): T {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationFailed([{ field: '', message: 'the body must be a JSON object or a form' }]);
+  }
+  const instance = plainToInstance(dto, body);
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
+  if (errors.length > 0) {
+    const fields: FieldError[] = errors.map((error) => ({
+      field: error.property,
+      message: error.constraints?.whitelistValidation ? 'is not allowed' : Object.values(error.constraints ?? {})[0]?.replace(/^\S+ /, '') ?? 'is invalid',
+    }));
+    throw new ValidationFailed(fields, `Invalid ${fields.map((field) => field.field).join(', ')}.`);
+  }
+  return instance;
+}
+
+/** The refresh token of a `POST /auth/refresh` body (RFC 6749 §6). */
+export function readRefreshRequest(contentType: string | undefined, body: unknown): string {
+  const request = validated(isForm(contentType) ? RefreshFormDto : RefreshJsonDto, body);
+  if (request.grant_type !== undefined && request.grant_type !== 'refresh_token') throw new UnsupportedGrantType();
+  return request.refresh_token;
+}
+
+/** The token of a `POST /auth/revoke` body (RFC 7009 §2.1). */
+export function readRevokeRequest(contentType: string | undefined, body: unknown): string {
+  return validated(isForm(contentType) ? RevokeFormDto : RevokeJsonDto, body).token;
+}
+

@@ -1,0 +1,15 @@
+export * from './auth.errors.js';
+export { AuthModule } from './auth.module.js';
+export { AuthService, type Credentials, type DeviceDescription } from './auth.service.js';
+export { CurrentDevice, CurrentPrincipal, CurrentUser } from './decorators/current-principal.decorator.js';
+export { Origin, type RequestOrigin } from './decorators/request-origin.decorator.js';
+export { IsDeviceName, Trim } from './dto/device-name.decorator.js';
+export { FORM_CONTENT_TYPE } from './dto/token-requests.js';
+export { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
+export { PasswordHasher } from './passwords/password-hasher.js';
+export { RevocationSet } from './revocation/revocation-set.js';
+export { RevocationService, SYSTEM_ACTOR, type RevocationActor } from './revocation/revocation.service.js';
+export type { AccessPrincipal } from './tokens/access-principal.js';
+export { ACCESS_TOKEN_TYPE, AccessTokenService } from './tokens/access-token.service.js';
+export { RefreshTokenService } from './tokens/refresh-token.service.js';
+export type { TokenResponse } from './tokens/token-response.js';

@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AppConfig, Clock } from '@app/platform';
+import { DeviceRepository, RefreshTokenRepository, type DeviceEntity, type RefreshTokenEntity } from '@app/persistence';
+import { RefreshTokenRejected, RefreshTokenReused } from '../auth.errors.js';
+import { RevocationService, SYSTEM_ACTOR } from '../revocation/revocation.service.js';
+import { AccessTokenService } from './access-token.service.js';
+import { generateRefreshToken, hashRefreshToken, isWellFormedRefreshToken, openSuccessor, sealSuccessor } from './refresh-token-secret.js';
+import type { TokenResponse } from './token-response.js';
+
+const INVALID = 'The refresh token is invalid, expired or revoked.';
+
+/**
+ * Refresh tokens: issue, rotate on every use, and treat a spent token that comes back as
+ * theft. A device has at most one live token; the grace period forgives only a retry of the
+ * token that the live one replaced, and answers it with that same live token.
+ */
+@Injectable()
+export class RefreshTokenService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly accessTokens: AccessTokenService,
+    private readonly tokens: RefreshTokenRepository,
+    private readonly devices: DeviceRepository,
+    private readonly revocation: RevocationService,
+  ) {}
+
+  /** The first token pair of a device that just signed in. */
+  async issueFirst(device: DeviceEntity): Promise<TokenResponse> {
+    const secret = generateRefreshToken();
+    const token = this.newToken(device, secret);
+    await this.tokens.insert(token);
+    return this.respond(device, secret, token.expiresAt);
+  }
+
+  async refresh(presented: string): Promise<TokenResponse> {
+    if (!isWellFormedRefreshToken(presented)) throw new RefreshTokenRejected(INVALID);
+    let token = await this.tokens.findByHash(hashRefreshToken(presented));
+    if (!token) throw new RefreshTokenRejected(INVALID);
+    const device = await this.devices.findById(token.deviceId);
+    const now = this.clock.now();
+    if (!device || device.revokedAt !== null) throw new RefreshTokenRejected(INVALID);
+    if (device.sessionExpiresAt <= now) {
+      throw new RefreshTokenRejected('The device session reached its maximum age; sign in again.');
+    }
+
+    if (token.rotatedAt === null) {
+      if (token.expiresAt <= now) throw new RefreshTokenRejected(INVALID);
+      // The successor is written first but unreachable (nobody knows its secret) until the
+      // conditional update below makes it the chain's live token. Of concurrent requests,
+      // exactly one wins that update; the others drop their successor and take the grace path.
+      const secret = generateRefreshToken();
+      const successor = this.newToken(device, secret);
+      await this.tokens.insert(successor);
+      if (await this.tokens.rotate(token.id, { successorId: successor.id, sealedSuccessor: sealSuccessor(presented, secret), at: now })) {
+        await this.devices.touch(device.id, now);
+        return this.respond(device, secret, successor.expiresAt);
+      }
+      await this.tokens.delete(successor.id);
+      token = (await this.tokens.findById(token.id)) as RefreshTokenEntity;
+    }
+    return this.answerSpentToken(token, presented, device, now);
+  }
+
+  /**
+   * A spent token: forgiven only if it is the immediate parent of the device's live token,
+   * rotated less than REFRESH_REUSE_GRACE ago; then the caller gets that live token back.
+   * Anything else is theft: the device is revoked and the request refused.
+   */
+  private async answerSpentToken(token: RefreshTokenEntity, presented: string, device: DeviceEntity, now: number): Promise<TokenResponse> {
+    const withinGrace = token.rotatedAt !== null && now - token.rotatedAt <= this.config.refreshReuseGrace * 1000;
+    if (withinGrace && token.replacedById && token.sealedSuccessor) {
+      const successor = await this.tokens.findById(token.replacedById);
+      const secret = openSuccessor(presented, token.sealedSuccessor);
+      if (successor && successor.rotatedAt === null && secret !== null) {
+        return this.respond(device, secret, successor.expiresAt);
+      }
+    }
+    await this.revocation.revoke({ deviceIds: [device.id] }, 'refresh_token_reused', SYSTEM_ACTOR);
+    throw new RefreshTokenReused();
+  }
+
+  /** RFC 7009: ends the session of the device the token belongs to; unknown tokens are ignored. */
+  async revokeByToken(presented: string): Promise<void> {
+    if (!isWellFormedRefreshToken(presented)) return;
+    const token = await this.tokens.findByHash(hashRefreshToken(presented));
+    if (!token) return;
+    const device = await this.devices.findById(token.deviceId);
+    if (!device) return;
+    await this.revocation.revoke({ deviceIds: [device.id] }, 'token_revoked', { kind: 'user', userId: device.userId, deviceId: device.id });
+  }
+
+  private newToken(device: DeviceEntity, secret: string): RefreshTokenEntity {
+    const now = this.clock.now();
+    return {
+      id: randomUUID(),
+      deviceId: device.id,
+      tokenHash: hashRefreshToken(secret),
+      createdAt: now,
+      // Sliding idle lifetime, never past the device session's absolute end.
+      expiresAt: Math.min(now + this.config.refreshTokenTtl * 1000, device.sessionExpiresAt),
+      rotatedAt: null,
+      replacedById: null,
+      sealedSuccessor: null,
+    };
+  }
+
+  private respond(device: DeviceEntity, refreshToken: string, refreshExpiresAt: number): TokenResponse {
+    const access = this.accessTokens.issue(device.userId, device.id);
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      refresh_token: refreshToken,
+      refresh_token_expires_in: Math.max(0, Math.floor((refreshExpiresAt - this.clock.now()) / 1000)),
+      device_id: device.id,
+    };
+  }
+}

@@ -1,0 +1,52 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { AppConfig } from '@app/platform';
+import { DeviceEntity } from './entities/device.entity.js';
+import { RefreshTokenEntity } from './entities/refresh-token.entity.js';
+import { SecurityEventEntity } from './entities/security-event.entity.js';
+import { UserEntity } from './entities/user.entity.js';
+import { InitialSchema1764100000000 } from './migrations/1764100000000-initial-schema.js';
+
+export const ENTITIES = [UserEntity, DeviceEntity, RefreshTokenEntity, SecurityEventEntity];
+export const MIGRATIONS = [InitialSchema1764100000000];
+
+/** One DataSource for the configured database: embedded SQLite by default, or PostgreSQL. */
+export function createDataSource(config: AppConfig): DataSource {
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    logging: false,
+  } as const;
+  const options: DataSourceOptions =
+    config.database.kind === 'sqlite'
+      ? {
+          ...common,
+          type: 'better-sqlite3',
+          database: config.database.path,
+          // WAL lets readers (other processes too) run while one writer commits; the busy
+          // timeout makes a writer wait for the lock instead of failing with SQLITE_BUSY.
+          enableWAL: true,
+          timeout: 5000,
+          prepareDatabase: (db: { pragma(source: string): unknown }) => {
+            db.pragma('synchronous = NORMAL');
+          },
+        }
+      : {
+          ...common,
+          type: 'postgres',
+          url: config.database.url,
+          extra: { max: config.databasePoolSize, connectionTimeoutMillis: 5000 },
+        };
+  return new DataSource(options);
+}
+
+/** Connects and, unless MIGRATIONS_RUN=false, brings the schema up to date. */
+export async function openDataSource(config: AppConfig): Promise<DataSource> {
+  const dataSource = createDataSource(config);
+  await dataSource.initialize();
+  if (config.migrationsRun) {
+    await dataSource.runMigrations({ transaction: 'each' });
+  }
+  return dataSource;
+}

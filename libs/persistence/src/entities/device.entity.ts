@@ -1,0 +1,57 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { epochMs } from './epoch-ms.transformer.js';
+
+export type DevicePlatform = 'ios' | 'android' | 'web' | 'other';
+
+/** Why a device session ended; kept on the row and in its security event. */
+export type RevocationReason =
+  | 'logout'
+  | 'revoked'
+  | 'revoked_others'
+  | 'password_changed'
+  | 'token_revoked'
+  | 'refresh_token_reused'
+  | 'operator';
+
+/** One signed-in device: the unit that is listed, renamed and revoked. */
+@Entity({ name: 'devices' })
+export class DeviceEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 36 })
+  userId!: string;
+
+  /** A display label the user chose; never an identifier. */
+  @Column({ type: 'varchar', length: 64 })
+  name!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  platform!: DevicePlatform;
+
+  @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
+  userAgent!: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  ip!: string | null;
+
+  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
+  createdAt!: number;
+
+  @Column({ name: 'last_seen_at', type: 'bigint', transformer: epochMs })
+  lastSeenAt!: number;
+
+  /** The absolute end of this device session (SESSION_MAX_AGE after login). */
+  @Column({ name: 'session_expires_at', type: 'bigint', transformer: epochMs })
+  sessionExpiresAt!: number;
+
+  @Column({ name: 'revoked_at', type: 'bigint', nullable: true, transformer: epochMs })
+  revokedAt!: number | null;
+
+  @Column({ name: 'revoked_reason', type: 'varchar', length: 32, nullable: true })
+  revokedReason!: RevocationReason | null;
+
+  /** The user who revoked it (the owner or an operator); null when the system did. */
+  @Column({ name: 'revoked_by', type: 'varchar', length: 36, nullable: true })
+  revokedBy!: string | null;
+}

@@ -1,0 +1,55 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { epochMs } from './epoch-ms.transformer.js';
+
+export type SecurityEventType =
+  | 'registered'
+  | 'login'
+  | 'login_failed'
+  | 'device_revoked'
+  | 'device_renamed'
+  | 'refresh_token_reused'
+  | 'password_changed';
+
+/** Who did it: the account holder, an operator from the dashboard, or the service itself. */
+export type SecurityEventActor = 'user' | 'operator' | 'system';
+
+@Entity({ name: 'security_events' })
+export class SecurityEventEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 36 })
+  userId!: string;
+
+  @Column({ type: 'varchar', length: 40 })
+  type!: SecurityEventType;
+
+  @Column({ name: 'device_id', type: 'varchar', length: 36, nullable: true })
+  deviceId!: string | null;
+
+  /** The device's name when the event happened, so the log stays readable after a rename. */
+  @Column({ name: 'device_name', type: 'varchar', length: 64, nullable: true })
+  deviceName!: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  actor!: SecurityEventActor;
+
+  @Column({ name: 'actor_user_id', type: 'varchar', length: 36, nullable: true })
+  actorUserId!: string | null;
+
+  /** The device the actor used (e.g. "from this browser"), when there was one. */
+  @Column({ name: 'actor_device_id', type: 'varchar', length: 36, nullable: true })
+  actorDeviceId!: string | null;
+
+  @Column({ type: 'varchar', length: 40, nullable: true })
+  reason!: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  ip!: string | null;
+
+  @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
+  userAgent!: string | null;
+
+  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
+  createdAt!: number;
+}

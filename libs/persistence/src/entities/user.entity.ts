@@ -1,0 +1,22 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { epochMs } from './epoch-ms.transformer.js';
+
+@Entity({ name: 'users' })
+export class UserEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  /** Trimmed and lower-cased, so the unique index compares case-insensitively. */
+  @Column({ type: 'varchar', length: 254 })
+  email!: string;
+
+  /** argon2id encoded hash (parameters and salt included). */
+  @Column({ name: 'password_hash', type: 'varchar', length: 255 })
+  passwordHash!: string;
+
+  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
+  createdAt!: number;
+
+  @Column({ name: 'password_changed_at', type: 'bigint', transformer: epochMs })
+  passwordChangedAt!: number;
+}

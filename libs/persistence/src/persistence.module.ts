@@ -1,0 +1,29 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@app/platform';
+import { openDataSource } from './data-source.js';
+import { HealthController } from './health.controller.js';
+import { DeviceRepository } from './repositories/device.repository.js';
+import { RefreshTokenRepository } from './repositories/refresh-token.repository.js';
+import { SecurityEventRepository } from './repositories/security-event.repository.js';
+import { UserRepository } from './repositories/user.repository.js';
+
+const REPOSITORIES = [UserRepository, DeviceRepository, RefreshTokenRepository, SecurityEventRepository];
+
+/** The one DataSource of an app (migrated on start) and the repositories over it. */
+@Global()
+@Module({
+  controllers: [HealthController],
+  providers: [
+    { provide: DataSource, inject: [AppConfig], useFactory: (config: AppConfig) => openDataSource(config) },
+    ...REPOSITORIES,
+  ],
+  exports: [DataSource, ...REPOSITORIES],
+})
+export class PersistenceModule implements OnApplicationShutdown {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

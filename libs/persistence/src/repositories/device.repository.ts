@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, IsNull, type Repository } from 'typeorm';
+import { DeviceEntity, type RevocationReason } from '../entities/device.entity.js';
+import { executeSql } from '../sql.js';
+
+/** Which active devices a revocation ends. */
+export type RevocationTarget =
+  | { readonly deviceIds: readonly string[] }
+  | { readonly userId: string; readonly exceptDeviceId?: string };
+
+export interface Revocation {
+  readonly reason: RevocationReason;
+  /** The user who asked (owner or operator); null when the service itself revoked. */
+  readonly revokedBy: string | null;
+  readonly at: number;
+}
+
+export interface RevokedDevice {
+  readonly id: string;
+  readonly userId: string;
+  readonly name: string;
+}
+
+const LAST_SEEN_BATCH = 200;
+
+@Injectable()
+export class DeviceRepository {
+  private readonly devices: Repository<DeviceEntity>;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.devices = dataSource.getRepository(DeviceEntity);
+  }
+
+  async insert(device: DeviceEntity): Promise<void> {
+    await this.devices.insert(device);
+  }
+
+  findById(id: string): Promise<DeviceEntity | null> {
+    return this.devices.findOneBy({ id });
+  }
+
+  /** The user's device if it exists and is not revoked; another user's device is null too. */
+  findActive(userId: string, id: string): Promise<DeviceEntity | null> {
+    return this.devices.findOneBy({ id, userId, revokedAt: IsNull() });
+  }
+
+  listActive(userId: string): Promise<DeviceEntity[]> {
+    return this.devices.find({
+      where: { userId, revokedAt: IsNull() },
+      order: { lastSeenAt: 'DESC', createdAt: 'DESC', id: 'ASC' },
+    });
+  }
+
+  async rename(userId: string, id: string, name: string): Promise<boolean> {
+    const result = await this.devices.update({ id, userId, revokedAt: IsNull() }, { name });
+    return (result.affected ?? 0) > 0;
+  }
+
+  async touch(id: string, at: number): Promise<void> {
+    await this.devices.update({ id }, { lastSeenAt: at });
+  }
+
+  /**
+   * Writes batched last-activity times, one statement per batch, never moving a time back.
+   */
+  async recordLastSeen(lastSeen: ReadonlyMap<string, number>): Promise<void> {
+    const entries = [...lastSeen];
+    for (let start = 0; start < entries.length; start += LAST_SEEN_BATCH) {
+      const batch = entries.slice(start, start + LAST_SEEN_BATCH);
+      const parameters: Record<string, unknown> = { ids: batch.map(([id]) => id) };
+      const cases = batch
+        .map(([id, at], index) => {
+          parameters[`id${index}`] = id;
+          parameters[`at${index}`] = at;
+          return `WHEN :id${index} THEN :at${index}`;
+        })
+        .join(' ');
+      await executeSql(
+        this.dataSource,
+        `UPDATE devices SET last_seen_at = CASE WHEN (CASE id ${cases} END) > last_seen_at
+           THEN (CASE id ${cases} END) ELSE last_seen_at END
+         WHERE id IN (:...ids) AND revoked_at IS NULL`,
+        parameters,
+      );
+    }
+  }
+
+  /**
+   * Ends the targeted device sessions that are still active, in one statement, and returns
+   * exactly the devices this call revoked (a concurrent revocation of the same device counts
+   * once).
+   */
+  async revoke(target: RevocationTarget, revocation: Revocation): Promise<RevokedDevice[]> {
+    const parameters: Record<string, unknown> = { at: revocation.at, reason: revocation.reason, by: revocation.revokedBy };
+    let condition: string;
+    if ('deviceIds' in target) {
+      if (target.deviceIds.length === 0) return [];
+      condition = 'id IN (:...ids)';
+      parameters.ids = target.deviceIds;
+    } else {
+      condition = 'user_id = :userId';
+      parameters.userId = target.userId;
+      if (target.exceptDeviceId !== undefined) {
+        condition += ' AND id <> :exceptId';
+        parameters.exceptId = target.exceptDeviceId;
+      }
+    }
+    const { rows } = await executeSql(
+      this.dataSource,
+      `UPDATE devices SET revoked_at = :at, revoked_reason = :reason, revoked_by = :by
+       WHERE ${condition} AND revoked_at IS NULL
+       RETURNING id, user_id, name`,
+      parameters,
+    );
+    return rows.map((row) => ({ id: String(row.id), userId: String(row.user_id), name: String(row.name) }));
+  }
+
+  /** Devices revoked after `since` (epoch ms), for the revocation set; uses devices_revoked_at_idx. */
+  async findRevokedSince(since: number): Promise<{ id: string; revokedAt: number }[]> {
+    const { rows } = await executeSql(
+      this.dataSource,
+      'SELECT id, revoked_at FROM devices WHERE revoked_at > :since',
+      { since },
+    );
+    return rows.map((row) => ({ id: String(row.id), revokedAt: Number(row.revoked_at) }));
+  }
+}

@@ -1,0 +1,29 @@
+import type { DataSource } from 'typeorm';
+
+export interface SqlResult {
+  readonly rows: Record<string, unknown>[];
+  readonly affected: number;
+}
+
+/**
+ * Runs one SQL statement with `:name` / `:...list` parameters on either driver. Used for the
+ * statements the repository API cannot express portably: conditional updates with RETURNING
+ * (SQLite 3.35+ and PostgreSQL both have it) and batched updates.
+ */
+export async function executeSql(dataSource: DataSource, sql: string, parameters: Record<string, unknown> = {}): Promise<SqlResult> {
+  const [query, values] = dataSource.driver.escapeQueryWithParameters(sql, parameters);
+  const runner = dataSource.createQueryRunner();
+  try {
+    const result = await runner.query(query, values as unknown[], true);
+    const rows = (result.records ?? []) as Record<string, unknown>[];
+    return { rows, affected: result.affected ?? rows.length };
+  } finally {
+    await runner.release();
+  }
+}
+
+/** True when an insert failed on a unique index (SQLite or PostgreSQL). */
+export function isUniqueViolation(error: unknown): boolean {
+  const driverError = (error as { driverError?: { code?: unknown } } | null)?.driverError;
+  return driverError?.code === 'SQLITE_CONSTRAINT_UNIQUE' || driverError?.code === '23505';
+}

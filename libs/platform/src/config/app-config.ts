@@ -1,0 +1,226 @@
+import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseDurationSeconds } from './duration.js';
+import { readPackageInfo } from './package-info.js';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export type DatabaseTarget =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string };
+
+export interface RateLimit {
+  readonly max: number;
+  readonly windowSeconds: number;
+}
+
+export interface AccessTokenKey {
+  /** HS256 key held as a KeyObject: jsonwebtoken re-parses a string or Buffer on every call. */
+  readonly key: KeyObject;
+  /** `kid` header: a fingerprint of the key, so a rotated key is told apart without exposing it. */
+  readonly id: string;
+  readonly algorithm: 'HS256';
+  readonly issuer: string;
+  readonly audience: string;
+}
+
+/** The validated configuration, read once from the environment (and `.env`) and injected. */
+export class AppConfig {
+  readonly production!: boolean;
+  readonly appName!: string;
+  readonly appVersion!: string;
+  readonly port!: number;
+  readonly adminPort!: number;
+  readonly host!: string;
+  readonly database!: DatabaseTarget;
+  readonly databasePoolSize!: number;
+  readonly migrationsRun!: boolean;
+  readonly jwt!: AccessTokenKey;
+  /** Seconds. */
+  readonly accessTokenTtl!: number;
+  readonly refreshTokenTtl!: number;
+  readonly sessionMaxAge!: number;
+  readonly refreshReuseGrace!: number;
+  readonly revocationSyncInterval!: number;
+  readonly lastSeenFlushInterval!: number;
+  readonly cookieSecure!: boolean;
+  readonly adminEmails!: readonly string[];
+  readonly loginRateLimit!: RateLimit;
+
+  private constructor(values: AppConfig) {
+    Object.assign(this, values);
+  }
+
+  /** For scripts outside Nest (migrations, benchmarks): the process environment plus `.env`. */
+  static fromProcessEnv(): AppConfig {
+    if (existsSync('.env')) process.loadEnvFile('.env');
+    return AppConfig.fromEnv(process.env);
+  }
+
+  /**
+   * Validates every variable and reports all problems at once, each naming its variable,
+   * so a bad deployment fails at start rather than on the first request.
+   */
+  static fromEnv(env: Environment): AppConfig {
+    const problems: string[] = [];
+    const reader = new EnvReader(env, problems);
+    const production = env.NODE_ENV === 'production';
+    const database = reader.database('DATABASE_URL', 'sqlite:data/auth.sqlite');
+    const packageInfo = readPackageInfo();
+    const values = {
+      production,
+      appName: packageInfo.name,
+      appVersion: packageInfo.version,
+      port: reader.port('PORT', 3000),
+      adminPort: reader.port('ADMIN_PORT', 3001),
+      host: reader.string('HOST', '0.0.0.0'),
+      database,
+      databasePoolSize: reader.integer('DATABASE_POOL_SIZE', 10, 1, 1000),
+      migrationsRun: reader.boolean('MIGRATIONS_RUN', true),
+      jwt: {
+        ...reader.jwtKey(production, database),
+        algorithm: 'HS256' as const,
+        issuer: reader.string('JWT_ISSUER', packageInfo.name),
+        audience: reader.string('JWT_AUDIENCE', `${packageInfo.name}-api`),
+      },
+      accessTokenTtl: reader.duration('ACCESS_TOKEN_TTL', '15m', 1),
+      refreshTokenTtl: reader.duration('REFRESH_TOKEN_TTL', '30d', 1),
+      sessionMaxAge: reader.duration('SESSION_MAX_AGE', '90d', 1),
+      refreshReuseGrace: reader.duration('REFRESH_REUSE_GRACE', '10s', 0),
+      revocationSyncInterval: reader.duration('REVOCATION_SYNC_INTERVAL', '1s', 1),
+      lastSeenFlushInterval: reader.duration('LAST_SEEN_FLUSH_INTERVAL', '1m', 1),
+      cookieSecure: reader.boolean('COOKIE_SECURE', production),
+      adminEmails: reader.emailList('ADMIN_EMAILS'),
+      loginRateLimit: reader.rateLimit('LOGIN_RATE_LIMIT', '10/15m'),
+    };
+    if (problems.length > 0) {
+      throw new ConfigurationError(problems);
+    }
+    return new AppConfig(values as AppConfig);
+  }
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+const MIN_SECRET_BYTES = 32;
+
+class EnvReader {
+  constructor(
+    private readonly env: Environment,
+    private readonly problems: string[],
+  ) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!(parsed >= min && parsed <= max)) {
+      this.problems.push(`${name}: '${value}' is not a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  port(name: string, fallback: number): number {
+    return this.integer(name, fallback, 0, 65535);
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(value)) return true;
+    if (['false', '0', 'no'].includes(value)) return false;
+    this.problems.push(`${name}: '${value}' is not a boolean (use true or false)`);
+    return fallback;
+  }
+
+  duration(name: string, fallback: string, minSeconds: number): number {
+    const value = this.raw(name) ?? fallback;
+    const seconds = parseDurationSeconds(value);
+    if (seconds === undefined || seconds < minSeconds) {
+      this.problems.push(
+        `${name}: '${value}' is not a duration of at least ${minSeconds}s (use 900, 900s, 15m, 12h or 30d)`,
+      );
+      return parseDurationSeconds(fallback) as number;
+    }
+    return seconds;
+  }
+
+  rateLimit(name: string, fallback: string): RateLimit {
+    const value = this.raw(name) ?? fallback;
+    const [count, window, ...rest] = value.split('/');
+    const max = /^\d+$/.test(count ?? '') ? Number(count) : NaN;
+    const windowSeconds = window === undefined ? undefined : parseDurationSeconds(window);
+    if (rest.length > 0 || !(max >= 1) || !windowSeconds) {
+      this.problems.push(`${name}: '${value}' is not attempts/window, such as 10/15m`);
+      return { max: 10, windowSeconds: 900 };
+    }
+    return { max, windowSeconds };
+  }
+
+  emailList(name: string): string[] {
+    return (this.raw(name) ?? '')
+      .split(',')
+      .map((email) => email.trim().toLowerCase())
+      .filter((email) => email.length > 0);
+  }
+
+  database(name: string, fallback: string): DatabaseTarget {
+    const value = this.raw(name) ?? fallback;
+    if (value.startsWith('sqlite:')) {
+      const path = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+      if (path.length > 0) return { kind: 'sqlite', path };
+    } else if (/^postgres(ql)?:\/\//.test(value)) {
+      return { kind: 'postgres', url: value };
+    }
+    this.problems.push(`${name}: expected sqlite:<path> or postgres://…`);
+    return { kind: 'sqlite', path: 'data/auth.sqlite' };
+  }
+
+  jwtKey(production: boolean, database: DatabaseTarget): { key: KeyObject; id: string } {
+    let secret = this.raw('JWT_SECRET');
+    if (secret !== undefined && Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+      this.problems.push(`JWT_SECRET: must be at least ${MIN_SECRET_BYTES} bytes`);
+    } else if (secret === undefined && production) {
+      this.problems.push('JWT_SECRET: required when NODE_ENV=production (at least 32 random bytes)');
+    } else if (secret === undefined) {
+      secret = developmentSecret(database);
+    }
+    const bytes = Buffer.from(secret ?? randomBytes(MIN_SECRET_BYTES).toString('base64url'));
+    const id = createHash('sha256').update(bytes).digest('base64url').slice(0, 16);
+    return { key: createSecretKey(bytes), id };
+  }
+}
+
+/**
+ * Outside production a missing JWT_SECRET is generated once and kept beside the SQLite file
+ * (`data/` otherwise), so tokens survive a restart and two local processes agree on it.
+ */
+function developmentSecret(database: DatabaseTarget): string {
+  const dataDir =
+    database.kind === 'sqlite' && database.path !== ':memory:' ? dirname(database.path) : 'data';
+  const file = join(dataDir, 'jwt-secret');
+  mkdirSync(dataDir, { recursive: true });
+  try {
+    // 'wx' fails if another process created it first; then both read the same file.
+    writeFileSync(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return readFileSync(file, 'utf8').trim();
+}

@@ -1,0 +1,55 @@
+/** How a domain error reads on the wire; each app's filter maps a category to a status. */
+export type ErrorCategory =
+  | 'invalid_input'
+  | 'invalid_token'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_many_requests'
+  | 'unavailable';
+
+/** The RFC 6749 §5.2 code a token-endpoint error answers with. */
+export type OAuthErrorCode = 'invalid_request' | 'invalid_grant' | 'unsupported_grant_type';
+
+/**
+ * Services throw domain errors, never HttpExceptions: they say what went wrong in the
+ * domain's words, and the app's exception filter decides how that looks on the wire.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly category: ErrorCategory;
+  /** Stable, machine-readable name, used in the problem `type`. */
+  abstract readonly code: string;
+  readonly oauthError: OAuthErrorCode = 'invalid_request';
+
+  constructor(readonly detail: string) {
+    super(detail);
+    this.name = new.target.name;
+  }
+}
+
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
+export class ValidationFailed extends DomainError {
+  readonly category = 'invalid_input';
+  readonly code = 'validation-failed';
+
+  constructor(
+    readonly errors: readonly FieldError[],
+    detail = 'The request is not valid.',
+  ) {
+    super(detail);
+  }
+}
+
+export class RateLimited extends DomainError {
+  readonly category = 'too_many_requests';
+  readonly code = 'rate-limited';
+
+  constructor(readonly retryAfterSeconds: number) {
+    super('Too many attempts. Try again later.');
+  }
+}
