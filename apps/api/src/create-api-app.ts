@@ -1,3 +1,4 @@
+import type { LogLevel } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { parse as parseQueryString } from 'node:querystring';
@@ -15,10 +16,14 @@ const OAUTH_ROUTES = new Set(['/auth/refresh', '/auth/revoke']);
  * Builds the API application exactly as it runs: main.ts and the e2e tests both call this,
  * so tests exercise the real adapter, parsers, pipes and filters.
  */
-export async function createApiApp(options: PlatformOptions = {}): Promise<NestFastifyApplication> {
+export interface ApiAppOptions extends PlatformOptions {
+  readonly logger?: LogLevel[] | false;
+}
+
+export async function createApiApp(options: ApiAppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(options), adapter, {
-    logger: ['error', 'warn', 'log'],
+    logger: options.logger ?? ['error', 'warn', 'log'],
     // Fastify's own JSON parser stays; forms get the parser below instead of Nest's.
     bodyParser: false,
   });

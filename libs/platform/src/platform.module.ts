@@ -8,6 +8,8 @@ const APP_CONFIG_KEY = 'app';
 export interface PlatformOptions {
   /** Read configuration from this object instead of the process environment and `.env` (tests). */
   readonly env?: Environment;
+  /** Use this clock instead of the system clock (tests that move time). */
+  readonly clock?: Clock;
 }
 
 /** Configuration and the clock, available to every module of an app. */
@@ -27,7 +29,7 @@ export class PlatformModule {
         }),
       ],
       providers: [
-        Clock,
+        options.clock ? { provide: Clock, useValue: options.clock } : Clock,
         {
           provide: AppConfig,
           inject: [ConfigService],

@@ -16,9 +16,14 @@ class RefreshJsonDto {
   refresh_token!: string;
 }
 
-class RefreshFormDto extends RefreshJsonDto {
+class RefreshFormDto {
+  // RFC 6749 §6: required in the form; optional in our JSON shape.
   @IsString()
-  declare grant_type: string;
+  grant_type!: string;
+
+  @IsString()
+  @Length(1, 512)
+  refresh_token!: string;
 
   @IsOptional() @IsString() client_id?: string;
   @IsOptional() @IsString() scope?: string;
