@@ -16,7 +16,7 @@ export class DevicesService {
 
   /** Active devices, most recent activity first. */
   list(userId: string): Promise<DeviceEntity[]> {
-    return this.devices.listActive(userId);
+    return this.devices.listActive(userId, this.clock.now());
   }
 
   async rename(userId: string, deviceId: string, name: string, actor: RevocationActor): Promise<DeviceEntity> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, IsNull, type Repository } from 'typeorm';
+import { DataSource, IsNull, MoreThan, type Repository } from 'typeorm';
 import { DeviceEntity, type RevocationReason } from '../entities/device.entity.js';
 import { executeSql } from '../sql.js';
 
@@ -44,9 +44,10 @@ export class DeviceRepository {
     return this.devices.findOneBy({ id, userId, revokedAt: IsNull() });
   }
 
-  listActive(userId: string): Promise<DeviceEntity[]> {
+  /** Devices that can still be used: not revoked and within their session's maximum age. */
+  listActive(userId: string, now: number): Promise<DeviceEntity[]> {
     return this.devices.find({
-      where: { userId, revokedAt: IsNull() },
+      where: { userId, revokedAt: IsNull(), sessionExpiresAt: MoreThan(now) },
       order: { lastSeenAt: 'DESC', createdAt: 'DESC', id: 'ASC' },
     });
   }
