@@ -1,4 +1,6 @@
 import { jest } from '@jest/globals';
+import { LastSeenRecorder } from '@app/auth';
+import { DeviceEntity } from '@app/persistence';
 import { bearer, registerAndLogin, startTestApi, type TestApi } from './support/test-api.js';
 
 describe('guarded request path (e2e)', () => {
@@ -30,6 +32,23 @@ describe('guarded request path (e2e)', () => {
       expect(logQuery).toHaveBeenCalled();
     } finally {
       logQuery.mockRestore();
+    }
+  });
+
+  it('records last activity from guarded requests in memory and writes it in one batch later', async () => {
+    const { tokens } = await registerAndLogin(api);
+    const devices = api.dataSource.getRepository(DeviceEntity);
+    const before = (await devices.findOneByOrFail({ id: tokens.device_id })).lastSeenAt;
+
+    api.clock.advance(5 * 60_000);
+    try {
+      await api.http().get('/me').set('Authorization', bearer(tokens)).expect(200);
+      expect((await devices.findOneByOrFail({ id: tokens.device_id })).lastSeenAt).toBe(before);
+      await api.app.get(LastSeenRecorder).flush();
+      const after = (await devices.findOneByOrFail({ id: tokens.device_id })).lastSeenAt;
+      expect(after - before).toBeGreaterThanOrEqual(5 * 60_000);
+    } finally {
+      api.clock.advance(-5 * 60_000);
     }
   });
 });

@@ -7,6 +7,7 @@ export { IsDeviceName, Trim } from './dto/device-name.decorator.js';
 export { FORM_CONTENT_TYPE } from './dto/token-requests.js';
 export { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 export { PasswordHasher } from './passwords/password-hasher.js';
+export { LastSeenRecorder } from './revocation/last-seen.recorder.js';
 export { RevocationSet } from './revocation/revocation-set.js';
 export { RevocationService, SYSTEM_ACTOR, type RevocationActor } from './revocation/revocation.service.js';
 export type { AccessPrincipal } from './tokens/access-principal.js';

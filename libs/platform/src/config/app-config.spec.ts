@@ -1,0 +1,92 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppConfig, ConfigurationError } from './app-config.js';
+
+const SECRET = 'a-configuration-test-secret-of-32-bytes-or-more';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    AppConfig.fromEnv({ JWT_SECRET: SECRET, ...env });
+  } catch (error) {
+    if (error instanceof ConfigurationError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('AppConfig.fromEnv', () => {
+  it('applies the defaults of API.md', () => {
+    const config = AppConfig.fromEnv({ JWT_SECRET: SECRET });
+    expect(config).toMatchObject({
+      port: 3000,
+      adminPort: 3001,
+      database: { kind: 'sqlite', path: 'data/auth.sqlite' },
+      accessTokenTtl: 900,
+      refreshTokenTtl: 30 * 86_400,
+      sessionMaxAge: 90 * 86_400,
+      refreshReuseGrace: 10,
+      revocationSyncInterval: 1,
+      cookieSecure: false,
+      adminEmails: [],
+      loginRateLimit: { max: 10, windowSeconds: 900 },
+      migrationsRun: true,
+    });
+    expect(config.jwt.algorithm).toBe('HS256');
+  });
+
+  it('reads durations with units, postgres URLs and admin emails', () => {
+    const config = AppConfig.fromEnv({
+      JWT_SECRET: SECRET,
+      ACCESS_TOKEN_TTL: '5m',
+      SESSION_MAX_AGE: '12h',
+      DATABASE_URL: 'postgres://app@db:5432/auth',
+      ADMIN_EMAILS: ' Ops@Example.com, root@example.com ',
+      LOGIN_RATE_LIMIT: '5/1h',
+    });
+    expect(config.accessTokenTtl).toBe(300);
+    expect(config.sessionMaxAge).toBe(43_200);
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://app@db:5432/auth' });
+    expect(config.adminEmails).toEqual(['ops@example.com', 'root@example.com']);
+    expect(config.loginRateLimit).toEqual({ max: 5, windowSeconds: 3600 });
+  });
+
+  it.each([
+    ['ACCESS_TOKEN_TTL', '15x'],
+    ['REFRESH_TOKEN_TTL', 'forever'],
+    ['REVOCATION_SYNC_INTERVAL', '0'],
+    ['PORT', '70000'],
+    ['COOKIE_SECURE', 'maybe'],
+    ['LOGIN_RATE_LIMIT', 'ten'],
+    ['DATABASE_URL', 'mysql://x'],
+  ])('stops with a message naming %s for %p', (name, value) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('reports every bad variable at once', () => {
+    expect(problemsOf({ ACCESS_TOKEN_TTL: 'x', SESSION_MAX_AGE: 'y' })).toHaveLength(2);
+  });
+
+  it('refuses to start in production without JWT_SECRET, or with a short one', () => {
+    expect(() => AppConfig.fromEnv({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: required/);
+    expect(() => AppConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: 'too-short' })).toThrow(/JWT_SECRET: must be at least 32 bytes/);
+    expect(AppConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: SECRET }).cookieSecure).toBe(true);
+  });
+
+  it('outside production generates a secret once into the data folder and reuses it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'device-auth-config-'));
+    try {
+      const env = { DATABASE_URL: `sqlite:${join(dir, 'db', 'auth.sqlite')}` };
+      const first = AppConfig.fromEnv(env);
+      const file = join(dir, 'db', 'jwt-secret');
+      expect(existsSync(file)).toBe(true);
+      expect(readFileSync(file, 'utf8').length).toBeGreaterThanOrEqual(32);
+      expect(AppConfig.fromEnv(env).jwt.id).toBe(first.jwt.id);
+      expect(AppConfig.fromEnv({ ...env, JWT_SECRET: SECRET }).jwt.id).not.toBe(first.jwt.id);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
