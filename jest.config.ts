@@ -1,6 +1,6 @@
 import type { Config } from 'jest';
 
-const config: Config = {
+const base: Config = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
@@ -14,5 +14,18 @@ const config: Config = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };
+
+// With TEST_DATABASE_URL (a PostgreSQL server the tests may create databases on), every e2e
+// suite runs a second time against PostgreSQL, each suite on a fresh database of its own.
+const postgresUrl = process.env.TEST_DATABASE_URL;
+
+const config: Config = postgresUrl
+  ? {
+      projects: [
+        { ...base, displayName: 'sqlite' },
+        { ...base, displayName: 'postgres', testRegex: '.*\\.e2e-spec\\.ts$', globals: { __TEST_DATABASE_URL__: postgresUrl } },
+      ],
+    }
+  : base;
 
 export default config;

@@ -1,25 +1,26 @@
 import type { TokenResponse } from '@app/auth';
 import { startApiProcess, type ApiProcess } from './support/api-process.js';
-import { scratchDatabase, TEST_JWT_SECRET } from './support/test-api.js';
+import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from './support/test-api.js';
 
 /**
- * Two real API processes on one SQLite file: what one process revokes, the other refuses
+ * Two real API processes on one SQLite file (or PostgreSQL database, in that project): what one process revokes, the other refuses
  * within REVOCATION_SYNC_INTERVAL (1 s) plus a margin, with no database query per request.
  */
-describe('two API processes on one SQLite file (e2e)', () => {
-  const database = scratchDatabase();
-  const env = { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, REVOCATION_SYNC_INTERVAL: '1s' };
+describe('two API processes on one database (e2e)', () => {
+  let database: ScratchDatabase;
   let first: ApiProcess;
   let second: ApiProcess;
 
   beforeAll(async () => {
+    database = await scratchDatabase();
+    const env = { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, REVOCATION_SYNC_INTERVAL: '1s' };
     first = await startApiProcess(env);
     second = await startApiProcess(env);
   }, 60_000);
 
   afterAll(async () => {
     await Promise.all([first?.stop(), second?.stop()]);
-    database.remove();
+    await database?.remove();
   });
 
   const post = (base: string, path: string, body: unknown, token?: string) =>

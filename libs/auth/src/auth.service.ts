@@ -48,15 +48,15 @@ export class AuthService {
    */
   async login({ email, password }: Credentials, description: DeviceDescription, origin: RequestOrigin): Promise<TokenResponse> {
     const ip = origin.ip ?? 'unknown';
-    this.limiter.assertAllowed(email, ip);
+    await this.limiter.assertAllowed(email, ip);
     const user = await this.users.findByEmail(email);
     const valid = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyNothing(password);
     if (!user || !valid) {
-      this.limiter.recordFailure(email, ip);
+      await this.limiter.recordFailure(email, ip);
       if (user) await this.events.record({ ...this.eventBase(user.id, origin), type: 'login_failed' });
       throw new InvalidCredentials();
     }
-    this.limiter.recordSuccess(email);
+    await this.limiter.recordSuccess(email);
 
     const now = this.clock.now();
     const device: DeviceEntity = {
@@ -88,9 +88,9 @@ export class AuthService {
   async changePassword(userId: string, deviceId: string, currentPassword: string, newPassword: string, origin: RequestOrigin): Promise<void> {
     const user = await this.users.findById(userId);
     const ip = origin.ip ?? 'unknown';
-    if (user) this.limiter.assertAllowed(user.email, ip);
+    if (user) await this.limiter.assertAllowed(user.email, ip);
     if (!user || !(await this.hasher.verify(user.passwordHash, currentPassword))) {
-      if (user) this.limiter.recordFailure(user.email, ip);
+      if (user) await this.limiter.recordFailure(user.email, ip);
       throw new CurrentPasswordIncorrect();
     }
     const now = this.clock.now();

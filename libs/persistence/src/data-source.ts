@@ -1,13 +1,15 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '@app/platform';
 import { DeviceEntity } from './entities/device.entity.js';
+import { LoginAttemptEntity } from './entities/login-attempt.entity.js';
 import { RefreshTokenEntity } from './entities/refresh-token.entity.js';
 import { SecurityEventEntity } from './entities/security-event.entity.js';
 import { UserEntity } from './entities/user.entity.js';
 import { InitialSchema1764100000000 } from './migrations/1764100000000-initial-schema.js';
+import { LoginAttempts1764200000000 } from './migrations/1764200000000-login-attempts.js';
 
-export const ENTITIES = [UserEntity, DeviceEntity, RefreshTokenEntity, SecurityEventEntity];
-export const MIGRATIONS = [InitialSchema1764100000000];
+export const ENTITIES = [UserEntity, DeviceEntity, RefreshTokenEntity, SecurityEventEntity, LoginAttemptEntity];
+export const MIGRATIONS = [InitialSchema1764100000000, LoginAttempts1764200000000];
 
 /** One DataSource for the configured database: embedded SQLite by default, or PostgreSQL. */
 export function createDataSource(config: AppConfig): DataSource {

@@ -3,9 +3,11 @@ export { DeviceEntity, type DevicePlatform, type RevocationReason } from './enti
 export { RefreshTokenEntity } from './entities/refresh-token.entity.js';
 export { SecurityEventEntity, type SecurityEventActor, type SecurityEventType } from './entities/security-event.entity.js';
 export { UserEntity } from './entities/user.entity.js';
+export { LoginAttemptEntity } from './entities/login-attempt.entity.js';
 export { HealthController } from './health.controller.js';
 export { PersistenceModule } from './persistence.module.js';
 export { DeviceRepository, type Revocation, type RevocationTarget, type RevokedDevice } from './repositories/device.repository.js';
+export { LoginAttemptRepository } from './repositories/login-attempt.repository.js';
 export { RefreshTokenRepository, type Rotation } from './repositories/refresh-token.repository.js';
 export { SecurityEventRepository, type NewSecurityEvent } from './repositories/security-event.repository.js';
 export { UserRepository } from './repositories/user.repository.js';

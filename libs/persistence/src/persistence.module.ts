@@ -4,11 +4,12 @@ import { AppConfig } from '@app/platform';
 import { openDataSource } from './data-source.js';
 import { HealthController } from './health.controller.js';
 import { DeviceRepository } from './repositories/device.repository.js';
+import { LoginAttemptRepository } from './repositories/login-attempt.repository.js';
 import { RefreshTokenRepository } from './repositories/refresh-token.repository.js';
 import { SecurityEventRepository } from './repositories/security-event.repository.js';
 import { UserRepository } from './repositories/user.repository.js';
 
-const REPOSITORIES = [UserRepository, DeviceRepository, RefreshTokenRepository, SecurityEventRepository];
+const REPOSITORIES = [UserRepository, DeviceRepository, RefreshTokenRepository, SecurityEventRepository, LoginAttemptRepository];
 
 /** The one DataSource of an app (migrated on start) and the repositories over it. */
 @Global()

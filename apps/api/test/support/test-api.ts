@@ -1,7 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { DataSource } from 'typeorm';
@@ -34,10 +36,47 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** A fresh SQLite file in a temporary folder, one per test suite. */
-export function scratchDatabase(): { url: string; remove(): void } {
+export interface ScratchDatabase {
+  readonly url: string;
+  readonly kind: 'sqlite' | 'postgres';
+  remove(): Promise<void>;
+}
+
+/** The PostgreSQL server of the "postgres" Jest project (see jest.config.ts), if this is it. */
+export function testPostgresUrl(): string | undefined {
+  return (globalThis as { __TEST_DATABASE_URL__?: string }).__TEST_DATABASE_URL__;
+}
+
+/**
+ * A fresh database for one test suite: a SQLite file in a temporary folder or, in the
+ * PostgreSQL project, a new database on the TEST_DATABASE_URL server, dropped afterwards.
+ */
+export async function scratchDatabase(): Promise<ScratchDatabase> {
+  const server = testPostgresUrl();
+  if (server) {
+    const name = `device_auth_e2e_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+    await adminQuery(server, `CREATE DATABASE ${name}`);
+    const url = new URL(server);
+    url.pathname = `/${name}`;
+    return { url: url.toString(), kind: 'postgres', remove: () => adminQuery(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  }
   const dir = mkdtempSync(join(tmpdir(), 'device-auth-e2e-'));
-  return { url: `sqlite:${join(dir, 'auth.sqlite')}`, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    url: `sqlite:${join(dir, 'auth.sqlite')}`,
+    kind: 'sqlite',
+    remove: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Runs one statement on a PostgreSQL server through a short-lived connection. */
+export async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }
 
 /**
@@ -45,11 +84,11 @@ export function scratchDatabase(): { url: string; remove(): void } {
  * settings that the suite can override.
  */
 export async function startTestApi(env: Environment = {}): Promise<TestApi> {
-  const database = env.DATABASE_URL ? undefined : scratchDatabase();
+  const database = env.DATABASE_URL ? undefined : await scratchDatabase();
   const databaseUrl = env.DATABASE_URL ?? database!.url;
   const clock = new TestClock();
   const app = await createApiApp({
-    env: { JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: '1000/15m', ...env, DATABASE_URL: databaseUrl },
+    env: { JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: '1000/15m', REGISTER_RATE_LIMIT: '100000/1h', ...env, DATABASE_URL: databaseUrl },
     clock,
     logger: false,
   });
@@ -62,7 +101,7 @@ export async function startTestApi(env: Environment = {}): Promise<TestApi> {
     http: () => request(app.getHttpServer()),
     async close() {
       await app.close();
-      database?.remove();
+      await database?.remove();
     },
   };
 }

@@ -73,7 +73,8 @@ export class DeviceRepository {
         .map(([id, at], index) => {
           parameters[`id${index}`] = id;
           parameters[`at${index}`] = at;
-          return `WHEN :id${index} THEN :at${index}`;
+          // The cast gives PostgreSQL the parameter's type (it would infer text).
+          return `WHEN :id${index} THEN CAST(:at${index} AS BIGINT)`;
         })
         .join(' ');
       await executeSql(

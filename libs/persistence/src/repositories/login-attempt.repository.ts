@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, In, LessThanOrEqual, MoreThan, type Repository } from 'typeorm';
+import { LoginAttemptEntity } from '../entities/login-attempt.entity.js';
+import { executeSql } from '../sql.js';
+
+@Injectable()
+export class LoginAttemptRepository {
+  private readonly attempts: Repository<LoginAttemptEntity>;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.attempts = dataSource.getRepository(LoginAttemptEntity);
+  }
+
+  /** The windows still open at `now` for these keys. */
+  findOpen(keyHashes: readonly string[], now: number): Promise<LoginAttemptEntity[]> {
+    return this.attempts.findBy({ keyHash: In([...keyHashes]), windowEndsAt: MoreThan(now) });
+  }
+
+  /**
+   * Counts one failure for the key in one upsert (the same statement on SQLite and
+   * PostgreSQL): a closed window restarts at 1, an open one is incremented. Concurrent
+   * failures from several processes are all counted.
+   */
+  async recordFailure(keyHash: string, now: number, windowMs: number): Promise<void> {
+    await executeSql(
+      this.dataSource,
+      `INSERT INTO login_attempts (key_hash, failures, window_ends_at) VALUES (:key, 1, :ends)
+       ON CONFLICT (key_hash) DO UPDATE SET
+         failures = CASE WHEN login_attempts.window_ends_at <= :now THEN 1 ELSE login_attempts.failures + 1 END,
+         window_ends_at = CASE WHEN login_attempts.window_ends_at <= :now THEN :ends ELSE login_attempts.window_ends_at END`,
+      { key: keyHash, now, ends: now + windowMs },
+    );
+  }
+
+  async clear(keyHash: string): Promise<void> {
+    await this.attempts.delete({ keyHash });
+  }
+
+  async deleteClosed(now: number): Promise<void> {
+    await this.attempts.delete({ windowEndsAt: LessThanOrEqual(now) });
+  }
+}
