@@ -47,8 +47,28 @@ export function createDataSource(config: AppConfig): DataSource {
 export async function openDataSource(config: AppConfig): Promise<DataSource> {
   const dataSource = createDataSource(config);
   await dataSource.initialize();
-  if (config.migrationsRun) {
-    await dataSource.runMigrations({ transaction: 'each' });
-  }
+  if (config.migrationsRun) await runMigrations(dataSource);
   return dataSource;
+}
+
+/** Any fixed number: the advisory lock that serializes migrations across processes. */
+const MIGRATION_LOCK_KEY = 7_310_422_001;
+
+/**
+ * Applies pending migrations. On PostgreSQL, N processes starting at once take turns under an
+ * advisory lock, so only the first migrates and the others find the schema up to date.
+ */
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  if (dataSource.options.type !== 'postgres') {
+    return (await dataSource.runMigrations({ transaction: 'each' })).map((migration) => migration.name);
+  }
+  const lock = dataSource.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    return (await dataSource.runMigrations({ transaction: 'each' })).map((migration) => migration.name);
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await lock.release();
+  }
 }

@@ -1,4 +1,4 @@
-export { createDataSource, ENTITIES, MIGRATIONS, openDataSource } from './data-source.js';
+export { createDataSource, ENTITIES, MIGRATIONS, openDataSource, runMigrations } from './data-source.js';
 export { DeviceEntity, type DevicePlatform, type RevocationReason } from './entities/device.entity.js';
 export { RefreshTokenEntity } from './entities/refresh-token.entity.js';
 export { SecurityEventEntity, type SecurityEventActor, type SecurityEventType } from './entities/security-event.entity.js';

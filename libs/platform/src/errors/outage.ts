@@ -27,7 +27,7 @@ export function isDatabaseOutage(error: unknown): boolean {
     const code = typeof current.code === 'string' ? current.code : '';
     if (OUTAGE_CODES.has(code) || code.startsWith('08') || code.startsWith('SQLITE_IOERR')) return true;
     const message = typeof current.message === 'string' ? current.message : '';
-    if (/Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|The database connection is not open|Driver not Connected/i.test(message)) {
+    if (/Connection terminated|not currently accepting connections|the database system is (starting up|shutting down)|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|The database connection is not open|Driver not Connected/i.test(message)) {
       return true;
     }
   }
