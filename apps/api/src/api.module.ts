@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { AuthModule } from '@app/auth';
-import { DevicesModule } from '@app/devices';
+import { AuthApiModule } from '@app/auth';
+import { DevicesApiModule } from '@app/devices';
 import { PersistenceModule } from '@app/persistence';
 import { PlatformModule, type PlatformOptions } from '@app/platform';
 import { RootController } from './root.controller.js';
@@ -10,7 +10,7 @@ export class ApiModule {
   static forRoot(options: PlatformOptions = {}): DynamicModule {
     return {
       module: ApiModule,
-      imports: [PlatformModule.forRoot(options), PersistenceModule, AuthModule, DevicesModule],
+      imports: [PlatformModule.forRoot(options), PersistenceModule, AuthApiModule, DevicesApiModule],
       controllers: [RootController],
     };
   }

@@ -1,14 +1,6 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { AuthService } from './auth.service.js';
-import { AuthController } from './controllers/auth.controller.js';
-import { JwksController } from './controllers/jwks.controller.js';
-import { MeController } from './controllers/me.controller.js';
-import { TokenController } from './controllers/token.controller.js';
-import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
-import { JwtStrategy } from './guards/jwt.strategy.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { LastSeenRecorder } from './revocation/last-seen.recorder.js';
@@ -19,13 +11,13 @@ import { AccessTokenService } from './tokens/access-token.service.js';
 import { RefreshTokenService } from './tokens/refresh-token.service.js';
 
 /**
- * Everything that decides whether a token is good: sign-in, access and refresh tokens, the
- * global guard (deny by default, @Public() to opt out) and the revocation set.
+ * Everything that decides whether a token is good: sign-in, access and refresh tokens and the
+ * revocation set (kept in sync in every app that imports this). No routes: the API mounts
+ * them with AuthApiModule, the dashboard uses the services behind its own pages.
  * Needs PlatformModule and PersistenceModule in the app.
  */
 @Module({
-  imports: [PassportModule, JwtModule.register({})],
-  controllers: [AuthController, TokenController, MeController, JwksController],
+  imports: [JwtModule.register({})],
   providers: [
     AuthService,
     AccessTokenService,
@@ -36,9 +28,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     RevocationSyncService,
     RevocationService,
     LastSeenRecorder,
-    JwtStrategy,
-    { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
-  exports: [AuthService, RevocationService, PasswordHasher, LoginAttemptLimiter, AccessTokenService, RefreshTokenService, RevocationSet],
+  exports: [AuthService, AccessTokenService, RefreshTokenService, PasswordHasher, LoginAttemptLimiter, RevocationSet, RevocationService, LastSeenRecorder],
 })
 export class AuthModule {}

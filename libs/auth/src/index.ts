@@ -1,4 +1,5 @@
 export * from './auth.errors.js';
+export { AuthApiModule } from './auth-api.module.js';
 export { AuthModule } from './auth.module.js';
 export { AuthService, type Credentials, type DeviceDescription } from './auth.service.js';
 export { CurrentDevice, CurrentPrincipal, CurrentUser } from './decorators/current-principal.decorator.js';

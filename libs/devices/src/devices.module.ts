@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@app/auth';
-import { DevicesController } from './devices.controller.js';
 import { DevicesService } from './devices.service.js';
 import { SecurityEventsService } from './security-events.service.js';
 
+/** Device listing, renaming and revocation requests, and security events, as services. */
 @Module({
   imports: [AuthModule],
-  controllers: [DevicesController],
   providers: [DevicesService, SecurityEventsService],
   exports: [DevicesService, SecurityEventsService],
 })
