@@ -1,11 +1,25 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AccessTokenVerifier, AuthModule } from '@app/auth';
+import { DevicesModule } from '@app/devices';
 import { PersistenceModule } from '@app/persistence';
 import { PlatformModule, type PlatformOptions } from '@app/platform';
+import { ActivityPageController } from './activity/activity-page.controller.js';
+import { AssetsController } from './assets/assets.controller.js';
+import { DevicesPageController } from './devices/devices-page.controller.js';
+import { OperatorsController } from './operators/operators.controller.js';
+import { DashboardSessionGuard } from './session/dashboard-session.guard.js';
+import { SignInController } from './sign-in/sign-in.controller.js';
 
-/** The dashboard app. For now it answers `GET /health`; the dashboard pages come next. */
+/** The dashboard: server-rendered pages over the same libs and database as the API. */
 @Module({})
 export class AdminModule {
   static forRoot(options: PlatformOptions = {}): DynamicModule {
-    return { module: AdminModule, imports: [PlatformModule.forRoot(options), PersistenceModule] };
+    return {
+      module: AdminModule,
+      imports: [PlatformModule.forRoot(options), PersistenceModule, AuthModule, DevicesModule],
+      controllers: [SignInController, DevicesPageController, ActivityPageController, OperatorsController, AssetsController],
+      providers: [AccessTokenVerifier, { provide: APP_GUARD, useClass: DashboardSessionGuard }],
+    };
   }
 }

@@ -4,6 +4,7 @@ export { AuthModule } from './auth.module.js';
 export { AuthService, type Credentials, type DeviceDescription } from './auth.service.js';
 export { CurrentDevice, CurrentPrincipal, CurrentUser } from './decorators/current-principal.decorator.js';
 export { Origin, type RequestOrigin } from './decorators/request-origin.decorator.js';
+export { AccessTokenVerifier } from './guards/access-token.verifier.js';
 export { IsDeviceName, Trim } from './dto/device-name.decorator.js';
 export { FORM_CONTENT_TYPE } from './dto/token-requests.js';
 export { LoginAttemptLimiter } from './login/login-attempt-limiter.js';

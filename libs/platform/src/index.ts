@@ -1,5 +1,6 @@
 export { AppConfig, ConfigurationError, type AccessTokenKey, type DatabaseTarget, type Environment, type RateLimit } from './config/app-config.js';
 export { parseDurationSeconds } from './config/duration.js';
+export { readPackageInfo, type PackageInfo } from './config/package-info.js';
 export { Clock } from './clock.js';
 export { DomainError, RateLimited, ValidationFailed, type ErrorCategory, type FieldError, type OAuthErrorCode } from './errors/domain-error.js';
 export { OAuthErrorFilter, ProblemDetailsFilter } from './errors/exception-filters.js';

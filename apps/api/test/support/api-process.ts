@@ -3,9 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
-const MAIN = resolve('dist/apps/api/src/main.js');
-
-/** An `apps/api` process started as the README starts it (the built `main.js`). */
+/** An `apps/api` or `apps/admin` process started as the README starts it (the built `main.js`). */
 export interface ApiProcess {
   readonly url: string;
   stop(): Promise<void>;
@@ -22,19 +20,24 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does).`);
+export function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
+  return startAppProcess('api', env);
+}
+
+export async function startAppProcess(app: 'api' | 'admin', env: Record<string, string>): Promise<ApiProcess> {
+  const main = resolve(`dist/apps/${app}/src/main.js`);
+  if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first (npm test does).`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), ...env },
+  const child: ChildProcess = spawn(process.execPath, [main], {
+    env: { NODE_ENV: 'test', HOST: '127.0.0.1', [app === 'api' ? 'PORT' : 'ADMIN_PORT']: String(port), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += chunk));
   const started = Date.now();
   while (Date.now() - started < 20_000) {
-    if (child.exitCode !== null) throw new Error(`api process exited (${child.exitCode}): ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`${app} process exited (${child.exitCode}): ${stderr}`);
     try {
       if ((await fetch(`${url}/health`)).ok) break;
     } catch {

@@ -52,6 +52,12 @@ export class DeviceRepository {
     });
   }
 
+  /** Names of all the user's devices, revoked ones included (for readable event logs). */
+  async namesByUser(userId: string): Promise<Map<string, string>> {
+    const devices = await this.devices.find({ where: { userId }, select: { id: true, name: true } });
+    return new Map(devices.map((device) => [device.id, device.name]));
+  }
+
   async rename(userId: string, id: string, name: string): Promise<boolean> {
     const result = await this.devices.update({ id, userId, revokedAt: IsNull() }, { name });
     return (result.affected ?? 0) > 0;

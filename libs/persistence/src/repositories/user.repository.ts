@@ -30,6 +30,18 @@ export class UserRepository {
     return this.users.findOneBy({ id });
   }
 
+  /** Users whose email contains `fragment` (case-insensitive: emails are stored lower-cased). */
+  searchByEmail(fragment: string, limit: number): Promise<UserEntity[]> {
+    // The user's text is a literal: LIKE wildcards in it are escaped (ESCAPE works on both drivers).
+    const pattern = `%${fragment.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+    return this.users
+      .createQueryBuilder('account')
+      .where("account.email LIKE :pattern ESCAPE '\\'", { pattern })
+      .orderBy('account.email', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
   async updatePasswordHash(id: string, passwordHash: string, changedAt: number): Promise<void> {
     await this.users.update({ id }, { passwordHash, passwordChangedAt: changedAt });
   }

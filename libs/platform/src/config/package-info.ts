@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 export interface PackageInfo {
   readonly name: string;
   readonly version: string;
+  /** The project's root folder (where package.json is), for files shipped beside the code. */
+  readonly root: string;
 }
 
 let cached: PackageInfo | undefined;
@@ -15,9 +17,9 @@ export function readPackageInfo(): PackageInfo {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);
-    if (parent === dir) return (cached = { name: 'device-auth', version: '0.0.0' });
+    if (parent === dir) return (cached = { name: 'device-auth', version: '0.0.0', root: process.cwd() });
     dir = parent;
   }
   const { name, version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageInfo;
-  return (cached = { name, version });
+  return (cached = { name, version, root: dir });
 }

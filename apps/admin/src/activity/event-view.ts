@@ -1,0 +1,71 @@
+import type { SecurityEventEntity } from '@app/persistence';
+import { formatExact, formatRelative } from '../views/time-format.js';
+
+export interface EventView {
+  readonly type: string;
+  readonly text: string;
+  readonly ip: string | null;
+  readonly iso: string;
+  readonly exact: string;
+  readonly relative: string;
+}
+
+/** Whose eyes read the log: the account holder ("you") or an operator ("the user"). */
+export interface EventReader {
+  readonly userId: string;
+  /** The device the reader uses now, for "from this browser". */
+  readonly deviceId: string;
+}
+
+/** One sentence per event, e.g. "Device 'Pixel 8' revoked by you from this browser". */
+export function describeEvent(event: SecurityEventEntity, reader: EventReader, deviceNames: ReadonlyMap<string, string>): string {
+  const device = event.deviceName ? `'${event.deviceName}'` : 'a device';
+  const byReader = event.actorUserId === reader.userId;
+  const actor = event.actor === 'operator' ? (byReader ? 'by you (operator)' : 'by an operator') : event.actor === 'system' ? 'by the service' : byReader ? 'by you' : 'by the account holder';
+  const from =
+    event.actorDeviceId === null
+      ? ''
+      : event.actorDeviceId === reader.deviceId
+        ? ' from this browser'
+        : deviceNames.has(event.actorDeviceId)
+          ? ` from '${deviceNames.get(event.actorDeviceId)}'`
+          : '';
+  switch (event.type) {
+    case 'registered':
+      return 'Account created';
+    case 'login':
+      return `Signed in on ${device}`;
+    case 'login_failed':
+      return 'Failed sign-in attempt (wrong password)';
+    case 'password_changed':
+      return `Password changed ${actor}${from}`;
+    case 'device_renamed':
+      return `Device renamed to ${device} ${actor}${from}`;
+    case 'refresh_token_reused':
+      return `Refresh token reuse detected on ${device} — device signed out`;
+    case 'device_revoked':
+      switch (event.reason) {
+        case 'logout':
+          return `Signed out of ${device}`;
+        case 'revoked_others':
+          return `Device ${device} signed out with "Sign out all other devices" ${actor}${from}`;
+        case 'password_changed':
+          return `Device ${device} signed out after a password change`;
+        case 'token_revoked':
+          return `Device ${device} signed out: its refresh token was revoked`;
+        default:
+          return `Device ${device} revoked ${actor}${from}`;
+      }
+  }
+}
+
+export function toEventView(event: SecurityEventEntity, reader: EventReader, deviceNames: ReadonlyMap<string, string>, now: number): EventView {
+  return {
+    type: event.type,
+    text: describeEvent(event, reader, deviceNames),
+    ip: event.ip,
+    iso: new Date(event.createdAt).toISOString(),
+    exact: formatExact(event.createdAt),
+    relative: formatRelative(event.createdAt, now),
+  };
+}

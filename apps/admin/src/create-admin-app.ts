@@ -1,0 +1,68 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyHelmet from '@fastify/helmet';
+import type { LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import Handlebars from 'handlebars';
+import { join } from 'node:path';
+import { AppConfig, readPackageInfo, type PlatformOptions } from '@app/platform';
+import { AdminModule } from './admin.module.js';
+import { DashboardExceptionFilter } from './session/dashboard-exception.filter.js';
+
+export interface AdminAppOptions extends PlatformOptions {
+  readonly logger?: LogLevel[] | false;
+}
+
+const PARTIALS = ['device-list', 'event-list'];
+
+/** Builds the dashboard exactly as it runs (main.ts and the tests call this). */
+export async function createAdminApp(options: AdminAppOptions = {}): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AdminModule.forRoot(options), new FastifyAdapter({ bodyLimit: 16 * 1024 }), {
+    logger: options.logger ?? ['error', 'warn', 'log'],
+  });
+  const config = app.get(AppConfig);
+
+  await app.register(fastifyHelmet, {
+    // A strict policy: no script at all, styles and images from this origin only, no framing.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'same-origin' },
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyCsrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieOpts: { httpOnly: true, sameSite: 'strict', secure: config.cookieSecure, path: '/' },
+    getToken: (request) => (request.body as { _csrf?: string } | undefined)?._csrf,
+  });
+  // Every state-changing request carries the form's CSRF token; without it: 403, nothing changes.
+  app.getHttpAdapter().getInstance().addHook('preHandler', (request, reply, done) => {
+    if (request.method === 'GET' || request.method === 'HEAD') return done();
+    app.getHttpAdapter().getInstance().csrfProtection(request, reply, done);
+  });
+
+  const handlebars = Handlebars.create();
+  handlebars.registerHelper('eq', (left: unknown, right: unknown) => left === right);
+  const views = join(readPackageInfo().root, 'apps/admin/views');
+  app.setViewEngine({
+    engine: { handlebars },
+    templates: views,
+    layout: 'layout.hbs',
+    options: { partials: Object.fromEntries(PARTIALS.map((name) => [name, `partials/${name}.hbs`])) },
+  });
+
+  app.useGlobalFilters(new DashboardExceptionFilter());
+  app.enableShutdownHooks();
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}

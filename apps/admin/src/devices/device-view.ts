@@ -1,0 +1,33 @@
+import type { DeviceEntity } from '@app/persistence';
+import { formatExact, formatRelative } from '../views/time-format.js';
+
+/** A device as the dashboard shows it. Every string here is rendered escaped. */
+export interface DeviceView {
+  readonly id: string;
+  readonly name: string;
+  readonly platform: string;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly current: boolean;
+  readonly lastSeenIso: string;
+  readonly lastSeenExact: string;
+  readonly lastSeenRelative: string;
+  readonly createdIso: string;
+  readonly createdExact: string;
+}
+
+export function toDeviceView(device: DeviceEntity, currentDeviceId: string | null, now: number): DeviceView {
+  return {
+    id: device.id,
+    name: device.name,
+    platform: device.platform,
+    ip: device.ip,
+    userAgent: device.userAgent,
+    current: device.id === currentDeviceId,
+    lastSeenIso: new Date(device.lastSeenAt).toISOString(),
+    lastSeenExact: formatExact(device.lastSeenAt),
+    lastSeenRelative: formatRelative(device.lastSeenAt, now),
+    createdIso: new Date(device.createdAt).toISOString(),
+    createdExact: formatExact(device.createdAt),
+  };
+}

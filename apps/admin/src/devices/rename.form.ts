@@ -1,0 +1,6 @@
+import { IsDeviceName } from '@app/auth';
+
+export class RenameForm {
+  @IsDeviceName()
+  name!: string;
+}

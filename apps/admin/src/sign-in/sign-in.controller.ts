@@ -1,0 +1,64 @@
+import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { AuthService, InvalidCredentials, Origin, type RequestOrigin } from '@app/auth';
+import { AppConfig, Public, RateLimited } from '@app/platform';
+import { clearSessionCookies, setSessionCookies } from '../session/session-cookies.js';
+import { safeNextPath } from '../session/sign-in-required.error.js';
+import { CurrentViewer, type Viewer } from '../session/viewer.js';
+import { readForm } from '../views/form.js';
+import { renderPage } from '../views/render-page.js';
+import { describeBrowser } from './describe-browser.js';
+import { SignInForm } from './sign-in.form.js';
+
+/** Signing in creates a `web` device like any login; signing out revokes it. */
+@Controller()
+export class SignInController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Public()
+  @Get()
+  home(@Res() reply: FastifyReply): FastifyReply {
+    return reply.redirect('/devices', 303);
+  }
+
+  @Public()
+  @Get('signin')
+  form(@Query('next') next: unknown, @Query('done') done: unknown, @Res() reply: FastifyReply): FastifyReply {
+    return renderPage(reply, 'signin.hbs', null, {
+      title: 'Sign in',
+      next: safeNextPath(next),
+      notice: done === 'signed-out' ? 'You are signed out.' : undefined,
+    });
+  }
+
+  @Public()
+  @Post('signin')
+  async signIn(@Body() body: unknown, @Query('next') next: unknown, @Origin() origin: RequestOrigin, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    const safeNext = safeNextPath(next);
+    const form = readForm(SignInForm, body);
+    if ('error' in form) return renderPage(reply, 'signin.hbs', null, { title: 'Sign in', next: safeNext, error: form.error }, 400);
+    try {
+      const tokens = await this.auth.login(form.value, { name: describeBrowser(origin.userAgent), platform: 'web' }, origin);
+      setSessionCookies(reply, tokens, this.config.cookieSecure);
+      return reply.redirect(safeNext ?? '/devices', 303);
+    } catch (error) {
+      const page = { title: 'Sign in', next: safeNext, email: form.value.email };
+      if (error instanceof InvalidCredentials) return renderPage(reply, 'signin.hbs', null, { ...page, error: error.detail }, 401);
+      if (error instanceof RateLimited) {
+        void reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+        return renderPage(reply, 'signin.hbs', null, { ...page, error: 'Too many failed sign-ins. Try again later.' }, 429);
+      }
+      throw error;
+    }
+  }
+
+  @Post('signout')
+  async signOut(@CurrentViewer() viewer: Viewer, @Origin() origin: RequestOrigin, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    await this.auth.logout(viewer.userId, viewer.deviceId, origin);
+    clearSessionCookies(reply, this.config.cookieSecure);
+    return reply.redirect('/signin?done=signed-out', 303);
+  }
+}
