@@ -197,7 +197,8 @@ describeInBrowser('dashboard in a real browser', () => {
     // Phone-sized: nothing wider than the screen.
     await page.setViewportSize({ width: 360, height: 740 });
     await page.reload();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    // Evaluated in the page (a string, so the Node-side type check needs no DOM types).
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     const cookies = await context.cookies();
     for (const name of ['dashboard_access', 'dashboard_refresh']) {
       const cookie = cookies.find((candidate) => candidate.name === name);
