@@ -30,7 +30,8 @@ export class DashboardExceptionFilter implements ExceptionFilter {
     }
     const problem = toProblem(exception);
     const detail =
-      problem.status === 403 && (exception as { code?: string }).code?.startsWith('FST_CSRF')
+      // @fastify/csrf-protection's errors reach here wrapped by Nest, with their message.
+      problem.status === 403 && /csrf/i.test((exception as Error).message)
         ? 'The form expired or did not come from this site. Go back, reload the page and try again.'
         : String(problem.body.detail);
     for (const [name, value] of Object.entries(problem.headers)) {

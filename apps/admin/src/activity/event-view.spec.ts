@@ -1,0 +1,37 @@
+import type { SecurityEventEntity } from '@app/persistence';
+import { describeEvent } from './event-view.js';
+
+const reader = { userId: 'user-1', deviceId: 'browser-1' };
+const names = new Map([['phone-1', 'iPhone']]);
+
+function event(overrides: Partial<SecurityEventEntity>): SecurityEventEntity {
+  return {
+    id: 'e',
+    userId: 'user-1',
+    type: 'device_revoked',
+    deviceId: 'pixel-1',
+    deviceName: 'Pixel 8',
+    actor: 'user',
+    actorUserId: 'user-1',
+    actorDeviceId: null,
+    reason: 'revoked',
+    ip: null,
+    userAgent: null,
+    createdAt: 0,
+    ...overrides,
+  };
+}
+
+describe('describeEvent', () => {
+  it.each([
+    [{ actorDeviceId: 'browser-1' }, "Device 'Pixel 8' revoked by you from this browser"],
+    [{ actorDeviceId: 'phone-1' }, "Device 'Pixel 8' revoked by you from 'iPhone'"],
+    [{ actor: 'operator' as const, actorUserId: 'operator-1', reason: 'operator' }, "Device 'Pixel 8' revoked by an operator"],
+    [{ type: 'refresh_token_reused' as const, actor: 'system' as const, actorUserId: null, reason: 'refresh_token_reused', deviceName: 'iPhone' }, "Refresh token reuse detected on 'iPhone' — device signed out"],
+    [{ type: 'login' as const, reason: null }, "Signed in on 'Pixel 8'"],
+    [{ reason: 'password_changed' }, "Device 'Pixel 8' signed out after a password change"],
+    [{ reason: 'logout' }, "Signed out of 'Pixel 8'"],
+  ])('reads %p as %p', (overrides, text) => {
+    expect(describeEvent(event(overrides), reader, names)).toBe(text);
+  });
+});

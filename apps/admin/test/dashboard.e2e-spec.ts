@@ -1,0 +1,108 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { DeviceEntity } from '@app/persistence';
+import { DataSource } from 'typeorm';
+import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../api/test/support/test-api.js';
+import { createAdminApp } from '../src/create-admin-app.js';
+
+const PASSWORD = 'correct horse battery';
+
+/** The dashboard over HTTP, without a browser: redirects, CSRF, rate limit, headers. */
+describe('dashboard (e2e)', () => {
+  let database: ScratchDatabase;
+  let app: NestFastifyApplication;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    database = await scratchDatabase();
+    app = await createAdminApp({
+      env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: '4/15m' },
+      logger: false,
+    });
+    dataSource = app.get(DataSource);
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await database.remove();
+  });
+
+  const http = () => request(app.getHttpServer());
+
+  /** A sign-in form as a browser gets it: the CSRF cookie and the token from the page. */
+  async function signInForm(): Promise<{ cookie: string[]; csrf: string }> {
+    const page = await http().get('/signin').expect(200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+    expect(csrf).toBeDefined();
+    return { cookie: page.headers['set-cookie'] as unknown as string[], csrf: csrf! };
+  }
+
+  async function register(email: string): Promise<void> {
+    const { AuthService } = await import('@app/auth');
+    await app.get(AuthService).register({ email, password: PASSWORD }, { ip: null, userAgent: null });
+  }
+
+  it('answers GET /health', async () => {
+    await http().get('/health').expect(200, { status: 'ok' });
+  });
+
+  it('sends a visitor without a session to the sign-in page, remembering where they were going', async () => {
+    const response = await http().get('/devices').expect(303);
+    expect(response.headers.location).toBe('/signin?next=%2Fdevices');
+    const post = await http().post('/devices/revoke-others').type('form').send({}).expect(403);
+    expect(post.headers['content-type']).toMatch(/^text\/html/);
+  });
+
+  it('refuses a sign-in POST without the CSRF token with 403', async () => {
+    await register('csrf-signin@example.com');
+    const response = await http().post('/signin').type('form').send({ email: 'csrf-signin@example.com', password: PASSWORD }).expect(403);
+    expect(response.text).toContain('did not come from this site');
+    expect(response.headers['set-cookie'] ?? []).not.toEqual(expect.arrayContaining([expect.stringMatching(/^dashboard_access=/)]));
+  });
+
+  it('signs in with a valid form: HttpOnly SameSite=Strict cookies, a web device, a redirect to the devices page', async () => {
+    await register('form@example.com');
+    const { cookie, csrf } = await signInForm();
+    const response = await http().post('/signin').set('Cookie', cookie).type('form').send({ email: 'FORM@example.com ', password: PASSWORD, _csrf: csrf }).expect(303);
+    expect(response.headers.location).toBe('/devices');
+    const cookies = response.headers['set-cookie'] as unknown as string[];
+    for (const name of ['dashboard_access', 'dashboard_refresh']) {
+      const cookieLine = cookies.find((line) => line.startsWith(`${name}=`));
+      expect(cookieLine).toMatch(/HttpOnly/);
+      expect(cookieLine).toMatch(/SameSite=Strict/);
+      expect(cookieLine).toMatch(/Path=\//);
+    }
+    const devices = await dataSource.getRepository(DeviceEntity).find();
+    expect(devices.filter((device) => device.platform === 'web')).toHaveLength(1);
+  });
+
+  it('escapes what users typed into the sign-in form when it is shown again', async () => {
+    const { cookie, csrf } = await signInForm();
+    const response = await http().post('/signin').set('Cookie', cookie).type('form').send({ email: '"><script>alert(1)</script>@x.io', password: 'x', _csrf: csrf });
+    expect(response.status).toBe(401);
+    expect(response.text).not.toContain('<script>alert(1)</script>');
+    expect(response.text).toContain('&lt;script&gt;');
+  });
+  it('rate-limits failed sign-ins like the API: 429 with Retry-After', async () => {
+    // LOGIN_RATE_LIMIT is 4 per IP here, and the test above failed once from this IP.
+    await register('limited@example.com');
+    for (let i = 0; i < 3; i++) {
+      const { cookie, csrf } = await signInForm();
+      await http().post('/signin').set('Cookie', cookie).type('form').send({ email: 'limited@example.com', password: 'wrong password', _csrf: csrf }).expect(401);
+    }
+    const { cookie, csrf } = await signInForm();
+    const limited = await http().post('/signin').set('Cookie', cookie).type('form').send({ email: 'limited@example.com', password: PASSWORD, _csrf: csrf }).expect(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.text).toContain('Too many failed sign-ins');
+  });
+
+  it('serves pages with a strict CSP, anti-framing and referrer headers', async () => {
+    const response = await http().get('/signin').expect(200);
+    expect(response.headers['content-security-policy']).toMatch(/default-src 'none'/);
+    expect(response.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+    expect(response.headers['x-frame-options']).toBe('DENY');
+    expect(response.headers['referrer-policy']).toBe('same-origin');
+    await http().get('/static/app.css').expect(200).expect('Content-Type', /text\/css/);
+  });
+
+});
