@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DeviceEntity } from '@app/persistence';
 import { DataSource } from 'typeorm';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../api/test/support/test-api.js';
+import { scratchDatabase, TEST_JWT_SECRET, TestClock, type ScratchDatabase } from '../../api/test/support/test-api.js';
 import { createAdminApp } from '../src/create-admin-app.js';
 
 const PASSWORD = 'correct horse battery';
@@ -12,11 +12,13 @@ describe('dashboard (e2e)', () => {
   let database: ScratchDatabase;
   let app: NestFastifyApplication;
   let dataSource: DataSource;
+  const clock = new TestClock();
 
   beforeAll(async () => {
     database = await scratchDatabase();
     app = await createAdminApp({
       env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: '4/15m' },
+      clock,
       logger: false,
     });
     dataSource = app.get(DataSource);
@@ -83,6 +85,28 @@ describe('dashboard (e2e)', () => {
     expect(response.text).not.toContain('<script>alert(1)</script>');
     expect(response.text).toContain('&lt;script&gt;');
   });
+  it('refreshes its own session from the refresh cookie, rotating it, and refuses a replayed one', async () => {
+    await register('refresh@example.com');
+    const { cookie, csrf } = await signInForm();
+    const signedIn = await http().post('/signin').set('Cookie', cookie).type('form').send({ email: 'refresh@example.com', password: PASSWORD, _csrf: csrf }).expect(303);
+    const refreshCookie = (signedIn.headers['set-cookie'] as unknown as string[]).find((line) => line.startsWith('dashboard_refresh='))!.split(';')[0];
+
+    // No access cookie (expired in the browser): the page still loads, with rotated cookies.
+    const page = await http().get('/devices').set('Cookie', refreshCookie).expect(200);
+    const rotated = (page.headers['set-cookie'] as unknown as string[]).find((line) => line.startsWith('dashboard_refresh='))!.split(';')[0];
+    expect(rotated).not.toBe(refreshCookie);
+    expect(page.text).toContain('Your devices');
+
+    // The spent cookie, replayed after the grace period, is theft: the session ends.
+    clock.advance(11_000);
+    try {
+      await http().get('/devices').set('Cookie', refreshCookie).expect(303);
+      await http().get('/devices').set('Cookie', rotated).expect(303);
+    } finally {
+      clock.advance(-11_000);
+    }
+  });
+
   it('rate-limits failed sign-ins like the API: 429 with Retry-After', async () => {
     // LOGIN_RATE_LIMIT is 4 per IP here, and the test above failed once from this IP.
     await register('limited@example.com');
