@@ -35,8 +35,31 @@ export class DeviceRepository {
     await this.devices.insert(device);
   }
 
-  findById(id: string): Promise<DeviceEntity | null> {
-    return this.devices.findOneBy({ id });
+  /** By id alone, revoked or not (the refresh path, hence plain SQL: see RefreshTokenRepository). */
+  async findById(id: string): Promise<DeviceEntity | null> {
+    const { rows } = await executeSql(
+      this.dataSource,
+      `SELECT id, user_id, name, platform, user_agent, ip, created_at, last_seen_at, session_expires_at, revoked_at, revoked_reason, revoked_by
+       FROM devices WHERE id = :id`,
+      { id },
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const nullable = (value: unknown) => (value === null ? null : String(value));
+    return {
+      id: String(row.id),
+      userId: String(row.user_id),
+      name: String(row.name),
+      platform: String(row.platform) as DeviceEntity['platform'],
+      userAgent: nullable(row.user_agent),
+      ip: nullable(row.ip),
+      createdAt: Number(row.created_at),
+      lastSeenAt: Number(row.last_seen_at),
+      sessionExpiresAt: Number(row.session_expires_at),
+      revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+      revokedReason: nullable(row.revoked_reason) as DeviceEntity['revokedReason'],
+      revokedBy: nullable(row.revoked_by),
+    };
   }
 
   /** The user's device if it exists and is not revoked; another user's device is null too. */
@@ -64,7 +87,7 @@ export class DeviceRepository {
   }
 
   async touch(id: string, at: number): Promise<void> {
-    await this.devices.update({ id }, { lastSeenAt: at });
+    await executeSql(this.dataSource, 'UPDATE devices SET last_seen_at = :at WHERE id = :id', { id, at });
   }
 
   /**
