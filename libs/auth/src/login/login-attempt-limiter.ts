@@ -10,9 +10,10 @@ const CLEANUP_INTERVAL_MS = 15 * 60_000;
  * past that, sign-ins for that email or from that IP get 429 until the window ends.
  *
  * The counts live in the database, so they hold across API processes. That costs one indexed
- * read per sign-in attempt and one upsert per failure: well under a millisecond next to the
- * ~50 ms argon2id verification every attempt pays anyway, and it needs no extra service
- * (Redis would) for the README's two-command start.
+ * read per attempt and one upsert per failure. Measured here: under 1 ms per failed attempt on
+ * SQLite, ~4.5 ms on PostgreSQL (the upsert's commit), next to the ~50 ms argon2id verification
+ * every attempt pays anyway; and it needs no extra service (Redis would) for the README's
+ * two-command start.
  */
 @Injectable()
 export class LoginAttemptLimiter implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -45,10 +46,7 @@ export class LoginAttemptLimiter implements OnApplicationBootstrap, OnApplicatio
   }
 
   async recordFailure(email: string, ip: string): Promise<void> {
-    const now = this.clock.now();
-    for (const key of this.keys(email, ip)) {
-      await this.attempts.recordFailure(key, now, this.config.loginRateLimit.windowSeconds * 1000);
-    }
+    await this.attempts.recordFailure(this.keys(email, ip), this.clock.now(), this.config.loginRateLimit.windowSeconds * 1000);
   }
 
   /** A successful sign-in clears the email's count (not the IP's). */

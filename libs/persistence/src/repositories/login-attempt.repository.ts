@@ -17,18 +17,24 @@ export class LoginAttemptRepository {
   }
 
   /**
-   * Counts one failure for the key in one upsert (the same statement on SQLite and
-   * PostgreSQL): a closed window restarts at 1, an open one is incremented. Concurrent
-   * failures from several processes are all counted.
+   * Counts one failure for each key in one upsert (one statement, one commit; the same SQL on
+   * SQLite and PostgreSQL): a closed window restarts at 1, an open one is incremented.
+   * Concurrent failures from several processes are all counted.
    */
-  async recordFailure(keyHash: string, now: number, windowMs: number): Promise<void> {
+  async recordFailure(keyHashes: readonly string[], now: number, windowMs: number): Promise<void> {
+    if (keyHashes.length === 0) return;
+    const parameters: Record<string, unknown> = { now, ends: now + windowMs };
+    const values = keyHashes.map((keyHash, index) => {
+      parameters[`key${index}`] = keyHash;
+      return `(:key${index}, 1, :ends)`;
+    });
     await executeSql(
       this.dataSource,
-      `INSERT INTO login_attempts (key_hash, failures, window_ends_at) VALUES (:key, 1, :ends)
+      `INSERT INTO login_attempts (key_hash, failures, window_ends_at) VALUES ${values.join(', ')}
        ON CONFLICT (key_hash) DO UPDATE SET
          failures = CASE WHEN login_attempts.window_ends_at <= :now THEN 1 ELSE login_attempts.failures + 1 END,
-         window_ends_at = CASE WHEN login_attempts.window_ends_at <= :now THEN :ends ELSE login_attempts.window_ends_at END`,
-      { key: keyHash, now, ends: now + windowMs },
+         window_ends_at = CASE WHEN login_attempts.window_ends_at <= :now THEN excluded.window_ends_at ELSE login_attempts.window_ends_at END`,
+      parameters,
     );
   }
 
