@@ -1,4 +1,4 @@
-import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { Public } from '@app/platform';
 import { AuthService } from '../auth.service.js';
 import { CurrentDevice, CurrentUser } from '../decorators/current-principal.decorator.js';
@@ -6,13 +6,16 @@ import { Origin, type RequestOrigin } from '../decorators/request-origin.decorat
 import { ChangePasswordDto } from '../dto/change-password.dto.js';
 import { LoginDto } from '../dto/login.dto.js';
 import { RegisterDto } from '../dto/register.dto.js';
+import { RegistrationRateLimitGuard } from '../guards/registration-rate-limit.guard.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 
 @Controller('auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
+  /** REGISTER_RATE_LIMIT per client IP: 429 with Retry-After past it. */
   @Public()
+  @UseGuards(RegistrationRateLimitGuard)
   @Post('register')
   @HttpCode(201)
   register(@Body() body: RegisterDto, @Origin() origin: RequestOrigin): Promise<{ id: string; email: string }> {

@@ -30,6 +30,7 @@ describe('AppConfig.fromEnv', () => {
       cookieSecure: false,
       adminEmails: [],
       loginRateLimit: { max: 10, windowSeconds: 900 },
+      registerRateLimit: { max: 20, windowSeconds: 3600 },
       migrationsRun: true,
     });
     expect(config.jwt.algorithm).toBe('HS256');
@@ -43,12 +44,14 @@ describe('AppConfig.fromEnv', () => {
       DATABASE_URL: 'postgres://app@db:5432/auth',
       ADMIN_EMAILS: ' Ops@Example.com, root@example.com ',
       LOGIN_RATE_LIMIT: '5/1h',
+      REGISTER_RATE_LIMIT: '100/1d',
     });
     expect(config.accessTokenTtl).toBe(300);
     expect(config.sessionMaxAge).toBe(43_200);
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://app@db:5432/auth' });
     expect(config.adminEmails).toEqual(['ops@example.com', 'root@example.com']);
     expect(config.loginRateLimit).toEqual({ max: 5, windowSeconds: 3600 });
+    expect(config.registerRateLimit).toEqual({ max: 100, windowSeconds: 86_400 });
   });
 
   it.each([
@@ -58,6 +61,7 @@ describe('AppConfig.fromEnv', () => {
     ['PORT', '70000'],
     ['COOKIE_SECURE', 'maybe'],
     ['LOGIN_RATE_LIMIT', 'ten'],
+    ['REGISTER_RATE_LIMIT', '20/forever'],
     ['DATABASE_URL', 'mysql://x'],
   ])('stops with a message naming %s for %p', (name, value) => {
     const problems = problemsOf({ [name]: value });

@@ -47,6 +47,8 @@ export class AppConfig {
   readonly cookieSecure!: boolean;
   readonly adminEmails!: readonly string[];
   readonly loginRateLimit!: RateLimit;
+  /** Registrations (attempts, whatever their outcome) allowed per client IP in the window. */
+  readonly registerRateLimit!: RateLimit;
 
   private constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -93,6 +95,7 @@ export class AppConfig {
       cookieSecure: reader.boolean('COOKIE_SECURE', production),
       adminEmails: reader.emailList('ADMIN_EMAILS'),
       loginRateLimit: reader.rateLimit('LOGIN_RATE_LIMIT', '10/15m'),
+      registerRateLimit: reader.rateLimit('REGISTER_RATE_LIMIT', '20/1h'),
     };
     if (problems.length > 0) {
       throw new ConfigurationError(problems);
