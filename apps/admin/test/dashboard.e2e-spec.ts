@@ -107,6 +107,28 @@ describe('dashboard (e2e)', () => {
     }
   });
 
+  it('answers hostile form fields on a signed-in page with 4xx, never 500', async () => {
+    await register('hostile-form@example.com');
+    const { cookie, csrf } = await signInForm();
+    const signedIn = await http().post('/signin').set('Cookie', cookie).type('form').send({ email: 'hostile-form@example.com', password: PASSWORD, _csrf: csrf }).expect(303);
+    const session = [...cookie, ...(signedIn.headers['set-cookie'] as unknown as string[])].map((line) => line.split(';')[0]);
+    const page = await http().get('/devices').set('Cookie', session).expect(200);
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+    const deviceId = /data-device-id="([^"]+)"/.exec(page.text)![1];
+    for (const body of [
+      `_csrf=${encodeURIComponent(token)}&constructor=x&name=Phone`,
+      `_csrf=${encodeURIComponent(token)}&__proto__=x&name=Phone`,
+      `_csrf=${encodeURIComponent(token)}&name=a&name=b`,
+      `_csrf=${encodeURIComponent(token)}&name=${encodeURIComponent('x'.repeat(65))}`,
+    ]) {
+      const response = await http().post(`/devices/${deviceId}/rename`).set('Cookie', session).type('form').send(body);
+      expect(response.status).toBeGreaterThanOrEqual(300);
+      expect(response.status).toBeLessThan(500);
+    }
+    const name = (await dataSource.getRepository(DeviceEntity).findOneByOrFail({ id: deviceId })).name;
+    expect(name).not.toBe('a');
+  });
+
   it('rate-limits failed sign-ins like the API: 429 with Retry-After', async () => {
     // LOGIN_RATE_LIMIT is 4 per IP here, and the test above failed once from this IP.
     await register('limited@example.com');
