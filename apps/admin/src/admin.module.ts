@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { AccessTokenVerifier, AuthModule } from '@app/auth';
+import { AuthModule } from '@app/auth';
 import { DevicesModule } from '@app/devices';
 import { PersistenceModule } from '@app/persistence';
 import { PlatformModule, type PlatformOptions } from '@app/platform';
@@ -19,7 +19,7 @@ export class AdminModule {
       module: AdminModule,
       imports: [PlatformModule.forRoot(options), PersistenceModule, AuthModule, DevicesModule],
       controllers: [SignInController, DevicesPageController, ActivityPageController, OperatorsController, AssetsController],
-      providers: [AccessTokenVerifier, { provide: APP_GUARD, useClass: DashboardSessionGuard }],
+      providers: [{ provide: APP_GUARD, useClass: DashboardSessionGuard }],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AuthService } from './auth.service.js';
+import { AccessTokenVerifier } from './guards/access-token.verifier.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { LastSeenRecorder } from './revocation/last-seen.recorder.js';
@@ -21,6 +22,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
   providers: [
     AuthService,
     AccessTokenService,
+    AccessTokenVerifier,
     RefreshTokenService,
     PasswordHasher,
     LoginAttemptLimiter,
@@ -29,6 +31,6 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     RevocationService,
     LastSeenRecorder,
   ],
-  exports: [AuthService, AccessTokenService, RefreshTokenService, PasswordHasher, LoginAttemptLimiter, RevocationSet, RevocationService, LastSeenRecorder],
+  exports: [AuthService, AccessTokenService, AccessTokenVerifier, RefreshTokenService, PasswordHasher, LoginAttemptLimiter, RevocationSet, RevocationService, LastSeenRecorder],
 })
 export class AuthModule {}

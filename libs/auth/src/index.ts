@@ -5,6 +5,7 @@ export { AuthService, type Credentials, type DeviceDescription } from './auth.se
 export { CurrentDevice, CurrentPrincipal, CurrentUser } from './decorators/current-principal.decorator.js';
 export { Origin, type RequestOrigin } from './decorators/request-origin.decorator.js';
 export { AccessTokenVerifier } from './guards/access-token.verifier.js';
+export { JwtStrategy } from './guards/jwt.strategy.js';
 export { IsDeviceName, Trim } from './dto/device-name.decorator.js';
 export { FORM_CONTENT_TYPE } from './dto/token-requests.js';
 export { LoginAttemptLimiter } from './login/login-attempt-limiter.js';

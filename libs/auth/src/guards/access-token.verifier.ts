@@ -14,8 +14,9 @@ export const CLOCK_TOLERANCE_S = 5;
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
- * The pinned jsonwebtoken options for access tokens: the algorithm, issuer and audience, `exp`
- * enforced, and `complete` for the header (typ, kid); maxAge also requires `iat`.
+ * The pinned jsonwebtoken options for access tokens (AccessTokenVerifier and JwtStrategy share
+ * them): the algorithm, issuer and audience, `exp` enforced, and `complete` for the header
+ * (typ, kid); maxAge also requires `iat`.
  */
 export interface AccessTokenVerifyOptions {
   readonly algorithms: Algorithm[];
@@ -68,7 +69,9 @@ export class AccessTokenVerifier {
   verifyToken(token: string): AccessPrincipal {
     let decoded: Jwt;
     try {
-      // The key is a KeyObject: given a string, jsonwebtoken would parse it on every call.
+      // jsonwebtoken with the pinned options; the key is a KeyObject (given a string, it
+      // would parse the key on every call). A hand-written HS256 check measured ~40 µs less
+      // per request (BENCHMARKS.md) but moved no target; the maintained library stays.
       decoded = jwt.verify(token, this.config.jwt.key, this.options);
     } catch (error) {
       throw new InvalidAccessToken((error as Error).name === 'TokenExpiredError');
@@ -76,7 +79,10 @@ export class AccessTokenVerifier {
     return this.accept(decoded);
   }
 
-  /** The checks jsonwebtoken does not make, on a token whose signature and claims it verified. */
+  /**
+   * The checks jsonwebtoken does not make, on a token whose signature and registered claims
+   * it verified (here, or through passport-jwt in JwtStrategy).
+   */
   accept(decoded: Jwt): AccessPrincipal {
     const { header } = decoded;
     const payload = decoded.payload as JwtPayload;
@@ -98,3 +104,4 @@ export class AccessTokenVerifier {
     return { userId: payload.sub, deviceId: payload.sid, expiresAt: payload.exp * 1000 };
   }
 }
+

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { ACCESS_TOKEN_TYPE, type TokenResponse } from '@app/auth';
+import type { AppConfig } from '@app/platform';
+
+/** The few API calls the harness makes outside the measured runs (plain fetch). */
+export class ApiClient {
+  constructor(private readonly baseUrl: string) {}
+
+  private async post(path: string, body: unknown): Promise<Response> {
+    return fetch(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'device-auth-bench' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+  }
+
+  async register(email: string, password: string): Promise<void> {
+    const response = await this.post('/auth/register', { email, password });
+    if (response.status !== 201) throw new Error(`register ${email}: ${response.status} ${await response.text()}`);
+  }
+
+  async login(email: string, password: string, deviceName: string): Promise<TokenResponse> {
+    const response = await this.post('/auth/login', { email, password, device: { name: deviceName, platform: 'android' } });
+    if (response.status !== 200) throw new Error(`login ${email}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as TokenResponse;
+  }
+
+  async refresh(refreshToken: string): Promise<number> {
+    const response = await this.post('/auth/refresh', { grant_type: 'refresh_token', refresh_token: refreshToken });
+    await response.arrayBuffer();
+    return response.status;
+  }
+
+  async status(path: string, accessToken?: string): Promise<number> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {},
+      signal: AbortSignal.timeout(30_000),
+    });
+    await response.arrayBuffer();
+    return response.status;
+  }
+}
+
+/**
+ * An access token signed exactly as AccessTokenService signs one (same key, kid, typ, iss,
+ * aud, lifetime), for a device of the harness's choosing: seeded rows never logged in.
+ */
+export function signAccessToken(config: AppConfig, userId: string, deviceId: string): string {
+  const { key, id, algorithm, issuer, audience } = config.jwt;
+  const iat = Math.floor(Date.now() / 1000);
+  return jwt.sign(
+    { sub: userId, sid: deviceId, jti: randomUUID(), iat, exp: iat + config.accessTokenTtl },
+    key,
+    { algorithm, issuer, audience, header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE, kid: id } },
+  );
+}
