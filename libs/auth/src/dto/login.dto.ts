@@ -1,8 +1,8 @@
-import { Transform, Type } from 'class-transformer';
-import { IsDefined, IsEmail, IsIn, IsNotEmptyObject, IsOptional, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsDefined, IsIn, IsNotEmptyObject, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 import type { DevicePlatform } from '@app/persistence';
 import { IsDeviceName } from './device-name.decorator.js';
-import { normalizeEmail } from './register.dto.js';
+import { IsAccountEmail } from './account-email.decorator.js';
 
 export const PLATFORMS: readonly DevicePlatform[] = ['ios', 'android', 'web', 'other'];
 
@@ -16,10 +16,7 @@ export class LoginDeviceDto {
 }
 
 export class LoginDto {
-  @Transform(normalizeEmail)
-  @IsString()
-  @MaxLength(254)
-  @IsEmail({}, { message: 'must be an email address' })
+  @IsAccountEmail()
   email!: string;
 
   // Not held to the registration rules: a short password is just a wrong one (401).

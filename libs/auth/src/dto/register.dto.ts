@@ -1,13 +1,8 @@
-import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
-
-export const normalizeEmail = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+import { IsString, Length } from 'class-validator';
+import { IsAccountEmail } from './account-email.decorator.js';
 
 export class RegisterDto {
-  @Transform(normalizeEmail)
-  @IsString()
-  @MaxLength(254)
-  @IsEmail({}, { message: 'must be an email address' })
+  @IsAccountEmail()
   email!: string;
 
   @IsString()
