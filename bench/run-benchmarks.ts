@@ -414,7 +414,7 @@ interface Row {
   met: boolean | null;
 }
 
-function rows(results: Results): Row[] {
+function rows(results: Results, database: string): Row[] {
   const out: Row[] = [];
   const t = results.throughput;
   if (t) {
@@ -443,7 +443,7 @@ function rows(results: Results): Row[] {
   if (r) {
     const f = r.refresh;
     out.push({
-      figure: `4. Refresh rotations/s (${f.sessions} chained sessions, SQLite)`,
+      figure: `4. Refresh rotations/s (${f.sessions} chained sessions, ${database})`,
       measured: `${f.rotationsPerSecond}/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, ${f.errors} errors; ${f.serverCpuUsPerRotation} µs server CPU each`,
       target: '≥ 1,000/s, p99 < 100 ms, 0 errors',
       met: f.rotationsPerSecond >= 1000 && f.p99Ms < 100 && f.errors === 0,
@@ -539,7 +539,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  const table = rows(results);
+  const table = rows(results, context.sqlite ? 'SQLite' : 'PostgreSQL');
   printTable(info, table, results);
   const out = join(process.cwd(), 'bench', 'results');
   mkdirSync(out, { recursive: true });
