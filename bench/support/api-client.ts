@@ -48,11 +48,11 @@ export class ApiClient {
  * aud, lifetime), for a device of the harness's choosing: seeded rows never logged in.
  */
 export function signAccessToken(config: AppConfig, userId: string, deviceId: string): string {
-  const { key, id, algorithm, issuer, audience } = config.jwt;
+  const { signingKey, id, algorithm, issuer, audience } = config.jwt;
   const iat = Math.floor(Date.now() / 1000);
   return jwt.sign(
     { sub: userId, sid: deviceId, jti: randomUUID(), iat, exp: iat + config.accessTokenTtl },
-    key,
+    signingKey,
     { algorithm, issuer, audience, header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE, kid: id } },
   );
 }

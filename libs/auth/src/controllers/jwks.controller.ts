@@ -1,16 +1,24 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { Public } from '@app/platform';
+import { AppConfig, Public } from '@app/platform';
 
 /**
- * The public verification keys. Access tokens are HS256 (a shared secret that must never be
- * published), so the set is empty; it is where ES256 public keys would appear.
+ * The public verification keys (RFC 7517), so other services can verify access tokens
+ * without a shared secret. Under HS256 the key is a secret and must never be published: the
+ * set is empty. With JWT_PRIVATE_KEY (ES256) it holds the public key, under the tokens' `kid`.
  */
 @Controller('.well-known')
 export class JwksController {
+  private readonly keys: Record<string, string>[];
+
+  constructor(config: AppConfig) {
+    const { publicJwk, id, algorithm } = config.jwt;
+    this.keys = publicJwk ? [{ ...publicJwk, kid: id, alg: algorithm, use: 'sig' }] : [];
+  }
+
   @Public()
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
-  jwks(): { keys: unknown[] } {
-    return { keys: [] };
+  jwks(): { keys: Record<string, string>[] } {
+    return { keys: this.keys };
   }
 }

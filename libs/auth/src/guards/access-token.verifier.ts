@@ -72,7 +72,7 @@ export class AccessTokenVerifier {
       // jsonwebtoken with the pinned options; the key is a KeyObject (given a string, it
       // would parse the key on every call). A hand-written HS256 check measured ~40 µs less
       // per request (BENCHMARKS.md) but moved no target; the maintained library stays.
-      decoded = jwt.verify(token, this.config.jwt.key, this.options);
+      decoded = jwt.verify(token, this.config.jwt.verificationKey, this.options);
     } catch (error) {
       throw new InvalidAccessToken((error as Error).name === 'TokenExpiredError');
     }

@@ -23,7 +23,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       // Only the Authorization header: tokens in query strings end up in logs.
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       // A KeyObject: given a string, jsonwebtoken tries to parse a PEM key on every verify.
-      secretOrKey: config.jwt.key as unknown as Buffer,
+      secretOrKey: config.jwt.verificationKey as unknown as Buffer,
       algorithms,
       issuer,
       audience,

@@ -21,13 +21,13 @@ export class AccessTokenService {
   ) {}
 
   issue(userId: string, deviceId: string): IssuedAccessToken {
-    const { key, id, algorithm, issuer, audience } = this.config.jwt;
+    const { signingKey, id, algorithm, issuer, audience } = this.config.jwt;
     // iat and exp come from the injectable clock, not from the library's own Date.now().
     const iat = Math.floor(this.clock.now() / 1000);
     const expiresIn = this.config.accessTokenTtl;
     const token = this.jwt.sign(
       { sub: userId, sid: deviceId, jti: randomUUID(), iat, exp: iat + expiresIn },
-      { algorithm, privateKey: key, issuer, audience, header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE, kid: id } },
+      { algorithm, privateKey: signingKey, issuer, audience, header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE, kid: id } },
     );
     return { token, expiresIn };
   }

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +78,23 @@ describe('AppConfig.fromEnv', () => {
     expect(() => AppConfig.fromEnv({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: required/);
     expect(() => AppConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: 'too-short' })).toThrow(/JWT_SECRET: must be at least 32 bytes/);
     expect(AppConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: SECRET }).cookieSecure).toBe(true);
+  });
+
+  it('switches to ES256 with an EC P-256 JWT_PRIVATE_KEY, which also satisfies production', () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const config = AppConfig.fromEnv({ NODE_ENV: 'production', JWT_PRIVATE_KEY: pem });
+    expect(config.jwt.algorithm).toBe('ES256');
+    expect(config.jwt.publicJwk).toEqual({ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String) });
+    expect(config.jwt.verificationKey.type).toBe('public');
+  });
+
+  it.each([
+    ['not a key'],
+    [generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()],
+    [generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()],
+  ])('stops with a message naming JWT_PRIVATE_KEY for a key that is not EC P-256', (pem) => {
+    expect(problemsOf({ JWT_PRIVATE_KEY: pem })).toEqual([expect.stringMatching(/^JWT_PRIVATE_KEY: /)]);
   });
 
   it('outside production generates a secret once into the data folder and reuses it', () => {

@@ -1,4 +1,4 @@
-import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseDurationSeconds } from './duration.js';
@@ -16,11 +16,19 @@ export interface RateLimit {
 }
 
 export interface AccessTokenKey {
-  /** HS256 key held as a KeyObject: jsonwebtoken re-parses a string or Buffer on every call. */
-  readonly key: KeyObject;
-  /** `kid` header: a fingerprint of the key, so a rotated key is told apart without exposing it. */
+  /** HS256 with JWT_SECRET by default; ES256 when JWT_PRIVATE_KEY (an EC P-256 key) is set. */
+  readonly algorithm: 'HS256' | 'ES256';
+  /**
+   * Signs access tokens: the HS256 secret or the ES256 private key. Held as a KeyObject:
+   * jsonwebtoken re-parses a string or Buffer on every call.
+   */
+  readonly signingKey: KeyObject;
+  /** Verifies them: the same secret, or the ES256 public key. */
+  readonly verificationKey: KeyObject;
+  /** `kid` header: a fingerprint of the key (RFC 7638 thumbprint for ES256), never the key. */
   readonly id: string;
-  readonly algorithm: 'HS256';
+  /** The ES256 public key as a JWK, for `/.well-known/jwks.json`; null under HS256. */
+  readonly publicJwk: Readonly<Record<string, string>> | null;
   readonly issuer: string;
   readonly audience: string;
 }
@@ -82,7 +90,6 @@ export class AppConfig {
       migrationsRun: reader.boolean('MIGRATIONS_RUN', true),
       jwt: {
         ...reader.jwtKey(production, database),
-        algorithm: 'HS256' as const,
         issuer: reader.string('JWT_ISSUER', packageInfo.name),
         audience: reader.string('JWT_AUDIENCE', `${packageInfo.name}-api`),
       },
@@ -195,18 +202,38 @@ class EnvReader {
     return { kind: 'sqlite', path: 'data/auth.sqlite' };
   }
 
-  jwtKey(production: boolean, database: DatabaseTarget): { key: KeyObject; id: string } {
+  jwtKey(production: boolean, database: DatabaseTarget): Pick<AccessTokenKey, 'algorithm' | 'signingKey' | 'verificationKey' | 'id' | 'publicJwk'> {
+    const pem = this.raw('JWT_PRIVATE_KEY');
+    if (pem !== undefined) return this.es256Key(pem);
     let secret = this.raw('JWT_SECRET');
     if (secret !== undefined && Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
       this.problems.push(`JWT_SECRET: must be at least ${MIN_SECRET_BYTES} bytes`);
     } else if (secret === undefined && production) {
-      this.problems.push('JWT_SECRET: required when NODE_ENV=production (at least 32 random bytes)');
+      this.problems.push('JWT_SECRET: required when NODE_ENV=production (at least 32 random bytes), unless JWT_PRIVATE_KEY is set');
     } else if (secret === undefined) {
       secret = developmentSecret(database);
     }
     const bytes = Buffer.from(secret ?? randomBytes(MIN_SECRET_BYTES).toString('base64url'));
     const id = createHash('sha256').update(bytes).digest('base64url').slice(0, 16);
-    return { key: createSecretKey(bytes), id };
+    const key = createSecretKey(bytes);
+    return { algorithm: 'HS256', signingKey: key, verificationKey: key, id, publicJwk: null };
+  }
+
+  /** JWT_PRIVATE_KEY: a PEM EC P-256 private key ("\\n" accepted for line breaks in one-line env files). */
+  private es256Key(pem: string): Pick<AccessTokenKey, 'algorithm' | 'signingKey' | 'verificationKey' | 'id' | 'publicJwk'> {
+    try {
+      const signingKey = createPrivateKey(pem.replace(/\\n/g, '\n'));
+      if (signingKey.asymmetricKeyType !== 'ec' || signingKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('not P-256');
+      const verificationKey = createPublicKey(signingKey);
+      const { crv, kty, x, y } = verificationKey.export({ format: 'jwk' }) as Record<string, string>;
+      // RFC 7638: the thumbprint hashes the required members in lexicographic order.
+      const id = createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url');
+      return { algorithm: 'ES256', signingKey, verificationKey, id, publicJwk: { kty, crv, x, y } };
+    } catch {
+      this.problems.push('JWT_PRIVATE_KEY: must be an EC P-256 private key in PEM (for ES256)');
+      const fallback = createSecretKey(randomBytes(MIN_SECRET_BYTES));
+      return { algorithm: 'HS256', signingKey: fallback, verificationKey: fallback, id: 'invalid', publicJwk: null };
+    }
   }
 }
 
