@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { RefreshTokenPruner } from '@app/auth';
 import { DeviceEntity, RefreshTokenEntity, SecurityEventEntity, UserEntity } from '@app/persistence';
 import { bearer, decodeJwt, login, refresh, registerAndLogin, startTestApi, TEST_JWT_SECRET, type TestApi } from './support/test-api.js';
 
@@ -328,6 +329,22 @@ describe('auth (e2e)', () => {
       api.clock.advance(4 * DAY_MS);
       const response = await refresh(api, current).expect(400);
       expect(response.body).toEqual({ error: 'invalid_grant', error_description: expect.stringMatching(/maximum age/) });
+    });
+
+    it('prunes refresh tokens past their idle lifetime, leaving the live chain working', async () => {
+      const { tokens } = await registerAndLogin(api);
+      const second = await refresh(api, tokens.refresh_token).expect(200);
+      api.clock.advance(29 * DAY_MS);
+      const third = await refresh(api, second.body.refresh_token).expect(200);
+      api.clock.advance(2 * DAY_MS);
+      const rows = () => api.dataSource.getRepository(RefreshTokenEntity).countBy({ deviceId: tokens.device_id });
+      expect(await rows()).toBe(3);
+      expect(await api.app.get(RefreshTokenPruner).prune()).toBeGreaterThanOrEqual(2);
+      expect(await rows()).toBe(1);
+      const fourth = await refresh(api, third.body.refresh_token).expect(200);
+      // A pruned token is simply unknown now: refused, without revoking the device.
+      await refresh(api, tokens.refresh_token).expect(400);
+      await refresh(api, fourth.body.refresh_token).expect(200);
     });
 
     afterEach(() => {

@@ -9,6 +9,7 @@ import { RevocationSet } from './revocation/revocation-set.js';
 import { RevocationSyncService } from './revocation/revocation-sync.service.js';
 import { RevocationService } from './revocation/revocation.service.js';
 import { AccessTokenService } from './tokens/access-token.service.js';
+import { RefreshTokenPruner } from './tokens/refresh-token-pruner.js';
 import { RefreshTokenService } from './tokens/refresh-token.service.js';
 
 /**
@@ -24,6 +25,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     AccessTokenService,
     AccessTokenVerifier,
     RefreshTokenService,
+    RefreshTokenPruner,
     PasswordHasher,
     LoginAttemptLimiter,
     RevocationSet,

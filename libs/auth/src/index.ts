@@ -15,5 +15,6 @@ export { RevocationSet } from './revocation/revocation-set.js';
 export { RevocationService, SYSTEM_ACTOR, type RevocationActor } from './revocation/revocation.service.js';
 export type { AccessPrincipal } from './tokens/access-principal.js';
 export { ACCESS_TOKEN_TYPE, AccessTokenService } from './tokens/access-token.service.js';
+export { RefreshTokenPruner } from './tokens/refresh-token-pruner.js';
 export { RefreshTokenService } from './tokens/refresh-token.service.js';
 export type { TokenResponse } from './tokens/token-response.js';

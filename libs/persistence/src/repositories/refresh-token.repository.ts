@@ -72,6 +72,12 @@ export class RefreshTokenRepository {
     await executeSql(this.dataSource, 'DELETE FROM refresh_tokens WHERE id = :id', { id });
   }
 
+  /** Deletes tokens whose idle lifetime ended before `cutoff`, spent or not; returns how many. */
+  async deleteExpiredBefore(cutoff: number): Promise<number> {
+    const { affected } = await executeSql(this.dataSource, 'DELETE FROM refresh_tokens WHERE expires_at < :cutoff', { cutoff });
+    return affected;
+  }
+
   /** Spends every live token of these devices (their sessions were revoked). */
   async spendAllOfDevices(deviceIds: readonly string[], at: number): Promise<void> {
     if (deviceIds.length === 0) return;
