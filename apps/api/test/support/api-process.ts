@@ -24,7 +24,7 @@ export function startApiProcess(env: Record<string, string>): Promise<ApiProcess
   return startAppProcess('api', env);
 }
 
-export async function startAppProcess(app: 'api' | 'admin', env: Record<string, string>): Promise<ApiProcess> {
+export async function startAppProcess(app: 'api' | 'admin', env: Record<string, string>, options: { cwd?: string } = {}): Promise<ApiProcess> {
   const main = resolve(`dist/apps/${app}/src/main.js`);
   if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first (npm test does).`);
   const port = await freePort();
@@ -32,6 +32,7 @@ export async function startAppProcess(app: 'api' | 'admin', env: Record<string, 
   const child: ChildProcess = spawn(process.execPath, [main], {
     env: { NODE_ENV: 'test', HOST: '127.0.0.1', [app === 'api' ? 'PORT' : 'ADMIN_PORT']: String(port), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: options.cwd,
   });
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += chunk));
