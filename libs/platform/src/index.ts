@@ -9,3 +9,4 @@ export { toOAuthError, toProblem, type WireError } from './errors/wire-error.js'
 export { IS_PUBLIC_KEY, Public } from './public.decorator.js';
 export { PlatformModule, type PlatformOptions } from './platform.module.js';
 export { createValidationPipe } from './validation.js';
+export { normalizeAccountEmail } from './text/account-email.js';
