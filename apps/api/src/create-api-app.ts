@@ -2,19 +2,20 @@ import helmet from '@fastify/helmet';
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyHttpOptions, FastifyReply, FastifyRequest } from 'fastify';
+import type { Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { parse as parseQueryString } from 'node:querystring';
 import { FORM_CONTENT_TYPE } from '@app/auth';
-import { createValidationPipe, ProblemDetailsFilter, type PlatformOptions } from '@app/platform';
+import { AppConfig, createValidationPipe, httpServerOptions, ProblemDetailsFilter, type PlatformOptions } from '@app/platform';
 import { ApiModule } from './api.module.js';
 
 /** API.md: bodies over 16 KiB are rejected (413). */
 const BODY_LIMIT = 16 * 1024;
 
 /**
- * No request of ours nests deeper than 3 levels. A 16 KiB body can nest ~8000 levels, which
+ * No request of ours nests deeper than a few levels. A 16 KiB body can nest ~8000 levels, which
  * overflows class-transformer's recursive walk (RangeError → 500) before validation can
  * refuse it, so depth is checked right after parsing.
  */
@@ -53,14 +54,20 @@ const SECURITY_HEADERS = {
 } as const;
 
 export async function createApiApp(options: ApiAppOptions = {}): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+  // The server's own options (proxies, timeouts) are fixed when Fastify is created, before
+  // Nest's configuration module runs: read the same configuration here (a bad value stops the
+  // start with the same message).
+  const config = options.env ? AppConfig.fromEnv(options.env) : AppConfig.fromProcessEnv();
+  const serverOptions: FastifyHttpOptions<Server> = {
+    ...httpServerOptions(config),
     bodyLimit: BODY_LIMIT,
     // Errors raised before Nest sees the request (an undecodable URL, an over-long path
     // parameter, a malformed or oversized request head) answer problem+json too, and do not
     // echo the client's input back as Fastify's defaults do.
     frameworkErrors: answerUnroutableRequest,
     clientErrorHandler: answerMalformedRequest,
-  });
+  };
+  const adapter = new FastifyAdapter(serverOptions);
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(options), adapter, {
     logger: options.logger ?? ['error', 'warn', 'log'],
     // Fastify's own JSON parser stays; forms get the parser below instead of Nest's.
@@ -77,6 +84,13 @@ export async function createApiApp(options: ApiAppOptions = {}): Promise<NestFas
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     // Synchronous: it answers through the callback (the type also allows a promise-style parser).
+    // API.md: an endpoint that takes no body accepts an empty one whatever its Content-Type
+    // (client wrappers send application/json on every request); one that needs a body then
+    // fails validation with a 400 as for `{}`.
+    if ((body as string).trim() === '') {
+      done(null, undefined);
+      return;
+    }
     void parseJson(request, body as string, (error, value) => {
       if (error || isReadableBody(value)) done(error ?? null, value);
       else done(unreadableBody(), undefined);

@@ -27,3 +27,15 @@ export function isUniqueViolation(error: unknown): boolean {
   const driverError = (error as { driverError?: { code?: unknown } } | null)?.driverError;
   return driverError?.code === 'SQLITE_CONSTRAINT_UNIQUE' || driverError?.code === '23505';
 }
+
+/**
+ * SQL for "now" in epoch milliseconds by the database's clock, not the app process's: every
+ * process of a deployment reads the same clock there, however wrong its own is. PostgreSQL's
+ * server clock; for SQLite, the clock of the host the file lives on (SQLite reads the OS
+ * clock itself, whatever the JavaScript runtime thinks the time is).
+ */
+export function databaseNowMs(dataSource: DataSource): string {
+  return dataSource.options.type === 'postgres'
+    ? 'CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT)'
+    : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+}

@@ -1,14 +1,11 @@
-import { Transform } from 'class-transformer';
-import { IsString, Length, MaxLength } from 'class-validator';
+import { IsString, Length } from 'class-validator';
+import { IsAccountEmail } from '@app/auth';
 
 export class SignInForm {
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
-  @IsString()
-  @Length(3, 254, { message: 'is required' })
+  @IsAccountEmail()
   email!: string;
 
   @IsString()
-  @MaxLength(128)
   @Length(1, 128, { message: 'is required' })
   password!: string;
 }

@@ -6,14 +6,19 @@ import { LoginAttemptRepository } from '@app/persistence';
 const CLEANUP_INTERVAL_MS = 15 * 60_000;
 
 /**
- * LOGIN_RATE_LIMIT: failed sign-ins allowed per email and per client IP in a fixed window;
- * past that, sign-ins for that email or from that IP get 429 until the window ends.
+ * LOGIN_RATE_LIMIT: password checks allowed per email and per client IP in a fixed window;
+ * past that, sign-ins (and current-password checks) for that email or from that IP get 429
+ * until the window ends.
  *
- * The counts live in the database, so they hold across API processes. That costs one indexed
- * read per attempt and one upsert per failure. Measured here: under 1 ms per failed attempt on
- * SQLite, ~4.5 ms on PostgreSQL (the upsert's commit), next to the ~50 ms argon2id verification
- * every attempt pays anyway; and it needs no extra service (Redis would) for the README's
- * two-command start.
+ * An attempt is counted **before** its password is checked, by one atomic upsert that returns
+ * the new counts, and refused over the limit without hashing. Of any burst, however parallel
+ * and across however many processes, at most the limit's number of password checks run in a
+ * window. A successful check is taken back out of the count, so the counts are failures plus
+ * checks in flight.
+ *
+ * The counts live in the database, so they hold across API processes: one upsert per attempt
+ * (under 1 ms on SQLite, a few ms on PostgreSQL, next to the ~50 ms of argon2id), and no
+ * extra service (Redis would be one) for the README's two-command start.
  */
 @Injectable()
 export class LoginAttemptLimiter implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -35,23 +40,22 @@ export class LoginAttemptLimiter implements OnApplicationBootstrap, OnApplicatio
     clearInterval(this.timer);
   }
 
-  /** Throws RateLimited when the email or the IP has used up its failures. */
-  async assertAllowed(email: string, ip: string): Promise<void> {
+  /**
+   * Counts one password check for the account's email and the client's IP; throws RateLimited
+   * when either has used up its window (the attempt is then not to be made).
+   */
+  async count(email: string, ip: string): Promise<void> {
     const now = this.clock.now();
-    const open = await this.attempts.findOpen(this.keys(email, ip), now);
-    const blocking = open.filter((window) => window.failures >= this.config.loginRateLimit.max);
-    if (blocking.length > 0) {
-      throw new RateLimited(Math.max(...blocking.map((window) => window.windowEndsAt - now)) / 1000);
+    const windows = await this.attempts.count(this.keys(email, ip), now, this.config.loginRateLimit.windowSeconds * 1000);
+    const over = windows.filter((window) => window.attempts > this.config.loginRateLimit.max);
+    if (over.length > 0) {
+      throw new RateLimited(Math.max(...over.map((window) => window.windowEndsAt - now)) / 1000);
     }
   }
 
-  async recordFailure(email: string, ip: string): Promise<void> {
-    await this.attempts.recordFailure(this.keys(email, ip), this.clock.now(), this.config.loginRateLimit.windowSeconds * 1000);
-  }
-
-  /** A successful sign-in clears the email's count (not the IP's). */
-  async recordSuccess(email: string): Promise<void> {
-    await this.attempts.clear(hashKey(`email:${email}`));
+  /** The password was right: the counted attempt was no failure. */
+  async forgive(email: string, ip: string): Promise<void> {
+    await this.attempts.uncount(this.keys(email, ip), this.clock.now());
   }
 
   private keys(email: string, ip: string): string[] {

@@ -41,10 +41,10 @@ export class RevocationService {
   async revoke(target: RevocationTarget, reason: RevocationReason, actor: RevocationActor): Promise<RevokedDevice[]> {
     const at = this.clock.now();
     // Marking the device first is what matters: every refresh checks it before rotating.
-    const revoked = await this.devices.revoke(target, { reason, revokedBy: actor.userId ?? null, at });
+    const revoked = await this.devices.revoke(target, { reason, revokedBy: actor.userId ?? null });
     if (revoked.length === 0) return revoked;
     const ids = revoked.map((device) => device.id);
-    for (const id of ids) this.revocations.add(id, at);
+    for (const device of revoked) this.revocations.add(device.id, device.revokedAt);
     await this.tokens.spendAllOfDevices(ids, at);
     await this.events.record(
       ...revoked.map((device) => ({

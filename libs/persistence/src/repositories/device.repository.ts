@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, MoreThan, type Repository } from 'typeorm';
 import { DeviceEntity, type RevocationReason } from '../entities/device.entity.js';
-import { executeSql } from '../sql.js';
+import { databaseNowMs, executeSql } from '../sql.js';
 
 /** Which active devices a revocation ends. */
 export type RevocationTarget =
@@ -12,13 +12,21 @@ export interface Revocation {
   readonly reason: RevocationReason;
   /** The user who asked (owner or operator); null when the service itself revoked. */
   readonly revokedBy: string | null;
-  readonly at: number;
 }
 
 export interface RevokedDevice {
   readonly id: string;
   readonly userId: string;
   readonly name: string;
+  /** When, by the database's clock (epoch ms). */
+  readonly revokedAt: number;
+}
+
+/** What one round of the revocation sync reads. */
+export interface RevocationsSince {
+  readonly revoked: { readonly id: string; readonly revokedAt: number }[];
+  /** The database's clock when it answered (epoch ms). */
+  readonly databaseNow: number;
 }
 
 const LAST_SEEN_BATCH = 200;
@@ -119,10 +127,11 @@ export class DeviceRepository {
   /**
    * Ends the targeted device sessions that are still active, in one statement, and returns
    * exactly the devices this call revoked (a concurrent revocation of the same device counts
-   * once).
+   * once). `revoked_at` is the database's time, never the app process's: it is the cursor of
+   * every process's revocation sync, and one process with a wrong clock must not move it.
    */
   async revoke(target: RevocationTarget, revocation: Revocation): Promise<RevokedDevice[]> {
-    const parameters: Record<string, unknown> = { at: revocation.at, reason: revocation.reason, by: revocation.revokedBy };
+    const parameters: Record<string, unknown> = { reason: revocation.reason, by: revocation.revokedBy };
     let condition: string;
     if ('deviceIds' in target) {
       if (target.deviceIds.length === 0) return [];
@@ -138,21 +147,30 @@ export class DeviceRepository {
     }
     const { rows } = await executeSql(
       this.dataSource,
-      `UPDATE devices SET revoked_at = :at, revoked_reason = :reason, revoked_by = :by
+      `UPDATE devices SET revoked_at = ${databaseNowMs(this.dataSource)}, revoked_reason = :reason, revoked_by = :by
        WHERE ${condition} AND revoked_at IS NULL
-       RETURNING id, user_id, name`,
+       RETURNING id, user_id, name, revoked_at`,
       parameters,
     );
-    return rows.map((row) => ({ id: String(row.id), userId: String(row.user_id), name: String(row.name) }));
+    return rows.map((row) => ({ id: String(row.id), userId: String(row.user_id), name: String(row.name), revokedAt: Number(row.revoked_at) }));
   }
 
-  /** Devices revoked after `since` (epoch ms), for the revocation set; uses devices_revoked_at_idx. */
-  async findRevokedSince(since: number): Promise<{ id: string; revokedAt: number }[]> {
+  /**
+   * Devices revoked after `since` (database time, epoch ms), or within the last `windowMs` by
+   * the database's clock when `since` is null; with the database's time of the answer. One
+   * query (devices_revoked_at_idx); the joined one-row "now" makes an empty answer a row too.
+   */
+  async findRevokedSince(since: number | null, windowMs: number): Promise<RevocationsSince> {
     const { rows } = await executeSql(
       this.dataSource,
-      'SELECT id, revoked_at FROM devices WHERE revoked_at > :since',
-      { since },
+      `SELECT clock.now, devices.id, devices.revoked_at
+       FROM (SELECT ${databaseNowMs(this.dataSource)} AS now) clock
+       LEFT JOIN devices ON devices.revoked_at > COALESCE(CAST(:since AS BIGINT), clock.now - CAST(:windowMs AS BIGINT))`,
+      { since, windowMs },
     );
-    return rows.map((row) => ({ id: String(row.id), revokedAt: Number(row.revoked_at) }));
+    return {
+      databaseNow: Number(rows[0]?.now),
+      revoked: rows.filter((row) => row.id !== null).map((row) => ({ id: String(row.id), revokedAt: Number(row.revoked_at) })),
+    };
   }
 }

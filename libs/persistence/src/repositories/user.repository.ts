@@ -42,7 +42,17 @@ export class UserRepository {
       .getMany();
   }
 
-  async updatePasswordHash(id: string, passwordHash: string, changedAt: number): Promise<void> {
-    await this.users.update({ id }, { passwordHash, passwordChangedAt: changedAt });
+  /**
+   * Replaces the password hash only if it is still `currentHash` (one conditional UPDATE), so
+   * of two concurrent changes that both checked the old password exactly one wins.
+   */
+  async replacePasswordHash(id: string, currentHash: string, passwordHash: string, changedAt: number): Promise<boolean> {
+    const result = await this.users.update({ id, passwordHash: currentHash }, { passwordHash, passwordChangedAt: changedAt });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Whether the account's password hash is still `hash` (no change since it was read). */
+  async hasPasswordHash(id: string, hash: string): Promise<boolean> {
+    return this.users.existsBy({ id, passwordHash: hash });
   }
 }

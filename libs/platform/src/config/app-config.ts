@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { parseDurationSeconds } from './duration.js';
 import { readPackageInfo } from './package-info.js';
@@ -57,6 +58,15 @@ export class AppConfig {
   readonly loginRateLimit!: RateLimit;
   /** Registrations (attempts, whatever their outcome) allowed per client IP in the window. */
   readonly registerRateLimit!: RateLimit;
+  /** Password hashes that may wait for a core at once (all clients together); then 503. */
+  readonly passwordQueueLimit!: number;
+  /**
+   * TRUST_PROXY: the proxies whose X-Forwarded-For is believed, in Fastify's `trustProxy`
+   * form (a hop count, or addresses/CIDRs); false: the client is the TCP peer.
+   */
+  readonly trustProxy!: false | number | string[];
+  /** REQUEST_TIMEOUT in seconds: the longest a request's head and body may take to arrive. */
+  readonly requestTimeout!: number;
 
   private constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -103,6 +113,9 @@ export class AppConfig {
       adminEmails: reader.emailList('ADMIN_EMAILS'),
       loginRateLimit: reader.rateLimit('LOGIN_RATE_LIMIT', '10/15m'),
       registerRateLimit: reader.rateLimit('REGISTER_RATE_LIMIT', '20/1h'),
+      passwordQueueLimit: reader.integer('PASSWORD_QUEUE_LIMIT', 128, 1, 100_000),
+      trustProxy: reader.trustProxy('TRUST_PROXY'),
+      requestTimeout: reader.duration('REQUEST_TIMEOUT', '30s', 1),
     };
     if (problems.length > 0) {
       throw new ConfigurationError(problems);
@@ -183,6 +196,20 @@ class EnvReader {
     return { max, windowSeconds };
   }
 
+  /** A hop count (`1`), or a comma-separated list of addresses, CIDRs and proxy-addr's names. */
+  trustProxy(name: string): false | number | string[] {
+    const value = this.raw(name);
+    if (value === undefined) return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    const entries = value.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0);
+    const wrong = entries.filter((entry) => !isProxyAddress(entry));
+    if (wrong.length > 0 || entries.length === 0) {
+      this.problems.push(`${name}: '${value}' is not a hop count or a list of proxy addresses/CIDRs (such as 10.0.0.0/8,127.0.0.1)`);
+      return false;
+    }
+    return entries;
+  }
+
   emailList(name: string): string[] {
     return (this.raw(name) ?? '')
       .split(',')
@@ -235,6 +262,17 @@ class EnvReader {
       return { algorithm: 'HS256', signingKey: fallback, verificationKey: fallback, id: 'invalid', publicJwk: null };
     }
   }
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 /**

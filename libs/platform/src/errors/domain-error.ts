@@ -53,3 +53,13 @@ export class RateLimited extends DomainError {
     super('Too many attempts. Try again later.');
   }
 }
+
+/** The service is at capacity (the password-hashing queue is full): 503 with Retry-After. */
+export class ServiceBusy extends DomainError {
+  readonly category = 'unavailable';
+  readonly code = 'busy';
+
+  constructor(readonly retryAfterSeconds: number) {
+    super('The service is busy. Try again shortly.');
+  }
+}

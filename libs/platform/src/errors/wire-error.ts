@@ -1,6 +1,6 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import { DomainError, RateLimited, ValidationFailed, type ErrorCategory } from './domain-error.js';
+import { DomainError, RateLimited, ServiceBusy, ValidationFailed, type ErrorCategory } from './domain-error.js';
 import { isDatabaseOutage } from './outage.js';
 
 /** An error as it leaves the process: status, headers and a JSON body. */
@@ -69,7 +69,7 @@ function domainHeaders(exception: DomainError): Record<string, string> {
     // RFC 6750 §3: the challenge says what kind of failure without saying which check.
     return { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${exception.detail}"` };
   }
-  if (exception instanceof RateLimited) {
+  if (exception instanceof RateLimited || exception instanceof ServiceBusy) {
     return { 'Retry-After': String(Math.max(1, Math.ceil(exception.retryAfterSeconds))) };
   }
   return {};
