@@ -6,7 +6,6 @@ export { CurrentDevice, CurrentPrincipal, CurrentUser } from './decorators/curre
 export { Origin, type RequestOrigin } from './decorators/request-origin.decorator.js';
 export { AccessTokenVerifier } from './guards/access-token.verifier.js';
 export { JwtStrategy } from './guards/jwt.strategy.js';
-export { IsAccountEmail } from './dto/account-email.decorator.js';
 export { IsDeviceName, Trim } from './dto/device-name.decorator.js';
 export { FORM_CONTENT_TYPE } from './dto/token-requests.js';
 export { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
