@@ -5,3 +5,4 @@ export { DevicesModule } from './devices.module.js';
 export { DevicesService } from './devices.service.js';
 export { RenameDeviceDto } from './rename-device.dto.js';
 export { SecurityEventsService } from './security-events.service.js';
+export { collapseFailures, type ActivityEntry } from './activity-entry.js';

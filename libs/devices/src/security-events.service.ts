@@ -1,12 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { SecurityEventRepository, type SecurityEventEntity } from '@app/persistence';
+import { SecurityEventRepository } from '@app/persistence';
+import { collapseFailures, type ActivityEntry } from './activity-entry.js';
+
+/** Failed sign-ins read for one page at the most; a larger flood shows as this many. */
+const MAX_FAILURES_READ = 5000;
 
 /** An account's security activity, newest first (read by the dashboard). */
 @Injectable()
 export class SecurityEventsService {
   constructor(private readonly events: SecurityEventRepository) {}
 
-  recent(userId: string, limit = 50): Promise<SecurityEventEntity[]> {
-    return this.events.listForUser(userId, limit);
+  /**
+   * The newest `limit` events that are not failed sign-ins, with the failed sign-ins between
+   * and after them collapsed into one entry per run (see collapseFailures).
+   */
+  async recent(userId: string, limit = 50): Promise<ActivityEntry[]> {
+    const others = await this.events.listForUserExcept(userId, 'login_failed', limit);
+    const since = others.length === limit ? others[others.length - 1].createdAt : null;
+    const failures = await this.events.listForUserOfType(userId, 'login_failed', since, MAX_FAILURES_READ);
+    return collapseFailures(others, failures);
   }
 }

@@ -1,10 +1,10 @@
-import type { SecurityEventEntity } from '@app/persistence';
+import type { ActivityEntry } from '@app/devices';
 import { describeEvent } from './event-view.js';
 
 const reader = { userId: 'user-1', deviceId: 'browser-1' };
 const names = new Map([['phone-1', 'iPhone']]);
 
-function event(overrides: Partial<SecurityEventEntity>): SecurityEventEntity {
+function event(overrides: Partial<ActivityEntry>): ActivityEntry {
   return {
     id: 'e',
     userId: 'user-1',
@@ -18,6 +18,7 @@ function event(overrides: Partial<SecurityEventEntity>): SecurityEventEntity {
     ip: null,
     userAgent: null,
     createdAt: 0,
+    repeated: 1,
     ...overrides,
   };
 }
@@ -31,6 +32,8 @@ describe('describeEvent', () => {
     [{ type: 'login' as const, reason: null }, "Signed in on 'Pixel 8'"],
     [{ reason: 'password_changed' }, "Device 'Pixel 8' signed out after a password change"],
     [{ reason: 'logout' }, "Signed out of 'Pixel 8'"],
+    [{ type: 'login_failed' as const, reason: null }, 'Failed sign-in attempt (wrong password)'],
+    [{ type: 'login_failed' as const, reason: null, repeated: 1200 }, '1,200 failed sign-in attempts (wrong password)'],
   ])('reads %p as %p', (overrides, text) => {
     expect(describeEvent(event(overrides), reader, names)).toBe(text);
   });

@@ -1,4 +1,4 @@
-import type { SecurityEventEntity } from '@app/persistence';
+import type { ActivityEntry } from '@app/devices';
 import { formatExact, formatRelative } from '../views/time-format.js';
 
 export interface EventView {
@@ -18,7 +18,7 @@ export interface EventReader {
 }
 
 /** One sentence per event, e.g. "Device 'Pixel 8' revoked by you from this browser". */
-export function describeEvent(event: SecurityEventEntity, reader: EventReader, deviceNames: ReadonlyMap<string, string>): string {
+export function describeEvent(event: ActivityEntry, reader: EventReader, deviceNames: ReadonlyMap<string, string>): string {
   const device = event.deviceName ? `'${event.deviceName}'` : 'a device';
   const byReader = event.actorUserId === reader.userId;
   const actor = event.actor === 'operator' ? (byReader ? 'by you (operator)' : 'by an operator') : event.actor === 'system' ? 'by the service' : byReader ? 'by you' : 'by the account holder';
@@ -36,7 +36,7 @@ export function describeEvent(event: SecurityEventEntity, reader: EventReader, d
     case 'login':
       return `Signed in on ${device}`;
     case 'login_failed':
-      return 'Failed sign-in attempt (wrong password)';
+      return event.repeated > 1 ? `${event.repeated.toLocaleString('en')} failed sign-in attempts (wrong password)` : 'Failed sign-in attempt (wrong password)';
     case 'password_changed':
       return `Password changed ${actor}${from}`;
     case 'device_renamed':
@@ -59,7 +59,7 @@ export function describeEvent(event: SecurityEventEntity, reader: EventReader, d
   }
 }
 
-export function toEventView(event: SecurityEventEntity, reader: EventReader, deviceNames: ReadonlyMap<string, string>, now: number): EventView {
+export function toEventView(event: ActivityEntry, reader: EventReader, deviceNames: ReadonlyMap<string, string>, now: number): EventView {
   return {
     type: event.type,
     text: describeEvent(event, reader, deviceNames),

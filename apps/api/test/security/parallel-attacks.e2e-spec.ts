@@ -1,7 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { DeviceEntity } from '@app/persistence';
-import { bearer, refresh, registerAndLogin, startTestApi, type TestApi } from '../support/test-api.js';
+import { SecurityEventsService } from '@app/devices';
+import { bearer, refresh, registerAndLogin, startTestApi, waitFor, type TestApi } from '../support/test-api.js';
 import { sendFrom } from './support/send-from.js';
 import { expectProblem, type WireResponse } from './support/wire.js';
 
@@ -74,6 +75,41 @@ describe('sign-in limits under parallel bursts (e2e)', () => {
       expect(signIn.status).toBe(count(answers, 204) === 1 ? 401 : 429);
     },
   );
+});
+
+describe('security activity under a flood of failed sign-ins (e2e)', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await startTestApi({ LOGIN_RATE_LIMIT: '1000/15m' });
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('keeps the attacker\'s own sign-in on the activity page after 120 failures in parallel bursts, collapsed into one entry', async () => {
+    const { email, password, userId } = await registerAndLogin(api);
+    const attacker = freshIp();
+    const signedIn = await sendFrom(api, attacker, 'POST', '/auth/login', loginBody(email, password));
+    expect(signedIn.status).toBe(200);
+    // In bursts of 10, within one client's share of the hashing queue.
+    for (let burst = 0; burst < 12; burst++) {
+      const failures = await Promise.all(Array.from({ length: 10 }, (_, index) => sendFrom(api, attacker, 'POST', '/auth/login', loginBody(email, `guess ${burst}-${index}`))));
+      expect(new Set(statuses(failures))).toEqual(new Set([401]));
+    }
+    const activity = api.app.get(SecurityEventsService);
+    // Failed sign-ins are recorded just after their answer leaves (equal timing for unknown emails).
+    await waitFor(async () => (await activity.recent(userId)).some((entry) => entry.repeated === 120), 5000);
+    const entries = await activity.recent(userId);
+    expect(entries.map((entry) => [entry.type, entry.repeated])).toEqual([
+      ['login_failed', 120],
+      ['login', 1],
+      ['login', 1],
+      ['registered', 1],
+    ]);
+    expect(entries[1].deviceId).toBe(signedIn.body.device_id);
+  }, 30_000);
 });
 
 describe('password hashing queue (e2e)', () => {

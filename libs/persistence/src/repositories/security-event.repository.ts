@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type Repository } from 'typeorm';
-import { SecurityEventEntity } from '../entities/security-event.entity.js';
+import { DataSource, MoreThanOrEqual, Not, type Repository } from 'typeorm';
+import { SecurityEventEntity, type SecurityEventType } from '../entities/security-event.entity.js';
 
 export type NewSecurityEvent = Omit<SecurityEventEntity, 'id'>;
 
@@ -18,8 +18,17 @@ export class SecurityEventRepository {
     await this.events.insert(events.map((event) => ({ id: randomUUID(), ...event })));
   }
 
-  /** The account's events, newest first. */
-  listForUser(userId: string, limit: number): Promise<SecurityEventEntity[]> {
-    return this.events.find({ where: { userId }, order: { createdAt: 'DESC', id: 'ASC' }, take: limit });
+  /** The account's newest events of every type but `type`, newest first. */
+  listForUserExcept(userId: string, type: SecurityEventType, limit: number): Promise<SecurityEventEntity[]> {
+    return this.events.find({ where: { userId, type: Not(type) }, order: { createdAt: 'DESC', id: 'ASC' }, take: limit });
+  }
+
+  /** The account's events of `type` at or after `since` (all when null), newest first. */
+  listForUserOfType(userId: string, type: SecurityEventType, since: number | null, limit: number): Promise<SecurityEventEntity[]> {
+    return this.events.find({
+      where: { userId, type, ...(since === null ? {} : { createdAt: MoreThanOrEqual(since) }) },
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: limit,
+    });
   }
 }
