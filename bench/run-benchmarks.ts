@@ -37,6 +37,8 @@ const SETTINGS = {
   /** A login loop stops after this many logins even if the run has not ended. */
   stormMaxLoginsPerLoop: 500,
   memorySettleS: 3,
+  /** Failed sign-ins timed per kind (existing account, unknown email), one at a time, alternating. */
+  failedSignInSamples: quick ? 40 : 200,
   memory: { users: 10_000, devicesPerUser: 10, revokeEvery: 10 },
   /** The whole run gives up (between sections) past this. */
   deadlineS: 6 * 60,
@@ -314,6 +316,49 @@ type MemoryFigures =
   | { readonly devices: number; readonly revokedInSet: number; readonly users: number; readonly seedSeconds: number; readonly empty: MemorySample; readonly seeded: MemorySample };
 
 // 6: resident memory, empty database vs 100,000 devices with 10,000 recently revoked.
+// 7: does a failed sign-in take longer for an existing account than for an unknown email? It
+// must not (account enumeration by timing). One request at a time, the two kinds alternating,
+// so that drift of the machine hits both alike; Welch's z on the means says whether any
+// difference stands out from the noise.
+async function measureFailedSignInTiming(context: Context) {
+  const api = await startApi(context);
+  try {
+    const client = new ApiClient(api.url);
+    const known = email('timing-known');
+    await client.register(known, PASSWORD);
+    const times = { known: [] as number[], unknown: [] as number[] };
+    const attempt = async (address: string) => {
+      const started = performance.now();
+      const status = await client.loginStatus(address, 'not the password');
+      check(status === 401, `a failed sign-in answered ${status}`);
+      return performance.now() - started;
+    };
+    for (let warmup = 0; warmup < 5; warmup++) await attempt(known);
+    for (let sample = 0; sample < SETTINGS.failedSignInSamples; sample++) {
+      // Alternate which kind goes first, so that neither always follows the other.
+      const order = sample % 2 === 0 ? (['known', 'unknown'] as const) : (['unknown', 'known'] as const);
+      for (const kind of order) times[kind].push(await attempt(kind === 'known' ? known : email(`timing-unknown-${sample}`)));
+    }
+    const stats = (values: number[]) => {
+      const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+      const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1);
+      return { medianMs: round(median(values)), meanMs: round(mean), variance };
+    };
+    const existing = stats(times.known);
+    const unknown = stats(times.unknown);
+    const z = (existing.meanMs - unknown.meanMs) / Math.sqrt(existing.variance / times.known.length + unknown.variance / times.unknown.length);
+    return {
+      samples: SETTINGS.failedSignInSamples,
+      known: { medianMs: existing.medianMs, meanMs: existing.meanMs },
+      unknown: { medianMs: unknown.medianMs, meanMs: unknown.meanMs },
+      medianRatio: round(existing.medianMs / unknown.medianMs, 3),
+      welchZ: round(z),
+    };
+  } finally {
+    await api.stop();
+  }
+}
+
 async function measureMemory(context: Context): Promise<MemoryFigures> {
   if (!context.sqlite) return { skipped: 'seeding writes SQLite only' };
   const dir = join(context.scratch, 'memory');
@@ -383,7 +428,12 @@ type Results = Awaited<ReturnType<typeof collect>>;
 
 async function collect(context: Context) {
   const started = Date.now();
-  const sections: { throughput?: Awaited<ReturnType<typeof measureThroughput>>; refreshAndStorm?: Awaited<ReturnType<typeof measureRefreshAndStorm>>; memory?: Awaited<ReturnType<typeof measureMemory>> } = {};
+  const sections: {
+    throughput?: Awaited<ReturnType<typeof measureThroughput>>;
+    refreshAndStorm?: Awaited<ReturnType<typeof measureRefreshAndStorm>>;
+    memory?: Awaited<ReturnType<typeof measureMemory>>;
+    failedSignInTiming?: Awaited<ReturnType<typeof measureFailedSignInTiming>>;
+  } = {};
   const skipped: string[] = [];
   const loadAverage: { section: string; before: number; after?: number }[] = [];
   // BENCH_SECTIONS=throughput,refresh,memory runs a subset (all by default).
@@ -404,6 +454,7 @@ async function collect(context: Context) {
   sections.throughput = await section('throughput (1–3)', () => measureThroughput(context));
   sections.refreshAndStorm = await section('refresh and login storm (4–5)', () => measureRefreshAndStorm(context));
   sections.memory = await section('memory (6)', () => measureMemory(context));
+  sections.failedSignInTiming = await section('timing of failed sign-ins (7)', () => measureFailedSignInTiming(context));
   return { ...sections, skipped, loadAverage, seconds: round((Date.now() - started) / 1000, 0) };
 }
 
@@ -463,6 +514,15 @@ function rows(results: Results, database: string): Row[] {
       measured: `${m.seeded.idleRssMiB} MiB idle, ${m.seeded.afterLoadRssMiB} MiB after load (empty DB: ${m.empty.idleRssMiB} / ${m.empty.afterLoadRssMiB} MiB)`,
       target: 'reported',
       met: null,
+    });
+  }
+  const f = results.failedSignInTiming;
+  if (f) {
+    out.push({
+      figure: `7. Failed sign-in time, existing ÷ unknown email (${f.samples} each, alternating)`,
+      measured: `${f.medianRatio.toFixed(3)} (medians ${f.known.medianMs} / ${f.unknown.medianMs} ms); Welch z ${f.welchZ}`,
+      target: '|z| < 3 (equal within noise)',
+      met: Math.abs(f.welchZ) < 3,
     });
   }
   return out;

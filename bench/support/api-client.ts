@@ -27,6 +27,13 @@ export class ApiClient {
     return (await response.json()) as TokenResponse;
   }
 
+  /** The status of a sign-in attempt, whatever it is. */
+  async loginStatus(email: string, password: string): Promise<number> {
+    const response = await this.post('/auth/login', { email, password, device: { name: 'Bench', platform: 'android' } });
+    await response.arrayBuffer();
+    return response.status;
+  }
+
   async refresh(refreshToken: string): Promise<number> {
     const response = await this.post('/auth/refresh', { grant_type: 'refresh_token', refresh_token: refreshToken });
     await response.arrayBuffer();
