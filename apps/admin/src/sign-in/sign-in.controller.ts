@@ -10,6 +10,11 @@ import { renderPage } from '../views/render-page.js';
 import { describeBrowser } from './describe-browser.js';
 import { SignInForm } from './sign-in.form.js';
 
+/** `next` as the sign-in form's query carries it back (encoded, so it round-trips exactly). */
+function nextQuery(next: string | undefined): string | undefined {
+  return next === undefined ? undefined : encodeURIComponent(next);
+}
+
 /** Signing in creates a `web` device like any login; signing out revokes it. */
 @Controller()
 export class SignInController {
@@ -29,7 +34,7 @@ export class SignInController {
   form(@Query('next') next: unknown, @Query('done') done: unknown, @Res() reply: FastifyReply): FastifyReply {
     return renderPage(reply, 'signin.hbs', null, {
       title: 'Sign in',
-      next: safeNextPath(next),
+      next: nextQuery(safeNextPath(next)),
       notice: done === 'signed-out' ? 'You are signed out.' : undefined,
     });
   }
@@ -37,15 +42,16 @@ export class SignInController {
   @Public()
   @Post('signin')
   async signIn(@Body() body: unknown, @Query('next') next: unknown, @Origin() origin: RequestOrigin, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    // Decided before signing in: whatever `next` holds, a successful sign-in ends in a redirect.
     const safeNext = safeNextPath(next);
     const form = readForm(SignInForm, body);
-    if ('error' in form) return renderPage(reply, 'signin.hbs', null, { title: 'Sign in', next: safeNext, error: form.error }, 400);
+    if ('error' in form) return renderPage(reply, 'signin.hbs', null, { title: 'Sign in', next: nextQuery(safeNext), error: form.error }, 400);
     try {
       const tokens = await this.auth.login(form.value, { name: describeBrowser(origin.userAgent), platform: 'web' }, origin);
       setSessionCookies(reply, tokens, this.config.cookieSecure);
       return reply.redirect(safeNext ?? '/devices', 303);
     } catch (error) {
-      const page = { title: 'Sign in', next: safeNext, email: form.value.email };
+      const page = { title: 'Sign in', next: nextQuery(safeNext), email: form.value.email };
       if (error instanceof InvalidCredentials) return renderPage(reply, 'signin.hbs', null, { ...page, error: error.detail }, 401);
       if (error instanceof RateLimited) {
         void reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
