@@ -31,6 +31,11 @@ describe('describeEvent', () => {
     [{ type: 'login' as const, reason: null }, "Signed in on 'Pixel 8'"],
     [{ reason: 'password_changed' }, "Device 'Pixel 8' signed out after a password change"],
     [{ reason: 'logout' }, "Signed out of 'Pixel 8'"],
+    [
+      { type: 'operator_granted' as const, actor: 'system' as const, actorUserId: null, deviceId: null, deviceName: null, reason: null },
+      "Operator role granted (from the command line): this account can see and revoke any user's devices",
+    ],
+    [{ type: 'operator_revoked' as const, actor: 'system' as const, actorUserId: null, deviceId: null, deviceName: null, reason: null }, 'Operator role withdrawn (from the command line)'],
   ])('reads %p as %p', (overrides, text) => {
     expect(describeEvent(event(overrides), reader, names)).toBe(text);
   });

@@ -45,7 +45,7 @@ export class DashboardSessionGuard implements CanActivate {
     const device = await this.devices.findActive(principal.userId, principal.deviceId);
     const user = device ? await this.users.findById(principal.userId) : null;
     if (!user) return null;
-    return { userId: user.id, deviceId: principal.deviceId, email: user.email, isAdmin: this.config.adminEmails.includes(user.email) };
+    return { userId: user.id, deviceId: principal.deviceId, email: user.email, isOperator: user.role === 'operator' };
   }
 
   private verify(token: string | undefined): AccessPrincipal | null {
