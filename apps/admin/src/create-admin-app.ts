@@ -1,12 +1,11 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyHelmet from '@fastify/helmet';
 import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import Handlebars from 'handlebars';
 import { join } from 'node:path';
-import { AppConfig, readPackageInfo, type PlatformOptions } from '@app/platform';
+import { readPackageInfo, type PlatformOptions } from '@app/platform';
 import { AdminModule } from './admin.module.js';
 import { DashboardExceptionFilter } from './session/dashboard-exception.filter.js';
 
@@ -32,8 +31,6 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Nes
   const app = await NestFactory.create<NestFastifyApplication>(AdminModule.forRoot(options), new FastifyAdapter({ bodyLimit: 16 * 1024 }), {
     logger: options.logger ?? ['error', 'warn', 'log'],
   });
-  const config = app.get(AppConfig);
-
   // helmet for the other headers; the CSP is ours, whole: helmet would merge its own defaults
   // (script-src 'self', …) into any policy it builds.
   await app.register(fastifyHelmet, {
@@ -46,16 +43,7 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Nes
     done();
   });
   await app.register(fastifyCookie);
-  await app.register(fastifyCsrf, {
-    sessionPlugin: '@fastify/cookie',
-    cookieOpts: { httpOnly: true, sameSite: 'strict', secure: config.cookieSecure, path: '/' },
-    getToken: (request) => (request.body as { _csrf?: string } | undefined)?._csrf,
-  });
-  // Every state-changing request carries the form's CSRF token; without it: 403, nothing changes.
-  app.getHttpAdapter().getInstance().addHook('preHandler', (request, reply, done) => {
-    if (request.method === 'GET' || request.method === 'HEAD') return done();
-    app.getHttpAdapter().getInstance().csrfProtection(request, reply, done);
-  });
+  // CSRF: DashboardSessionGuard checks every POST against this browser's session (see csrf.ts).
 
   const handlebars = Handlebars.create();
   handlebars.registerHelper('eq', (left: unknown, right: unknown) => left === right);

@@ -1,8 +1,9 @@
 import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AuthService, InvalidCredentials, Origin, type RequestOrigin } from '@app/auth';
-import { AppConfig, Public, RateLimited } from '@app/platform';
-import { clearSessionCookies, setSessionCookies } from '../session/session-cookies.js';
+import { Public, RateLimited } from '@app/platform';
+import { CsrfTokens } from '../session/csrf.js';
+import { DashboardCookies } from '../session/session-cookies.js';
 import { safeNextPath } from '../session/sign-in-required.error.js';
 import { CurrentViewer, type Viewer } from '../session/viewer.js';
 import { readForm } from '../views/form.js';
@@ -20,7 +21,7 @@ function nextQuery(next: string | undefined): string | undefined {
 export class SignInController {
   constructor(
     private readonly auth: AuthService,
-    private readonly config: AppConfig,
+    private readonly cookies: DashboardCookies,
   ) {}
 
   @Public()
@@ -48,7 +49,9 @@ export class SignInController {
     if ('error' in form) return renderPage(reply, 'signin.hbs', null, { title: 'Sign in', next: nextQuery(safeNext), error: form.error }, 400);
     try {
       const tokens = await this.auth.login(form.value, { name: describeBrowser(origin.userAgent), platform: 'web' }, origin);
-      setSessionCookies(reply, tokens, this.config.cookieSecure);
+      this.cookies.setSession(reply, tokens);
+      // CSRF tokens are bound to the new device from now on; the pre-session is over.
+      this.cookies.clearPreSession(reply);
       return reply.redirect(safeNext ?? '/devices', 303);
     } catch (error) {
       const page = { title: 'Sign in', next: nextQuery(safeNext), email: form.value.email };
@@ -64,7 +67,9 @@ export class SignInController {
   @Post('signout')
   async signOut(@CurrentViewer() viewer: Viewer, @Origin() origin: RequestOrigin, @Res() reply: FastifyReply): Promise<FastifyReply> {
     await this.auth.logout(viewer.userId, viewer.deviceId, origin);
-    clearSessionCookies(reply, this.config.cookieSecure);
+    this.cookies.clearSession(reply);
+    // A fresh pre-session: nothing minted before or during the session is good any more.
+    this.cookies.setPreSession(reply, CsrfTokens.newPreSessionId());
     return reply.redirect('/signin?done=signed-out', 303);
   }
 }

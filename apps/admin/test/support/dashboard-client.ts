@@ -35,6 +35,11 @@ export class DashboardClient {
     return this.send(request(this.app.getHttpServer()).post(path).type('form').send(body.toString()));
   }
 
+  /** Posts an urlencoded body exactly as given. */
+  async postRaw(path: string, body: string): Promise<Response> {
+    return this.send(request(this.app.getHttpServer()).post(path).type('form').send(body));
+  }
+
   async signIn(email: string, password: string): Promise<Response> {
     await this.get('/signin');
     const response = await this.post('/signin', { email, password });
