@@ -8,7 +8,9 @@ import { ActivityPageController } from './activity/activity-page.controller.js';
 import { AssetsController } from './assets/assets.controller.js';
 import { DevicesPageController } from './devices/devices-page.controller.js';
 import { OperatorsController } from './operators/operators.controller.js';
+import { CsrfTokens } from './session/csrf.js';
 import { DashboardSessionGuard } from './session/dashboard-session.guard.js';
+import { DashboardCookies } from './session/session-cookies.js';
 import { SignInController } from './sign-in/sign-in.controller.js';
 
 /** The dashboard: server-rendered pages over the same libs and database as the API. */
@@ -19,7 +21,7 @@ export class AdminModule {
       module: AdminModule,
       imports: [PlatformModule.forRoot(options), PersistenceModule, AuthModule, DevicesModule],
       controllers: [SignInController, DevicesPageController, ActivityPageController, OperatorsController, AssetsController],
-      providers: [{ provide: APP_GUARD, useClass: DashboardSessionGuard }],
+      providers: [DashboardCookies, CsrfTokens, { provide: APP_GUARD, useClass: DashboardSessionGuard }],
     };
   }
 }

@@ -1,12 +1,11 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyHelmet from '@fastify/helmet';
 import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import Handlebars from 'handlebars';
 import { join } from 'node:path';
-import { AppConfig, readPackageInfo, type PlatformOptions } from '@app/platform';
+import { AppConfig, httpServerOptions, readPackageInfo, type PlatformOptions } from '@app/platform';
 import { AdminModule } from './admin.module.js';
 import { DashboardExceptionFilter } from './session/dashboard-exception.filter.js';
 
@@ -16,39 +15,38 @@ export interface AdminAppOptions extends PlatformOptions {
 
 const PARTIALS = ['device-list', 'event-list'];
 
+/** No script at all; styles and images from this origin only; forms post here; no framing. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'none'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
 /** Builds the dashboard exactly as it runs (main.ts and the tests call this). */
 export async function createAdminApp(options: AdminAppOptions = {}): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AdminModule.forRoot(options), new FastifyAdapter({ bodyLimit: 16 * 1024 }), {
+  // Proxies and timeouts are fixed when Fastify is created, before Nest reads configuration.
+  const config = options.env ? AppConfig.fromEnv(options.env) : AppConfig.fromProcessEnv();
+  const adapter = new FastifyAdapter({ ...httpServerOptions(config), bodyLimit: 16 * 1024 });
+  const app = await NestFactory.create<NestFastifyApplication>(AdminModule.forRoot(options), adapter, {
     logger: options.logger ?? ['error', 'warn', 'log'],
   });
-  const config = app.get(AppConfig);
-
+  // helmet for the other headers; the CSP is ours, whole: helmet would merge its own defaults
+  // (script-src 'self', …) into any policy it builds.
   await app.register(fastifyHelmet, {
-    // A strict policy: no script at all, styles and images from this origin only, no framing.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'none'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-      },
-    },
+    contentSecurityPolicy: false,
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'same-origin' },
   });
+  app.getHttpAdapter().getInstance().addHook('onRequest', (_request, reply, done) => {
+    void reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    done();
+  });
   await app.register(fastifyCookie);
-  await app.register(fastifyCsrf, {
-    sessionPlugin: '@fastify/cookie',
-    cookieOpts: { httpOnly: true, sameSite: 'strict', secure: config.cookieSecure, path: '/' },
-    getToken: (request) => (request.body as { _csrf?: string } | undefined)?._csrf,
-  });
-  // Every state-changing request carries the form's CSRF token; without it: 403, nothing changes.
-  app.getHttpAdapter().getInstance().addHook('preHandler', (request, reply, done) => {
-    if (request.method === 'GET' || request.method === 'HEAD') return done();
-    app.getHttpAdapter().getInstance().csrfProtection(request, reply, done);
-  });
+  // CSRF: DashboardSessionGuard checks every POST against this browser's session (see csrf.ts).
 
   const handlebars = Handlebars.create();
   handlebars.registerHelper('eq', (left: unknown, right: unknown) => left === right);

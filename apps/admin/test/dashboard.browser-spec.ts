@@ -6,6 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { TokenResponse } from '@app/auth';
 import { startAppProcess, type ApiProcess } from '../../api/test/support/api-process.js';
 import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../api/test/support/test-api.js';
+import { runOperatorCommand } from './support/operator-command.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const XSS_NAME = '<img src=x onerror=alert(1)>';
@@ -31,7 +32,6 @@ describeInBrowser('dashboard in a real browser', () => {
       DATABASE_URL: database.url,
       JWT_SECRET: TEST_JWT_SECRET,
       REVOCATION_SYNC_INTERVAL: '1s',
-      ADMIN_EMAILS: 'operator@example.com',
       REGISTER_RATE_LIMIT: '1000/1h',
       LOGIN_RATE_LIMIT: '1000/15m',
     };
@@ -240,6 +240,8 @@ describeInBrowser('dashboard in a real browser', () => {
     const email = 'customer@example.com';
     await register(email);
     await register('operator@example.com');
+    const granted = await runOperatorCommand({ DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET }, 'grant', 'operator@example.com');
+    expect(granted.code).toBe(0);
     const tablet = await apiLogin(email, 'Tablet', 'android');
     const context = await browser.newContext();
     const page = await signIn(context, 'operator@example.com');

@@ -8,10 +8,17 @@ import { UserEntity } from './entities/user.entity.js';
 import { InitialSchema1764100000000 } from './migrations/1764100000000-initial-schema.js';
 import { LoginAttempts1764200000000 } from './migrations/1764200000000-login-attempts.js';
 import { RefreshTokenExpiryIndex1764300000000 } from './migrations/1764300000000-refresh-token-expiry-index.js';
+import { OperatorRole1764400000000 } from './migrations/1764400000000-operator-role.js';
 import { NormalizeAccountEmails1764500000000 } from './migrations/1764500000000-normalize-account-emails.js';
 
 export const ENTITIES = [UserEntity, DeviceEntity, RefreshTokenEntity, SecurityEventEntity, LoginAttemptEntity];
-export const MIGRATIONS = [InitialSchema1764100000000, LoginAttempts1764200000000, RefreshTokenExpiryIndex1764300000000, NormalizeAccountEmails1764500000000];
+export const MIGRATIONS = [
+  InitialSchema1764100000000,
+  LoginAttempts1764200000000,
+  RefreshTokenExpiryIndex1764300000000,
+  OperatorRole1764400000000,
+  NormalizeAccountEmails1764500000000,
+];
 
 /** One DataSource for the configured database: embedded SQLite by default, or PostgreSQL. */
 export function createDataSource(config: AppConfig): DataSource {

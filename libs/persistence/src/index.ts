@@ -2,7 +2,7 @@ export { createDataSource, ENTITIES, MIGRATIONS, openDataSource, runMigrations }
 export { DeviceEntity, type DevicePlatform, type RevocationReason } from './entities/device.entity.js';
 export { RefreshTokenEntity } from './entities/refresh-token.entity.js';
 export { SecurityEventEntity, type SecurityEventActor, type SecurityEventType } from './entities/security-event.entity.js';
-export { UserEntity } from './entities/user.entity.js';
+export { UserEntity, type AccountRole } from './entities/user.entity.js';
 export { LoginAttemptEntity } from './entities/login-attempt.entity.js';
 export { HealthController } from './health.controller.js';
 export { PersistenceModule } from './persistence.module.js';

@@ -11,3 +11,4 @@ export { IS_PUBLIC_KEY, Public } from './public.decorator.js';
 export { PlatformModule, type PlatformOptions } from './platform.module.js';
 export { createValidationPipe } from './validation.js';
 export { normalizeAccountEmail } from './text/account-email.js';
+export { PeriodicTask } from './periodic-task.js';

@@ -34,6 +34,11 @@ describe('describeEvent', () => {
     [{ reason: 'logout' }, "Signed out of 'Pixel 8'"],
     [{ type: 'login_failed' as const, reason: null }, 'Failed sign-in attempt (wrong password)'],
     [{ type: 'login_failed' as const, reason: null, repeated: 1200 }, '1,200 failed sign-in attempts (wrong password)'],
+    [
+      { type: 'operator_granted' as const, actor: 'system' as const, actorUserId: null, deviceId: null, deviceName: null, reason: null },
+      "Operator role granted (from the command line): this account can see and revoke any user's devices",
+    ],
+    [{ type: 'operator_revoked' as const, actor: 'system' as const, actorUserId: null, deviceId: null, deviceName: null, reason: null }, 'Operator role withdrawn (from the command line)'],
   ])('reads %p as %p', (overrides, text) => {
     expect(describeEvent(event(overrides), reader, names)).toBe(text);
   });

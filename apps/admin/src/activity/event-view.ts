@@ -41,6 +41,10 @@ export function describeEvent(event: ActivityEntry, reader: EventReader, deviceN
       return `Password changed ${actor}${from}`;
     case 'device_renamed':
       return `Device renamed to ${device} ${actor}${from}`;
+    case 'operator_granted':
+      return 'Operator role granted (from the command line): this account can see and revoke any user\'s devices';
+    case 'operator_revoked':
+      return 'Operator role withdrawn (from the command line)';
     case 'refresh_token_reused':
       return `Refresh token reuse detected on ${device} — device signed out`;
     case 'device_revoked':

@@ -2,8 +2,9 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@
 import type { FastifyReply } from 'fastify';
 import { Origin, type RequestOrigin } from '@app/auth';
 import { DeviceNotFound, DevicesService } from '@app/devices';
-import { AppConfig, Clock } from '@app/platform';
-import { clearSessionCookies } from '../session/session-cookies.js';
+import { Clock } from '@app/platform';
+import { CsrfTokens } from '../session/csrf.js';
+import { DashboardCookies } from '../session/session-cookies.js';
 import { CurrentViewer, type Viewer } from '../session/viewer.js';
 import { readForm } from '../views/form.js';
 import { renderPage } from '../views/render-page.js';
@@ -19,7 +20,7 @@ export class DevicesPageController {
   constructor(
     private readonly devices: DevicesService,
     private readonly clock: Clock,
-    private readonly config: AppConfig,
+    private readonly cookies: DashboardCookies,
   ) {}
 
   @Get()
@@ -48,7 +49,8 @@ export class DevicesPageController {
   async revoke(@CurrentViewer() viewer: Viewer, @Param('id', DeviceId()) id: string, @Origin() origin: RequestOrigin, @Res() reply: FastifyReply): Promise<FastifyReply> {
     await this.devices.revoke(viewer.userId, id, { kind: 'user', userId: viewer.userId, deviceId: viewer.deviceId, ...origin });
     if (id === viewer.deviceId) {
-      clearSessionCookies(reply, this.config.cookieSecure);
+      this.cookies.clearSession(reply);
+      this.cookies.setPreSession(reply, CsrfTokens.newPreSessionId());
       return reply.redirect('/signin?done=signed-out', 303);
     }
     return reply.redirect('/devices?done=revoked', 303);

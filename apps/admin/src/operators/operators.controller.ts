@@ -1,29 +1,24 @@
-import { Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Origin, type RequestOrigin } from '@app/auth';
 import { DeviceNotFound, DevicesService, SecurityEventsService } from '@app/devices';
 import { DeviceRepository, UserRepository } from '@app/persistence';
-import { Clock, DomainError } from '@app/platform';
+import { Clock } from '@app/platform';
 import { toEventView } from '../activity/event-view.js';
 import { toDeviceView } from '../devices/device-view.js';
 import { noticeFor } from '../devices/notices.js';
 import { CurrentViewer, type Viewer } from '../session/viewer.js';
 import { renderPage } from '../views/render-page.js';
+import { NoSuchPage, OperatorPages } from './operator.guard.js';
 
-/** Operators' pages answer everyone else exactly like a page that does not exist. */
-class NotFound extends DomainError {
-  readonly category = 'not_found';
-  readonly code = 'not-found';
-  constructor() {
-    super('No such page.');
-  }
-}
-
-const Id = () => new ParseUUIDPipe({ exceptionFactory: () => new NotFound() });
+const Id = () => new ParseUUIDPipe({ exceptionFactory: () => new NoSuchPage() });
 const MAX_RESULTS = 25;
 
-/** For ADMIN_EMAILS: find a user by email, see their devices and events, revoke any device. */
-@Controller('admin/users')
+/**
+ * For accounts with the operator role: find a user by email, see their devices and events,
+ * revoke any device. Non-operators get 404 from OperatorGuard before any handler runs.
+ */
+@OperatorPages('admin/users')
 export class OperatorsController {
   constructor(
     private readonly users: UserRepository,
@@ -35,7 +30,6 @@ export class OperatorsController {
 
   @Get()
   async search(@CurrentViewer() viewer: Viewer, @Query('email') email: unknown, @Res() reply: FastifyReply): Promise<FastifyReply> {
-    this.assertOperator(viewer);
     const query = typeof email === 'string' ? email.trim().slice(0, 254) : '';
     const users = query ? await this.users.searchByEmail(query, MAX_RESULTS) : [];
     return renderPage(reply, 'users.hbs', viewer, { title: 'Users', section: 'admin', query, searched: query.length > 0, users });
@@ -43,9 +37,8 @@ export class OperatorsController {
 
   @Get(':userId')
   async show(@CurrentViewer() viewer: Viewer, @Param('userId', Id()) userId: string, @Query('done') done: unknown, @Res() reply: FastifyReply): Promise<FastifyReply> {
-    this.assertOperator(viewer);
     const subject = await this.users.findById(userId);
-    if (!subject) throw new NotFound();
+    if (!subject) throw new NoSuchPage();
     const now = this.clock.now();
     const [devices, events, names] = await Promise.all([this.devices.list(userId), this.events.recent(userId), this.deviceRows.namesByUser(userId)]);
     return renderPage(reply, 'user.hbs', viewer, {
@@ -62,7 +55,6 @@ export class OperatorsController {
 
   @Get(':userId/devices/:id/revoke')
   async confirmRevoke(@CurrentViewer() viewer: Viewer, @Param('userId', Id()) userId: string, @Param('id', Id()) id: string, @Res() reply: FastifyReply): Promise<FastifyReply> {
-    this.assertOperator(viewer);
     const device = (await this.devices.list(userId)).find((candidate) => candidate.id === id);
     if (!device) throw new DeviceNotFound();
     return renderPage(reply, 'confirm-revoke.hbs', viewer, {
@@ -85,12 +77,7 @@ export class OperatorsController {
     @Origin() origin: RequestOrigin,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
-    this.assertOperator(viewer);
     await this.devices.revoke(userId, id, { kind: 'operator', userId: viewer.userId, deviceId: viewer.deviceId, ...origin });
     return reply.redirect(`/admin/users/${userId}?done=revoked`, 303);
-  }
-
-  private assertOperator(viewer: Viewer): void {
-    if (!viewer.isAdmin) throw new NotFound();
   }
 }

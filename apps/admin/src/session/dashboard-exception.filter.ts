@@ -29,11 +29,7 @@ export class DashboardExceptionFilter implements ExceptionFilter {
       return;
     }
     const problem = toProblem(exception);
-    const detail =
-      // @fastify/csrf-protection's errors reach here wrapped by Nest, with their message.
-      problem.status === 403 && /csrf/i.test((exception as Error).message)
-        ? 'The form expired or did not come from this site. Go back, reload the page and try again.'
-        : String(problem.body.detail);
+    const detail = String(problem.body.detail);
     for (const [name, value] of Object.entries(problem.headers)) {
       if (name !== 'WWW-Authenticate') void reply.header(name, value);
     }

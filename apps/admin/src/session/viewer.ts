@@ -6,7 +6,8 @@ export interface Viewer {
   /** The dashboard's own `web` device: "this browser". */
   readonly deviceId: string;
   readonly email: string;
-  readonly isAdmin: boolean;
+  /** The account's stored role is `operator` (granted only by `npm run operator`), read on every request. */
+  readonly isOperator: boolean;
 }
 
 export interface ViewerRequest {

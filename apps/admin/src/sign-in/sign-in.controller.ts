@@ -1,8 +1,9 @@
 import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AuthService, InvalidCredentials, Origin, type RequestOrigin } from '@app/auth';
-import { AppConfig, Public, RateLimited } from '@app/platform';
-import { clearSessionCookies, setSessionCookies } from '../session/session-cookies.js';
+import { Public, RateLimited } from '@app/platform';
+import { CsrfTokens } from '../session/csrf.js';
+import { DashboardCookies } from '../session/session-cookies.js';
 import { safeNextPath } from '../session/sign-in-required.error.js';
 import { CurrentViewer, type Viewer } from '../session/viewer.js';
 import { readForm } from '../views/form.js';
@@ -10,12 +11,17 @@ import { renderPage } from '../views/render-page.js';
 import { describeBrowser } from './describe-browser.js';
 import { SignInForm } from './sign-in.form.js';
 
+/** `next` as the sign-in form's query carries it back (encoded, so it round-trips exactly). */
+function nextQuery(next: string | undefined): string | undefined {
+  return next === undefined ? undefined : encodeURIComponent(next);
+}
+
 /** Signing in creates a `web` device like any login; signing out revokes it. */
 @Controller()
 export class SignInController {
   constructor(
     private readonly auth: AuthService,
-    private readonly config: AppConfig,
+    private readonly cookies: DashboardCookies,
   ) {}
 
   @Public()
@@ -29,7 +35,7 @@ export class SignInController {
   form(@Query('next') next: unknown, @Query('done') done: unknown, @Res() reply: FastifyReply): FastifyReply {
     return renderPage(reply, 'signin.hbs', null, {
       title: 'Sign in',
-      next: safeNextPath(next),
+      next: nextQuery(safeNextPath(next)),
       notice: done === 'signed-out' ? 'You are signed out.' : undefined,
     });
   }
@@ -37,15 +43,18 @@ export class SignInController {
   @Public()
   @Post('signin')
   async signIn(@Body() body: unknown, @Query('next') next: unknown, @Origin() origin: RequestOrigin, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    // Decided before signing in: whatever `next` holds, a successful sign-in ends in a redirect.
     const safeNext = safeNextPath(next);
     const form = readForm(SignInForm, body);
-    if ('error' in form) return renderPage(reply, 'signin.hbs', null, { title: 'Sign in', next: safeNext, error: form.error }, 400);
+    if ('error' in form) return renderPage(reply, 'signin.hbs', null, { title: 'Sign in', next: nextQuery(safeNext), error: form.error }, 400);
     try {
       const tokens = await this.auth.login(form.value, { name: describeBrowser(origin.userAgent), platform: 'web' }, origin);
-      setSessionCookies(reply, tokens, this.config.cookieSecure);
+      this.cookies.setSession(reply, tokens);
+      // CSRF tokens are bound to the new device from now on; the pre-session is over.
+      this.cookies.clearPreSession(reply);
       return reply.redirect(safeNext ?? '/devices', 303);
     } catch (error) {
-      const page = { title: 'Sign in', next: safeNext, email: form.value.email };
+      const page = { title: 'Sign in', next: nextQuery(safeNext), email: form.value.email };
       if (error instanceof InvalidCredentials) return renderPage(reply, 'signin.hbs', null, { ...page, error: error.detail }, 401);
       if (error instanceof RateLimited) {
         void reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
@@ -58,7 +67,9 @@ export class SignInController {
   @Post('signout')
   async signOut(@CurrentViewer() viewer: Viewer, @Origin() origin: RequestOrigin, @Res() reply: FastifyReply): Promise<FastifyReply> {
     await this.auth.logout(viewer.userId, viewer.deviceId, origin);
-    clearSessionCookies(reply, this.config.cookieSecure);
+    this.cookies.clearSession(reply);
+    // A fresh pre-session: nothing minted before or during the session is good any more.
+    this.cookies.setPreSession(reply, CsrfTokens.newPreSessionId());
     return reply.redirect('/signin?done=signed-out', 303);
   }
 }

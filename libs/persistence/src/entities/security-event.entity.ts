@@ -8,7 +8,9 @@ export type SecurityEventType =
   | 'device_revoked'
   | 'device_renamed'
   | 'refresh_token_reused'
-  | 'password_changed';
+  | 'password_changed'
+  | 'operator_granted'
+  | 'operator_revoked';
 
 /** Who did it: the account holder, an operator from the dashboard, or the service itself. */
 export type SecurityEventActor = 'user' | 'operator' | 'system';

@@ -1,6 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { epochMs } from './epoch-ms.transformer.js';
 
+/** `operator`: the dashboard's user search and revoke-any-device pages. Granted only by `npm run operator`. */
+export type AccountRole = 'user' | 'operator';
+
 @Entity({ name: 'users' })
 export class UserEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
@@ -19,4 +22,8 @@ export class UserEntity {
 
   @Column({ name: 'password_changed_at', type: 'bigint', transformer: epochMs })
   passwordChangedAt!: number;
+
+  /** Never set from an HTTP request: only the operator command changes it. */
+  @Column({ type: 'varchar', length: 16, default: 'user' })
+  role!: AccountRole;
 }

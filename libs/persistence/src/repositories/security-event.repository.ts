@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, MoreThanOrEqual, Not, type Repository } from 'typeorm';
+import { DataSource, MoreThanOrEqual, Not, type EntityManager, type Repository } from 'typeorm';
 import { SecurityEventEntity, type SecurityEventType } from '../entities/security-event.entity.js';
 
 export type NewSecurityEvent = Omit<SecurityEventEntity, 'id'>;
@@ -9,7 +9,8 @@ export type NewSecurityEvent = Omit<SecurityEventEntity, 'id'>;
 export class SecurityEventRepository {
   private readonly events: Repository<SecurityEventEntity>;
 
-  constructor(dataSource: DataSource) {
+  /** Over the app's DataSource, or over a transaction's EntityManager. */
+  constructor(@Inject(DataSource) dataSource: DataSource | EntityManager) {
     this.events = dataSource.getRepository(SecurityEventEntity);
   }
 

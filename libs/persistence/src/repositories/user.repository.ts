@@ -1,20 +1,21 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource, type Repository } from 'typeorm';
-import { UserEntity } from '../entities/user.entity.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager, type Repository } from 'typeorm';
+import { UserEntity, type AccountRole } from '../entities/user.entity.js';
 import { isUniqueViolation } from '../sql.js';
 
 @Injectable()
 export class UserRepository {
   private readonly users: Repository<UserEntity>;
 
-  constructor(dataSource: DataSource) {
+  /** Over the app's DataSource, or over a transaction's EntityManager. */
+  constructor(@Inject(DataSource) dataSource: DataSource | EntityManager) {
     this.users = dataSource.getRepository(UserEntity);
   }
 
-  /** Inserts the user; false when the email is already registered. */
-  async insertIfEmailFree(user: UserEntity): Promise<boolean> {
+  /** Inserts the user, always as a plain `user` (no sign-up makes an operator); false when the email is already registered. */
+  async insertIfEmailFree(user: Omit<UserEntity, 'role'>): Promise<boolean> {
     try {
-      await this.users.insert(user);
+      await this.users.insert({ ...user, role: 'user' });
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;
@@ -54,5 +55,11 @@ export class UserRepository {
   /** Whether the account's password hash is still `hash` (no change since it was read). */
   async hasPasswordHash(id: string, hash: string): Promise<boolean> {
     return this.users.existsBy({ id, passwordHash: hash });
+  }
+
+  /** Gives the account `role`; false when it already had it (nothing written) or does not exist. */
+  async setRole(id: string, role: AccountRole): Promise<boolean> {
+    const result = await this.users.createQueryBuilder().update(UserEntity).set({ role }).where('id = :id AND role <> :role', { id, role }).execute();
+    return (result.affected ?? 0) > 0;
   }
 }

@@ -29,7 +29,6 @@ describe('AppConfig.fromEnv', () => {
       refreshReuseGrace: 10,
       revocationSyncInterval: 1,
       cookieSecure: false,
-      adminEmails: [],
       loginRateLimit: { max: 10, windowSeconds: 900 },
       registerRateLimit: { max: 20, windowSeconds: 3600 },
       migrationsRun: true,
@@ -37,20 +36,19 @@ describe('AppConfig.fromEnv', () => {
     expect(config.jwt.algorithm).toBe('HS256');
   });
 
-  it('reads durations with units, postgres URLs and admin emails', () => {
+  it('reads durations with units and postgres URLs', () => {
     const config = AppConfig.fromEnv({
       JWT_SECRET: SECRET,
       ACCESS_TOKEN_TTL: '5m',
       SESSION_MAX_AGE: '12h',
       DATABASE_URL: 'postgres://app@db:5432/auth',
-      ADMIN_EMAILS: ' Ops@Example.com, root@example.com ',
       LOGIN_RATE_LIMIT: '5/1h',
       REGISTER_RATE_LIMIT: '100/1d',
     });
     expect(config.accessTokenTtl).toBe(300);
     expect(config.sessionMaxAge).toBe(43_200);
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://app@db:5432/auth' });
-    expect(config.adminEmails).toEqual(['ops@example.com', 'root@example.com']);
+    expect(config).not.toHaveProperty('adminEmails');
     expect(config.loginRateLimit).toEqual({ max: 5, windowSeconds: 3600 });
     expect(config.registerRateLimit).toEqual({ max: 100, windowSeconds: 86_400 });
   });
@@ -68,6 +66,11 @@ describe('AppConfig.fromEnv', () => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('refuses ADMIN_EMAILS (operators are a stored role now), naming the command that grants it', () => {
+    expect(problemsOf({ ADMIN_EMAILS: 'ops@example.com' })).toEqual(['ADMIN_EMAILS: no longer supported; grant the role with `npm run operator -- grant <email>`']);
+    expect(problemsOf({ ADMIN_EMAILS: '' })).toEqual([]);
   });
 
   it('reports every bad variable at once', () => {

@@ -54,7 +54,6 @@ export class AppConfig {
   readonly revocationSyncInterval!: number;
   readonly lastSeenFlushInterval!: number;
   readonly cookieSecure!: boolean;
-  readonly adminEmails!: readonly string[];
   readonly loginRateLimit!: RateLimit;
   /** Registrations (attempts, whatever their outcome) allowed per client IP in the window. */
   readonly registerRateLimit!: RateLimit;
@@ -110,13 +109,13 @@ export class AppConfig {
       revocationSyncInterval: reader.duration('REVOCATION_SYNC_INTERVAL', '1s', 1),
       lastSeenFlushInterval: reader.duration('LAST_SEEN_FLUSH_INTERVAL', '1m', 1),
       cookieSecure: reader.boolean('COOKIE_SECURE', production),
-      adminEmails: reader.emailList('ADMIN_EMAILS'),
       loginRateLimit: reader.rateLimit('LOGIN_RATE_LIMIT', '10/15m'),
       registerRateLimit: reader.rateLimit('REGISTER_RATE_LIMIT', '20/1h'),
       passwordQueueLimit: reader.integer('PASSWORD_QUEUE_LIMIT', 128, 1, 100_000),
       trustProxy: reader.trustProxy('TRUST_PROXY'),
       requestTimeout: reader.duration('REQUEST_TIMEOUT', '30s', 1),
     };
+    reader.retired('ADMIN_EMAILS', 'grant the role with `npm run operator -- grant <email>`');
     if (problems.length > 0) {
       throw new ConfigurationError(problems);
     }
@@ -210,11 +209,9 @@ class EnvReader {
     return entries;
   }
 
-  emailList(name: string): string[] {
-    return (this.raw(name) ?? '')
-      .split(',')
-      .map((email) => email.trim().toLowerCase())
-      .filter((email) => email.length > 0);
+  /** A variable that used to mean something: set, it stops the start rather than being ignored. */
+  retired(name: string, instead: string): void {
+    if (this.raw(name) !== undefined) this.problems.push(`${name}: no longer supported; ${instead}`);
   }
 
   database(name: string, fallback: string): DatabaseTarget {

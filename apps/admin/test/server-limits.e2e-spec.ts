@@ -1,0 +1,59 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { AuthService } from '@app/auth';
+import { DeviceEntity } from '@app/persistence';
+import { DataSource } from 'typeorm';
+import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../api/test/support/test-api.js';
+import { createAdminApp } from '../src/create-admin-app.js';
+import { DashboardClient } from './support/dashboard-client.js';
+
+/** The dashboard shares the API's server settings: TRUST_PROXY and REQUEST_TIMEOUT. */
+describe('dashboard behind a proxy, and slow clients (e2e)', () => {
+  let database: ScratchDatabase;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    database = await scratchDatabase();
+    app = await createAdminApp({ env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, TRUST_PROXY: '127.0.0.1', REQUEST_TIMEOUT: '2s' }, logger: false });
+    await app.listen(0, '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await database.remove();
+  });
+
+  it('records the address the trusted proxy forwarded on the browser\'s device', async () => {
+    const email = `proxied-${Date.now()}@example.com`;
+    await app.get(AuthService).register({ email, password: 'correct horse battery' }, { ip: null, userAgent: null });
+    const browser = new DashboardClient(app);
+    browser.headers = { 'X-Forwarded-For': '198.51.100.7, 203.0.113.20' };
+    await browser.signIn(email, 'correct horse battery');
+    const devices = await app.get(DataSource).getRepository(DeviceEntity).find();
+    expect(devices.map((device) => device.ip)).toEqual(['203.0.113.20']);
+  });
+
+  it('answers 408 and closes a sign-in whose body trickles in a byte at a time', async () => {
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write('POST /signin HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\ne'),
+      );
+      const drip = setInterval(() => socket.writable && socket.write('x'), 300);
+      socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearInterval(drip);
+        resolve(text);
+      });
+      setTimeout(() => socket.destroy(), 10_000).unref();
+    });
+    const elapsed = Date.now() - started;
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(elapsed).toBeGreaterThanOrEqual(1500);
+    expect(elapsed).toBeLessThan(4000);
+  });
+});
