@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AuthModule } from '@app/auth';
 import { DevicesModule } from '@app/devices';
 import { PersistenceModule } from '@app/persistence';
@@ -8,6 +8,8 @@ import { ActivityPageController } from './activity/activity-page.controller.js';
 import { AssetsController } from './assets/assets.controller.js';
 import { DevicesPageController } from './devices/devices-page.controller.js';
 import { OperatorsController } from './operators/operators.controller.js';
+import { PageInterceptor } from './rendering/page.interceptor.js';
+import { CsrfGuard } from './session/csrf.guard.js';
 import { CsrfTokens } from './session/csrf.js';
 import { DashboardSessionGuard } from './session/dashboard-session.guard.js';
 import { DashboardCookies } from './session/session-cookies.js';
@@ -21,7 +23,14 @@ export class AdminModule {
       module: AdminModule,
       imports: [PlatformModule.forRoot(options), PersistenceModule, AuthModule, DevicesModule],
       controllers: [SignInController, DevicesPageController, ActivityPageController, OperatorsController, AssetsController],
-      providers: [DashboardCookies, CsrfTokens, { provide: APP_GUARD, useClass: DashboardSessionGuard }],
+      providers: [
+        DashboardCookies,
+        CsrfTokens,
+        // In this order: who the viewer is, then whether the form is theirs.
+        { provide: APP_GUARD, useClass: DashboardSessionGuard },
+        { provide: APP_GUARD, useClass: CsrfGuard },
+        { provide: APP_INTERCEPTOR, useClass: PageInterceptor },
+      ],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AuthService } from './auth.service.js';
+import { SecurityEventRecorder } from './events/security-event.recorder.js';
 import { AccessTokenVerifier } from './guards/access-token.verifier.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
@@ -32,7 +33,8 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     RevocationSyncService,
     RevocationService,
     LastSeenRecorder,
+    SecurityEventRecorder,
   ],
-  exports: [AuthService, AccessTokenService, AccessTokenVerifier, RefreshTokenService, PasswordHasher, LoginAttemptLimiter, RevocationSet, RevocationService, LastSeenRecorder],
+  exports: [AuthService, AccessTokenService, AccessTokenVerifier, RefreshTokenService, PasswordHasher, LoginAttemptLimiter, RevocationSet, RevocationService, LastSeenRecorder, SecurityEventRecorder],
 })
 export class AuthModule {}

@@ -1,20 +1,13 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppConfig, Clock } from '@app/platform';
-import {
-  DeviceRepository,
-  SecurityEventRepository,
-  UserRepository,
-  type DeviceEntity,
-  type DevicePlatform,
-  type NewSecurityEvent,
-  type UserEntity,
-} from '@app/persistence';
+import { DeviceRepository, UserRepository, type AccountRole, type DeviceEntity, type DevicePlatform, type UserEntity } from '@app/persistence';
+import { anonymous, SYSTEM_ACTOR, type Actor, type RequestOrigin } from './actor/actor.js';
 import { CurrentPasswordIncorrect, EmailTaken, InvalidCredentials } from './auth.errors.js';
-import type { RequestOrigin } from './decorators/request-origin.decorator.js';
+import { SecurityEventRecorder } from './events/security-event.recorder.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
-import { RevocationService, SYSTEM_ACTOR } from './revocation/revocation.service.js';
+import { RevocationService } from './revocation/revocation.service.js';
 import { RefreshTokenService } from './tokens/refresh-token.service.js';
 import type { TokenResponse } from './tokens/token-response.js';
 
@@ -28,16 +21,21 @@ export interface DeviceDescription {
   readonly platform?: DevicePlatform;
 }
 
+/** The account behind a session that is still active (the dashboard shows and authorizes by it). */
+export interface ActiveAccount {
+  readonly userId: string;
+  readonly email: string;
+  readonly role: AccountRole;
+}
+
 @Injectable()
 export class AuthService {
-  private readonly logger = new Logger(AuthService.name);
-
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly users: UserRepository,
     private readonly devices: DeviceRepository,
-    private readonly events: SecurityEventRepository,
+    private readonly events: SecurityEventRecorder,
     private readonly hasher: PasswordHasher,
     private readonly limiter: LoginAttemptLimiter,
     private readonly refreshTokens: RefreshTokenService,
@@ -49,7 +47,7 @@ export class AuthService {
     const passwordHash = await this.hasher.hash(password, clientOf(origin));
     const user = { id: randomUUID(), email, passwordHash, createdAt: now, passwordChangedAt: now };
     if (!(await this.users.insertIfEmailFree(user))) throw new EmailTaken();
-    await this.events.record({ ...this.eventBase(user.id, origin), type: 'registered' });
+    await this.events.record(anonymous(origin), { type: 'registered', userId: user.id });
     return { id: user.id, email: user.email };
   }
 
@@ -65,29 +63,36 @@ export class AuthService {
     const user = await this.users.findByEmail(email);
     const valid = user ? await this.hasher.verify(user.passwordHash, password, client) : await this.hasher.verifyNothing(password, client);
     if (!user || !valid) {
-      if (user) this.recordAfterAnswer({ ...this.eventBase(user.id, origin), type: 'login_failed' });
+      if (user) this.events.recordAfterAnswer(anonymous(origin), { type: 'login_failed', userId: user.id });
       throw new InvalidCredentials();
     }
     await this.limiter.forgive(email, client);
     const device = await this.createDevice(user, description, origin);
     const tokens = await this.refreshTokens.issueFirst(device);
     await this.endIfPasswordChanged(user, device);
-    await this.events.record({ ...this.eventBase(user.id, origin), type: 'login', deviceId: device.id, deviceName: device.name, actorDeviceId: device.id });
+    await this.events.record(anonymous(origin), { type: 'login', userId: user.id, device });
     return tokens;
   }
 
   /** Ends the calling device's session. */
-  async logout(userId: string, deviceId: string, origin: RequestOrigin): Promise<void> {
-    await this.revocation.revoke({ deviceIds: [deviceId] }, 'logout', { kind: 'user', userId, deviceId, ...origin });
+  async logout(actor: Actor): Promise<void> {
+    await this.revocation.revoke({ deviceIds: [actor.deviceId] }, 'logout', actor);
+  }
+
+  /** The account of a session whose device is still active and unexpired; null otherwise. */
+  async activeAccount(userId: string, deviceId: string): Promise<ActiveAccount | null> {
+    const device = await this.devices.findActive(userId, deviceId);
+    const user = device && device.sessionExpiresAt > this.clock.now() ? await this.users.findById(userId) : null;
+    return user ? { userId: user.id, email: user.email, role: user.role } : null;
   }
 
   /**
    * Changes the password and signs out every other device of the user. The current-password
    * check is counted like a sign-in (the account's email and the client IP) before it runs.
    */
-  async changePassword(userId: string, deviceId: string, currentPassword: string, newPassword: string, origin: RequestOrigin): Promise<void> {
-    const client = clientOf(origin);
-    const user = await this.users.findById(userId);
+  async changePassword(actor: Actor, currentPassword: string, newPassword: string): Promise<void> {
+    const client = clientOf(actor);
+    const user = await this.users.findById(actor.userId);
     if (!user) throw new CurrentPasswordIncorrect();
     await this.limiter.count(user.email, client);
     if (!(await this.hasher.verify(user.passwordHash, currentPassword, client))) throw new CurrentPasswordIncorrect();
@@ -95,9 +100,9 @@ export class AuthService {
     const newHash = await this.hasher.hash(newPassword, client);
     // Conditional on the hash that was checked: a concurrent change that won first makes this
     // one's current password wrong.
-    if (!(await this.users.replacePasswordHash(userId, user.passwordHash, newHash, this.clock.now()))) throw new CurrentPasswordIncorrect();
-    await this.revocation.revoke({ userId, exceptDeviceId: deviceId }, 'password_changed', { kind: 'user', userId, deviceId, ...origin });
-    await this.events.record({ ...this.eventBase(userId, origin), type: 'password_changed', actorDeviceId: deviceId });
+    if (!(await this.users.replacePasswordHash(user.id, user.passwordHash, newHash, this.clock.now()))) throw new CurrentPasswordIncorrect();
+    await this.revocation.revoke({ userId: user.id, exceptDeviceId: actor.deviceId }, 'password_changed', actor);
+    await this.events.record(actor, { type: 'password_changed', userId: user.id });
   }
 
   private async createDevice(user: UserEntity, description: DeviceDescription, origin: RequestOrigin): Promise<DeviceEntity> {
@@ -132,31 +137,6 @@ export class AuthService {
     if (await this.users.hasPasswordHash(user.id, user.passwordHash)) return;
     await this.revocation.revoke({ deviceIds: [device.id] }, 'password_changed', SYSTEM_ACTOR);
     throw new InvalidCredentials();
-  }
-
-  /**
-   * Writes an event once the answer has been sent, so that the time of a failed sign-in does
-   * not tell whether the account exists (an unknown email has no account to record it on).
-   */
-  private recordAfterAnswer(event: NewSecurityEvent): void {
-    setImmediate(() => {
-      this.events.record(event).catch((error: unknown) => this.logger.warn(`Could not record a security event: ${(error as Error).message}`));
-    });
-  }
-
-  private eventBase(userId: string, origin: RequestOrigin) {
-    return {
-      userId,
-      deviceId: null,
-      deviceName: null,
-      actor: 'user' as const,
-      actorUserId: userId,
-      actorDeviceId: null,
-      reason: null,
-      ip: origin.ip,
-      userAgent: origin.userAgent,
-      createdAt: this.clock.now(),
-    };
   }
 }
 

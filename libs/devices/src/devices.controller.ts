@@ -1,49 +1,38 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { CurrentDevice, CurrentUser, Origin, type RequestOrigin } from '@app/auth';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { CurrentActor, type Actor } from '@app/auth';
+import { uuidParam } from '@app/platform';
 import { DeviceNotFound } from './device-not-found.error.js';
 import { toDeviceResponse, type DeviceResponse } from './device-response.js';
 import { DevicesService } from './devices.service.js';
 import { RenameDeviceDto } from './rename-device.dto.js';
 
 /** A malformed id is just an unknown device: the same 404. */
-const DeviceId = () => new ParseUUIDPipe({ exceptionFactory: () => new DeviceNotFound() });
+const DeviceId = () => uuidParam(() => new DeviceNotFound());
 
 @Controller('devices')
 export class DevicesController {
   constructor(private readonly devices: DevicesService) {}
 
   @Get()
-  async list(@CurrentUser() userId: string, @CurrentDevice() deviceId: string): Promise<{ devices: DeviceResponse[] }> {
-    const devices = await this.devices.list(userId);
-    return { devices: devices.map((device) => toDeviceResponse(device, deviceId)) };
+  async list(@CurrentActor() actor: Actor): Promise<{ devices: DeviceResponse[] }> {
+    const devices = await this.devices.list(actor);
+    return { devices: devices.map((device) => toDeviceResponse(device, actor.deviceId)) };
   }
 
   @Patch(':id')
-  async rename(
-    @Param('id', DeviceId()) id: string,
-    @Body() body: RenameDeviceDto,
-    @CurrentUser() userId: string,
-    @CurrentDevice() deviceId: string,
-    @Origin() origin: RequestOrigin,
-  ): Promise<DeviceResponse> {
-    const device = await this.devices.rename(userId, id, body.name, { kind: 'user', userId, deviceId, ...origin });
-    return toDeviceResponse(device, deviceId);
+  async rename(@Param('id', DeviceId()) id: string, @Body() body: RenameDeviceDto, @CurrentActor() actor: Actor): Promise<DeviceResponse> {
+    return toDeviceResponse(await this.devices.rename(actor, id, body.name), actor.deviceId);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  revoke(
-    @Param('id', DeviceId()) id: string,
-    @CurrentUser() userId: string,
-    @CurrentDevice() deviceId: string,
-    @Origin() origin: RequestOrigin,
-  ): Promise<void> {
-    return this.devices.revoke(userId, id, { kind: 'user', userId, deviceId, ...origin });
+  revoke(@Param('id', DeviceId()) id: string, @CurrentActor() actor: Actor): Promise<void> {
+    return this.devices.revoke(actor, id);
   }
 
   @Post('revoke-others')
   @HttpCode(200)
-  async revokeOthers(@CurrentUser() userId: string, @CurrentDevice() deviceId: string, @Origin() origin: RequestOrigin): Promise<{ revoked: number }> {
-    return { revoked: await this.devices.revokeOthers(userId, deviceId, { kind: 'user', userId, deviceId, ...origin }) };
+  async revokeOthers(@CurrentActor() actor: Actor): Promise<{ revoked: number }> {
+    return { revoked: await this.devices.revokeOthers(actor) };
   }
 }

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@app/auth';
+import { AccountsService } from './accounts.service.js';
 import { DevicesService } from './devices.service.js';
 import { SecurityEventsService } from './security-events.service.js';
 
-/** Device listing, renaming and revocation requests, and security events, as services. */
+/** Device listing, renaming and revocation requests, security activity and account lookup, as services deciding who may. */
 @Module({
   imports: [AuthModule],
-  providers: [DevicesService, SecurityEventsService],
-  exports: [DevicesService, SecurityEventsService],
+  providers: [DevicesService, SecurityEventsService, AccountsService],
+  exports: [DevicesService, SecurityEventsService, AccountsService],
 })
 export class DevicesModule {}

@@ -6,3 +6,5 @@ export { DevicesService } from './devices.service.js';
 export { RenameDeviceDto } from './rename-device.dto.js';
 export { SecurityEventsService } from './security-events.service.js';
 export { collapseFailures, type ActivityEntry } from './activity-entry.js';
+export { AccountsService, type AccountSummary } from './accounts.service.js';
+export { type AccountActivity } from './security-events.service.js';

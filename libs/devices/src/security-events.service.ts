@@ -1,14 +1,33 @@
 import { Injectable } from '@nestjs/common';
-import { SecurityEventRepository } from '@app/persistence';
+import type { Actor } from '@app/auth';
+import { DeviceRepository, SecurityEventRepository } from '@app/persistence';
 import { collapseFailures, type ActivityEntry } from './activity-entry.js';
+import { DeviceNotFound } from './device-not-found.error.js';
+import { mayInspectAccount } from './device-policy.js';
 
 /** Failed sign-ins read for one page at the most; a larger flood shows as this many. */
 const MAX_FAILURES_READ = 5000;
 
+/** An account's security activity and the names of its devices (revoked ones too), for reading it. */
+export interface AccountActivity {
+  readonly entries: ActivityEntry[];
+  readonly deviceNames: ReadonlyMap<string, string>;
+}
+
 /** An account's security activity, newest first (read by the dashboard). */
 @Injectable()
 export class SecurityEventsService {
-  constructor(private readonly events: SecurityEventRepository) {}
+  constructor(
+    private readonly events: SecurityEventRepository,
+    private readonly devices: DeviceRepository,
+  ) {}
+
+  /** The actor's own activity, or, for an operator, any account's. */
+  async activity(actor: Actor, userId = actor.userId): Promise<AccountActivity> {
+    if (!mayInspectAccount(actor, userId)) throw new DeviceNotFound();
+    const [entries, deviceNames] = await Promise.all([this.recent(userId), this.devices.namesByUser(userId)]);
+    return { entries, deviceNames };
+  }
 
   /**
    * The newest `limit` events that are not failed sign-ins, with the failed sign-ins between

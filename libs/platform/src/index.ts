@@ -9,6 +9,7 @@ export { isDatabaseOutage } from './errors/outage.js';
 export { toOAuthError, toProblem, type WireError } from './errors/wire-error.js';
 export { IS_PUBLIC_KEY, Public } from './public.decorator.js';
 export { PlatformModule, type PlatformOptions } from './platform.module.js';
-export { createValidationPipe } from './validation.js';
+export { createValidationPipe, fieldErrorsOf } from './validation.js';
 export { normalizeAccountEmail } from './text/account-email.js';
 export { PeriodicTask } from './periodic-task.js';
+export { uuidParam } from './uuid-param.js';

@@ -14,11 +14,16 @@ export function createValidationPipe(): ValidationPipe {
     transformOptions: { enableImplicitConversion: false },
     validationError: { target: false, value: false },
     stopAtFirstError: true,
-    exceptionFactory: (errors) => new ValidationFailed(flatten(errors)),
+    exceptionFactory: (errors) => new ValidationFailed(fieldErrorsOf(errors)),
   });
 }
 
-function flatten(errors: readonly ValidationError[], prefix = ''): FieldError[] {
+/**
+ * class-validator's errors as API.md's `errors: [{field, message}]`, nested fields as
+ * `device.name`. Every app's validation (the pipe, the token endpoints, dashboard forms) reads
+ * them through this.
+ */
+export function fieldErrorsOf(errors: readonly ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = prefix + error.property;
     const own = Object.values(error.constraints ?? {}).map((message) => ({
@@ -26,6 +31,6 @@ function flatten(errors: readonly ValidationError[], prefix = ''): FieldError[] 
       // class-validator's default messages start with the property name; the field says it.
       message: message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message.replace(/^property \S+ /, ''),
     }));
-    return [...own, ...flatten(error.children ?? [], `${field}.`)];
+    return [...own, ...fieldErrorsOf(error.children ?? [], `${field}.`)];
   });
 }

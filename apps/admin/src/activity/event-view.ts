@@ -1,5 +1,5 @@
 import type { ActivityEntry } from '@app/devices';
-import { formatExact, formatRelative } from '../views/time-format.js';
+import { formatExact, formatRelative } from '../rendering/time-format.js';
 
 export interface EventView {
   readonly type: string;

@@ -1,5 +1,5 @@
 import type { DeviceEntity } from '@app/persistence';
-import { formatExact, formatRelative } from '../views/time-format.js';
+import { formatExact, formatRelative } from '../rendering/time-format.js';
 
 /** A device as the dashboard shows it. Every string here is rendered escaped. */
 export interface DeviceView {

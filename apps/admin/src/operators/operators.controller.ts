@@ -1,63 +1,60 @@
-import { Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { Origin, type RequestOrigin } from '@app/auth';
-import { DeviceNotFound, DevicesService, SecurityEventsService } from '@app/devices';
-import { DeviceRepository, UserRepository } from '@app/persistence';
-import { Clock } from '@app/platform';
+import { Get, Param, Post, Query, Redirect, Render } from '@nestjs/common';
+import { CurrentActor, type Actor } from '@app/auth';
+import { AccountsService, DevicesService, SecurityEventsService } from '@app/devices';
+import { Clock, uuidParam } from '@app/platform';
 import { toEventView } from '../activity/event-view.js';
 import { toDeviceView } from '../devices/device-view.js';
 import { noticeFor } from '../devices/notices.js';
-import { CurrentViewer, type Viewer } from '../session/viewer.js';
-import { renderPage } from '../views/render-page.js';
+import type { Page } from '../rendering/page.interceptor.js';
 import { NoSuchPage, OperatorPages } from './operator.guard.js';
 
-const Id = () => new ParseUUIDPipe({ exceptionFactory: () => new NoSuchPage() });
-const MAX_RESULTS = 25;
+const Id = () => uuidParam(() => new NoSuchPage());
 
 /**
  * For accounts with the operator role: find a user by email, see their devices and events,
- * revoke any device. Non-operators get 404 from OperatorGuard before any handler runs.
+ * revoke any device. Non-operators get 404 from OperatorGuard before any handler runs, and the
+ * services refuse them again (AccountsService, device-policy.ts).
  */
 @OperatorPages('admin/users')
 export class OperatorsController {
   constructor(
-    private readonly users: UserRepository,
-    private readonly deviceRows: DeviceRepository,
+    private readonly accounts: AccountsService,
     private readonly devices: DevicesService,
     private readonly events: SecurityEventsService,
     private readonly clock: Clock,
   ) {}
 
   @Get()
-  async search(@CurrentViewer() viewer: Viewer, @Query('email') email: unknown, @Res() reply: FastifyReply): Promise<FastifyReply> {
+  @Render('users.hbs')
+  async search(@CurrentActor() actor: Actor, @Query('email') email: unknown): Promise<Page> {
     const query = typeof email === 'string' ? email.trim().slice(0, 254) : '';
-    const users = query ? await this.users.searchByEmail(query, MAX_RESULTS) : [];
-    return renderPage(reply, 'users.hbs', viewer, { title: 'Users', section: 'admin', query, searched: query.length > 0, users });
+    return { title: 'Users', section: 'admin', query, searched: query.length > 0, users: await this.accounts.search(actor, query) };
   }
 
   @Get(':userId')
-  async show(@CurrentViewer() viewer: Viewer, @Param('userId', Id()) userId: string, @Query('done') done: unknown, @Res() reply: FastifyReply): Promise<FastifyReply> {
-    const subject = await this.users.findById(userId);
-    if (!subject) throw new NoSuchPage();
+  @Render('user.hbs')
+  async show(@CurrentActor() actor: Actor, @Param('userId', Id()) userId: string, @Query('done') done: unknown): Promise<Page> {
+    const subject = await this.accounts.get(actor, userId);
+    const [devices, activity] = await Promise.all([this.devices.list(actor, userId), this.events.activity(actor, userId)]);
     const now = this.clock.now();
-    const [devices, events, names] = await Promise.all([this.devices.list(userId), this.events.recent(userId), this.deviceRows.namesByUser(userId)]);
-    return renderPage(reply, 'user.hbs', viewer, {
+    return {
       title: subject.email,
       section: 'admin',
-      subject: { id: subject.id, email: subject.email },
+      subject,
       subjectId: subject.id,
       ownAccount: false,
       devices: devices.map((device) => toDeviceView(device, null, now)),
-      events: events.map((event) => toEventView(event, { userId: viewer.userId, deviceId: viewer.deviceId }, names, now)),
+      events: activity.entries.map((entry) => toEventView(entry, actor, activity.deviceNames, now)),
       notice: noticeFor(done, undefined),
-    });
+    };
   }
 
   @Get(':userId/devices/:id/revoke')
-  async confirmRevoke(@CurrentViewer() viewer: Viewer, @Param('userId', Id()) userId: string, @Param('id', Id()) id: string, @Res() reply: FastifyReply): Promise<FastifyReply> {
-    const device = (await this.devices.list(userId)).find((candidate) => candidate.id === id);
-    if (!device) throw new DeviceNotFound();
-    return renderPage(reply, 'confirm-revoke.hbs', viewer, {
+  @Render('confirm-revoke.hbs')
+  async confirmRevoke(@CurrentActor() actor: Actor, @Param('userId', Id()) userId: string, @Param('id', Id()) id: string): Promise<Page> {
+    const device = await this.devices.findRevocable(actor, id);
+    if (device.userId !== userId) throw new NoSuchPage();
+    return {
       title: 'Revoke device',
       section: 'admin',
       heading: 'Revoke this device as an operator?',
@@ -66,18 +63,15 @@ export class OperatorsController {
       action: `/admin/users/${userId}/devices/${id}/revoke`,
       confirmLabel: 'Revoke',
       cancelHref: `/admin/users/${userId}`,
-    });
+    };
   }
 
   @Post(':userId/devices/:id/revoke')
-  async revoke(
-    @CurrentViewer() viewer: Viewer,
-    @Param('userId', Id()) userId: string,
-    @Param('id', Id()) id: string,
-    @Origin() origin: RequestOrigin,
-    @Res() reply: FastifyReply,
-  ): Promise<FastifyReply> {
-    await this.devices.revoke(userId, id, { kind: 'operator', userId: viewer.userId, deviceId: viewer.deviceId, ...origin });
-    return reply.redirect(`/admin/users/${userId}?done=revoked`, 303);
+  @Redirect()
+  async revoke(@CurrentActor() actor: Actor, @Param('userId', Id()) userId: string, @Param('id', Id()) id: string): Promise<{ url: string; statusCode: number }> {
+    const device = await this.devices.findRevocable(actor, id);
+    if (device.userId !== userId) throw new NoSuchPage();
+    await this.devices.revoke(actor, id);
+    return { url: `/admin/users/${userId}?done=revoked`, statusCode: 303 };
   }
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, hkdfSync, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { AppConfig, DomainError } from '@app/platform';
-import { DashboardCookies } from './session-cookies.js';
+import { DashboardCookies, newPreSessionId } from './session-cookies.js';
 
 /** A state-changing request without the CSRF token of this browser's session: 403, nothing changes. */
 export class CsrfRefused extends DomainError {
@@ -54,7 +54,7 @@ export class CsrfTokens {
   forPreSession(request: FastifyRequest, reply: FastifyReply): string {
     let id = this.cookies.preSession(request);
     if (id === undefined || !PRE_SESSION_ID.test(id)) {
-      id = CsrfTokens.newPreSessionId();
+      id = newPreSessionId();
       this.cookies.setPreSession(reply, id);
     }
     return this.mac('pre-session', id);
@@ -69,10 +69,6 @@ export class CsrfTokens {
   requireForPreSession(request: FastifyRequest): void {
     const id = this.cookies.preSession(request);
     if (id === undefined || !PRE_SESSION_ID.test(id) || !CsrfTokens.matches(this.mac('pre-session', id), presentedToken(request))) throw new CsrfRefused();
-  }
-
-  static newPreSessionId(): string {
-    return randomBytes(32).toString('base64url');
   }
 
   private mac(kind: 'session' | 'pre-session', id: string): string {

@@ -1,10 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import type { TokenResponse } from '@app/auth';
 import { AppConfig } from '@app/platform';
 
 /** How long a sign-in form stays usable: the pre-session cookie its CSRF token is bound to. */
 const PRE_SESSION_MAX_AGE_SECONDS = 2 * 3600;
+
+/** A new random pre-session id (256 bits, base64url: 43 characters). */
+export function newPreSessionId(): string {
+  return randomBytes(32).toString('base64url');
+}
 
 /**
  * The dashboard's cookies. The browser holds its tokens only in HttpOnly cookies: script cannot
@@ -37,6 +43,18 @@ export class DashboardCookies {
   /** The random id a signed-out browser's CSRF tokens are bound to (see CsrfTokens). */
   preSession(request: FastifyRequest): string | undefined {
     return request.cookies[this.names.preSession];
+  }
+
+  /** Signed in: the session's tokens; CSRF tokens are bound to its device from now on, so the pre-session is over. */
+  startSession(reply: FastifyReply, tokens: TokenResponse): void {
+    this.setSession(reply, tokens);
+    this.clearPreSession(reply);
+  }
+
+  /** Signed out: no session, and a fresh pre-session (nothing minted before or during the session is good any more). */
+  endSession(reply: FastifyReply): void {
+    this.clearSession(reply);
+    this.setPreSession(reply, newPreSessionId());
   }
 
   setSession(reply: FastifyReply, tokens: TokenResponse): void {

@@ -1,8 +1,9 @@
 import { Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { Public } from '@app/platform';
+import type { Actor, RequestOrigin } from '../actor/actor.js';
+import { CurrentActor } from '../actor/current-actor.decorator.js';
+import { Origin } from '../actor/request-origin.decorator.js';
 import { AuthService } from '../auth.service.js';
-import { CurrentDevice, CurrentUser } from '../decorators/current-principal.decorator.js';
-import { Origin, type RequestOrigin } from '../decorators/request-origin.decorator.js';
 import { ChangePasswordDto } from '../dto/change-password.dto.js';
 import { LoginDto } from '../dto/login.dto.js';
 import { RegisterDto } from '../dto/register.dto.js';
@@ -32,18 +33,13 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(204)
-  logout(@CurrentUser() userId: string, @CurrentDevice() deviceId: string, @Origin() origin: RequestOrigin): Promise<void> {
-    return this.auth.logout(userId, deviceId, origin);
+  logout(@CurrentActor() actor: Actor): Promise<void> {
+    return this.auth.logout(actor);
   }
 
   @Post('password')
   @HttpCode(204)
-  changePassword(
-    @Body() body: ChangePasswordDto,
-    @CurrentUser() userId: string,
-    @CurrentDevice() deviceId: string,
-    @Origin() origin: RequestOrigin,
-  ): Promise<void> {
-    return this.auth.changePassword(userId, deviceId, body.currentPassword, body.newPassword, origin);
+  changePassword(@Body() body: ChangePasswordDto, @CurrentActor() actor: Actor): Promise<void> {
+    return this.auth.changePassword(actor, body.currentPassword, body.newPassword);
   }
 }

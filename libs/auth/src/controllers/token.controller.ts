@@ -1,5 +1,7 @@
 import { Body, Controller, Header, Headers, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { OAuthErrorFilter, Public } from '@app/platform';
+import type { RequestOrigin } from '../actor/actor.js';
+import { Origin } from '../actor/request-origin.decorator.js';
 import { readRefreshRequest, readRevokeRequest } from '../dto/token-requests.js';
 import { RefreshTokenService } from '../tokens/refresh-token.service.js';
 import type { TokenResponse } from '../tokens/token-response.js';
@@ -22,8 +24,8 @@ export class TokenController {
   @Public()
   @Post('revoke')
   @HttpCode(200)
-  async revoke(@Headers('content-type') contentType: string | undefined, @Body() body: unknown): Promise<Record<string, never>> {
-    await this.refreshTokens.revokeByToken(readRevokeRequest(contentType, body));
+  async revoke(@Headers('content-type') contentType: string | undefined, @Body() body: unknown, @Origin() origin: RequestOrigin): Promise<Record<string, never>> {
+    await this.refreshTokens.revokeByToken(readRevokeRequest(contentType, body), origin);
     return {};
   }
 }

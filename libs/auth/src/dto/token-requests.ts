@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { IsOptional, IsString, Length, validateSync } from 'class-validator';
-import { ValidationFailed, type FieldError } from '@app/platform';
+import { fieldErrorsOf, ValidationFailed } from '@app/platform';
 import { UnsupportedGrantType } from '../auth.errors.js';
 
 // The token endpoints take JSON or, as OAuth client libraries send them, form-encoded bodies.
@@ -51,14 +51,8 @@ function validated<T extends object>(dto: new () => T, body: unknown): T {
     throw new ValidationFailed([{ field: '', message: 'the body must be a JSON object or a form' }]);
   }
   const instance = plainToInstance(dto, body);
-  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
-  if (errors.length > 0) {
-    const fields: FieldError[] = errors.map((error) => ({
-      field: error.property,
-      message: error.constraints?.whitelistValidation ? 'is not allowed' : Object.values(error.constraints ?? {})[0]?.replace(/^\S+ /, '') ?? 'is invalid',
-    }));
-    throw new ValidationFailed(fields, `Invalid ${fields.map((field) => field.field).join(', ')}.`);
-  }
+  const fields = fieldErrorsOf(validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true }));
+  if (fields.length > 0) throw new ValidationFailed(fields, `Invalid ${fields.map((field) => field.field).join(', ')}.`);
   return instance;
 }
 

@@ -1,11 +1,14 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { IS_PUBLIC_KEY } from '@app/platform';
+import type { ActorRequest } from '../actor/actor.js';
+import { originOf } from '../actor/request-origin.decorator.js';
 import type { AccessPrincipal } from '../tokens/access-principal.js';
 import { AccessTokenVerifier } from './access-token.verifier.js';
 
-interface GuardedRequest {
-  headers: { authorization?: string };
+interface GuardedRequest extends ActorRequest {
+  ip?: string;
+  headers: { authorization?: string; 'user-agent'?: string };
   user?: AccessPrincipal;
 }
 
@@ -29,7 +32,11 @@ export class JwtAuthGuard implements CanActivate {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
     const request = context.switchToHttp().getRequest<GuardedRequest>();
-    request.user = this.verifier.verifyAuthorization(request.headers.authorization);
+    const principal = this.verifier.verifyAuthorization(request.headers.authorization);
+    request.user = principal;
+    // The API's actor: the token's account and device. Access tokens carry no role, and the
+    // API has no operator capability, so it is always `user` here.
+    request.actor = { kind: 'account', userId: principal.userId, deviceId: principal.deviceId, role: 'user', ...originOf(request) };
     return true;
   }
 }

@@ -1,32 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/platform';
-import {
-  DeviceRepository,
-  RefreshTokenRepository,
-  SecurityEventRepository,
-  type RevocationReason,
-  type RevocationTarget,
-  type RevokedDevice,
-  type SecurityEventActor,
-} from '@app/persistence';
+import { DeviceRepository, RefreshTokenRepository, type RevocationReason, type RevocationTarget, type RevokedDevice } from '@app/persistence';
+import type { AnyActor } from '../actor/actor.js';
+import { SecurityEventRecorder } from '../events/security-event.recorder.js';
 import { RevocationSet } from './revocation-set.js';
-
-/** Who ends a session, from where: recorded in the security event. */
-export interface RevocationActor {
-  readonly kind: SecurityEventActor;
-  readonly userId?: string;
-  readonly deviceId?: string;
-  readonly ip?: string | null;
-  readonly userAgent?: string | null;
-}
-
-export const SYSTEM_ACTOR: RevocationActor = { kind: 'system' };
 
 /**
  * The one path that ends device sessions (logout, device delete, revoke-others, password
  * change, RFC 7009 revoke, reuse detection, the dashboard): the devices are marked revoked,
  * their refresh tokens spent, this process's revocation set updated at once (others follow
- * within REVOCATION_SYNC_INTERVAL), and a security event recorded per device.
+ * within REVOCATION_SYNC_INTERVAL), and a security event recorded per device. Whether the
+ * actor may do it is decided by the caller's service (DevicesService, AuthService).
  */
 @Injectable()
 export class RevocationService {
@@ -34,33 +18,21 @@ export class RevocationService {
     private readonly clock: Clock,
     private readonly devices: DeviceRepository,
     private readonly tokens: RefreshTokenRepository,
-    private readonly events: SecurityEventRepository,
+    private readonly events: SecurityEventRecorder,
     private readonly revocations: RevocationSet,
   ) {}
 
-  async revoke(target: RevocationTarget, reason: RevocationReason, actor: RevocationActor): Promise<RevokedDevice[]> {
-    const at = this.clock.now();
+  async revoke(target: RevocationTarget, reason: RevocationReason, by: AnyActor): Promise<RevokedDevice[]> {
     // Marking the device first is what matters: every refresh checks it before rotating.
-    const revoked = await this.devices.revoke(target, { reason, revokedBy: actor.userId ?? null });
+    const revoked = await this.devices.revoke(target, { reason, revokedBy: by.kind === 'account' ? by.userId : null });
     if (revoked.length === 0) return revoked;
-    const ids = revoked.map((device) => device.id);
     for (const device of revoked) this.revocations.add(device.id, device.revokedAt);
-    await this.tokens.spendAllOfDevices(ids, at);
-    await this.events.record(
-      ...revoked.map((device) => ({
-        userId: device.userId,
-        type: reason === 'refresh_token_reused' ? ('refresh_token_reused' as const) : ('device_revoked' as const),
-        deviceId: device.id,
-        deviceName: device.name,
-        actor: actor.kind,
-        actorUserId: actor.userId ?? null,
-        actorDeviceId: actor.deviceId ?? null,
-        reason,
-        ip: actor.ip ?? null,
-        userAgent: actor.userAgent ?? null,
-        createdAt: at,
-      })),
+    await this.tokens.spendAllOfDevices(
+      revoked.map((device) => device.id),
+      this.clock.now(),
     );
+    const type = reason === 'refresh_token_reused' ? 'refresh_token_reused' : 'device_revoked';
+    await this.events.record(by, ...revoked.map((device) => ({ type, userId: device.userId, device, reason }) as const));
     return revoked;
   }
 }

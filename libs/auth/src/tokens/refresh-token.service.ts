@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig, Clock } from '@app/platform';
 import { DeviceRepository, RefreshTokenRepository, type DeviceEntity, type RefreshTokenEntity } from '@app/persistence';
 import { RefreshTokenRejected, RefreshTokenReused } from '../auth.errors.js';
-import { RevocationService, SYSTEM_ACTOR } from '../revocation/revocation.service.js';
+import { anonymous, SYSTEM_ACTOR, type RequestOrigin } from '../actor/actor.js';
+import { RevocationService } from '../revocation/revocation.service.js';
 import { AccessTokenService } from './access-token.service.js';
 import { generateRefreshToken, hashRefreshToken, isWellFormedRefreshToken, openSuccessor, sealSuccessor } from './refresh-token-secret.js';
 import type { TokenResponse } from './token-response.js';
@@ -82,13 +83,12 @@ export class RefreshTokenService {
   }
 
   /** RFC 7009: ends the session of the device the token belongs to; unknown tokens are ignored. */
-  async revokeByToken(presented: string): Promise<void> {
+  async revokeByToken(presented: string, origin: RequestOrigin): Promise<void> {
     if (!isWellFormedRefreshToken(presented)) return;
     const token = await this.tokens.findByHash(hashRefreshToken(presented));
     if (!token) return;
-    const device = await this.devices.findById(token.deviceId);
-    if (!device) return;
-    await this.revocation.revoke({ deviceIds: [device.id] }, 'token_revoked', { kind: 'user', userId: device.userId, deviceId: device.id });
+    // Whoever holds a device's refresh token may end that device's session (RFC 7009 §2.1).
+    await this.revocation.revoke({ deviceIds: [token.deviceId] }, 'token_revoked', anonymous(origin));
   }
 
   private newToken(device: DeviceEntity, secret: string): RefreshTokenEntity {

@@ -70,6 +70,11 @@ export class DeviceRepository {
     };
   }
 
+  /** A device that exists and is not revoked, whoever it belongs to (authorization is the caller's). */
+  findActiveById(id: string): Promise<DeviceEntity | null> {
+    return this.devices.findOneBy({ id, revokedAt: IsNull() });
+  }
+
   /** The user's device if it exists and is not revoked; another user's device is null too. */
   findActive(userId: string, id: string): Promise<DeviceEntity | null> {
     return this.devices.findOneBy({ id, userId, revokedAt: IsNull() });

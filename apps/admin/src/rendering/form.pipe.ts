@@ -1,0 +1,22 @@
+import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { fieldErrorsOf, ValidationFailed } from '@app/platform';
+
+/**
+ * `@Body(FormPipe) form: SignInForm`: a posted form read into its DTO class and validated
+ * (unknown fields, such as `_csrf`, are dropped). A problem is a ValidationFailed whose detail
+ * is one sentence a person can read on the page: "Name must be 1 to 64 characters."
+ */
+@Injectable()
+export class FormPipe implements PipeTransform {
+  transform(body: unknown, metadata: ArgumentMetadata): unknown {
+    const dto = metadata.metatype as (new () => object) | undefined;
+    if (!dto) return body;
+    const value = plainToInstance(dto, typeof body === 'object' && body !== null ? body : {});
+    const errors = fieldErrorsOf(validateSync(value, { whitelist: true, stopAtFirstError: true }));
+    if (errors.length === 0) return value;
+    const [first] = errors;
+    throw new ValidationFailed(errors, `${first.field.charAt(0).toUpperCase()}${first.field.slice(1)} ${first.message}.`);
+  }
+}

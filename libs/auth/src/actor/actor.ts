@@ -1,0 +1,44 @@
+import type { AccountRole } from '@app/persistence';
+
+/** Where a request came from, as recorded on devices and security events. */
+export interface RequestOrigin {
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+}
+
+/**
+ * Who acts: a signed-in account, from one of its devices, with its role, from an address.
+ * Each app resolves it once per request — the API from the verified access token, the
+ * dashboard from its session — and hands it to services with `@CurrentActor()`. Services
+ * decide from it what is allowed and record it on the security events they write.
+ */
+export interface Actor extends RequestOrigin {
+  readonly kind: 'account';
+  readonly userId: string;
+  readonly deviceId: string;
+  /** Access tokens carry no role: the API's actors are always `user`; the dashboard reads the stored role. */
+  readonly role: AccountRole;
+}
+
+/** A request from nobody signed in (registration, sign-in, refresh, RFC 7009 revoke). */
+export interface AnonymousActor extends RequestOrigin {
+  readonly kind: 'anonymous';
+}
+
+/** The service itself: reuse detection, a sign-in overtaken by a password change. */
+export interface SystemActor {
+  readonly kind: 'system';
+}
+
+export type AnyActor = Actor | AnonymousActor | SystemActor;
+
+export const SYSTEM_ACTOR: SystemActor = { kind: 'system' };
+
+export function anonymous(origin: RequestOrigin): AnonymousActor {
+  return { kind: 'anonymous', ip: origin.ip, userAgent: origin.userAgent };
+}
+
+/** The request's actor, set by the app's guard: `request.actor`. */
+export interface ActorRequest {
+  actor?: Actor;
+}
