@@ -7,7 +7,7 @@ import { JwksController } from './controllers/jwks.controller.js';
 import { MeController } from './controllers/me.controller.js';
 import { TokenController } from './controllers/token.controller.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
-import { JwtStrategy } from './guards/jwt.strategy.js';
+import { JwtStrategy } from './strategies/jwt.strategy.js';
 
 /**
  * The JSON API's side of auth: the /auth, /me and JWKS routes, and the global bearer-token

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AuthService } from './auth.service.js';
 import { SecurityEventRecorder } from './events/security-event.recorder.js';
-import { AccessTokenVerifier } from './guards/access-token.verifier.js';
+import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { LastSeenRecorder } from './revocation/last-seen.recorder.js';

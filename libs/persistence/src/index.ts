@@ -7,7 +7,7 @@ export { LoginAttemptEntity } from './entities/login-attempt.entity.js';
 export { HealthController } from './health.controller.js';
 export { PersistenceModule } from './persistence.module.js';
 export { DeviceRepository, type Revocation, type RevocationsSince, type RevocationTarget, type RevokedDevice } from './repositories/device.repository.js';
-export { LoginAttemptRepository } from './repositories/login-attempt.repository.js';
+export { LoginAttemptRepository, type AttemptWindow } from './repositories/login-attempt.repository.js';
 export { RefreshTokenRepository, type Rotation } from './repositories/refresh-token.repository.js';
 export { SecurityEventRepository, type NewSecurityEvent } from './repositories/security-event.repository.js';
 export { UserRepository } from './repositories/user.repository.js';

@@ -4,7 +4,7 @@ import { IS_PUBLIC_KEY } from '@app/platform';
 import type { ActorRequest } from '../actor/actor.js';
 import { originOf } from '../actor/request-origin.decorator.js';
 import type { AccessPrincipal } from '../tokens/access-principal.js';
-import { AccessTokenVerifier } from './access-token.verifier.js';
+import { AccessTokenVerifier } from '../tokens/access-token.verifier.js';
 
 interface GuardedRequest extends ActorRequest {
   ip?: string;

@@ -1,7 +1,7 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { AppConfig, Clock, RateLimited } from '@app/platform';
-import { LoginAttemptRepository } from '@app/persistence';
+import { AppConfig, Clock, PeriodicTask, RateLimited } from '@app/platform';
+import { LoginAttemptRepository, type AttemptWindow } from '@app/persistence';
 
 const CLEANUP_INTERVAL_MS = 15 * 60_000;
 
@@ -22,8 +22,7 @@ const CLEANUP_INTERVAL_MS = 15 * 60_000;
  */
 @Injectable()
 export class LoginAttemptLimiter implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(LoginAttemptLimiter.name);
-  private timer: NodeJS.Timeout | undefined;
+  private readonly cleanup = new PeriodicTask('clean up login attempts', CLEANUP_INTERVAL_MS, () => this.attempts.deleteClosed(this.clock.now()), LoginAttemptLimiter.name);
 
   constructor(
     private readonly config: AppConfig,
@@ -32,12 +31,11 @@ export class LoginAttemptLimiter implements OnApplicationBootstrap, OnApplicatio
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.cleanup(), CLEANUP_INTERVAL_MS);
-    this.timer.unref();
+    this.cleanup.start();
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.cleanup.stop();
   }
 
   /**
@@ -47,10 +45,8 @@ export class LoginAttemptLimiter implements OnApplicationBootstrap, OnApplicatio
   async count(email: string, ip: string): Promise<void> {
     const now = this.clock.now();
     const windows = await this.attempts.count(this.keys(email, ip), now, this.config.loginRateLimit.windowSeconds * 1000);
-    const over = windows.filter((window) => window.attempts > this.config.loginRateLimit.max);
-    if (over.length > 0) {
-      throw new RateLimited(Math.max(...over.map((window) => window.windowEndsAt - now)) / 1000);
-    }
+    const retryAfterSeconds = refusal(windows, this.config.loginRateLimit.max, now);
+    if (retryAfterSeconds !== null) throw new RateLimited(retryAfterSeconds);
   }
 
   /** The password was right: the counted attempt was no failure. */
@@ -61,14 +57,15 @@ export class LoginAttemptLimiter implements OnApplicationBootstrap, OnApplicatio
   private keys(email: string, ip: string): string[] {
     return [hashKey(`email:${email}`), hashKey(`ip:${ip}`)];
   }
+}
 
-  private async cleanup(): Promise<void> {
-    try {
-      await this.attempts.deleteClosed(this.clock.now());
-    } catch (error) {
-      this.logger.warn(`Could not clean up login attempts: ${(error as Error).message}`);
-    }
-  }
+/**
+ * The limiter's arithmetic, on the counts just taken (this attempt included): null when every
+ * key is within `max`, else how long until the last of the exceeded windows ends (seconds).
+ */
+export function refusal(windows: readonly AttemptWindow[], max: number, now: number): number | null {
+  const over = windows.filter((window) => window.attempts > max);
+  return over.length === 0 ? null : Math.max(...over.map((window) => window.windowEndsAt - now)) / 1000;
 }
 
 function hashKey(key: string): string {

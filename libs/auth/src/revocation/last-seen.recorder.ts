@@ -1,5 +1,5 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig, Clock } from '@app/platform';
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig, Clock, PeriodicTask } from '@app/platform';
 import { DeviceRepository } from '@app/persistence';
 
 /**
@@ -9,23 +9,23 @@ import { DeviceRepository } from '@app/persistence';
  */
 @Injectable()
 export class LastSeenRecorder implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(LastSeenRecorder.name);
   private pending = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly task: PeriodicTask;
 
   constructor(
-    private readonly config: AppConfig,
+    config: AppConfig,
     private readonly clock: Clock,
     private readonly devices: DeviceRepository,
-  ) {}
+  ) {
+    this.task = new PeriodicTask('record last activity', config.lastSeenFlushInterval * 1000, () => this.write(), LastSeenRecorder.name);
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.flush(), this.config.lastSeenFlushInterval * 1000);
-    this.timer.unref();
+    this.task.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
+    this.task.stop();
     await this.flush();
   }
 
@@ -33,14 +33,15 @@ export class LastSeenRecorder implements OnApplicationBootstrap, OnApplicationSh
     this.pending.set(deviceId, this.clock.now());
   }
 
-  async flush(): Promise<void> {
+  /** Writes what was noted since the last flush (a failure is logged; those notes are dropped). */
+  flush(): Promise<void> {
+    return this.task.run();
+  }
+
+  private async write(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    try {
-      await this.devices.recordLastSeen(batch);
-    } catch (error) {
-      this.logger.warn(`Could not record last activity: ${(error as Error).message}`);
-    }
+    await this.devices.recordLastSeen(batch);
   }
 }

@@ -1,5 +1,5 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '@app/platform';
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig, PeriodicTask } from '@app/platform';
 import { DeviceRepository } from '@app/persistence';
 import { RevocationSet } from './revocation-set.js';
 
@@ -22,46 +22,42 @@ const OVERLAP_MS = 10_000;
  */
 @Injectable()
 export class RevocationSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(RevocationSyncService.name);
-  private timer: NodeJS.Timeout | undefined;
   /** The newest `revoked_at` seen (database time); null before the first answer. */
   private cursor: number | null = null;
-  private syncing = false;
+  private readonly task: PeriodicTask;
 
   constructor(
-    private readonly config: AppConfig,
+    config: AppConfig,
     private readonly devices: DeviceRepository,
     private readonly revocations: RevocationSet,
-  ) {}
+  ) {
+    // The set keeps what it has when a round fails (only an outage does); the next one retries.
+    this.task = new PeriodicTask('sync revocations', config.revocationSyncInterval * 1000, () => this.readNewRevocations(), RevocationSyncService.name);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.sync();
-    this.timer = setInterval(() => void this.sync(), this.config.revocationSyncInterval * 1000);
-    this.timer.unref();
+    this.task.start();
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.task.stop();
   }
 
-  /** One round: fetch revocations newer than the cursor (less the overlap), prune the old. */
-  async sync(): Promise<void> {
-    if (this.syncing) return;
-    this.syncing = true;
-    try {
-      const since = this.cursor === null ? null : this.cursor - OVERLAP_MS;
-      const { revoked, databaseNow } = await this.devices.findRevokedSince(since, this.revocations.retentionMs);
-      for (const { id, revokedAt } of revoked) {
-        this.revocations.add(id, revokedAt);
-        if (this.cursor === null || revokedAt > this.cursor) this.cursor = revokedAt;
-      }
-      this.cursor ??= databaseNow - this.revocations.retentionMs;
-      this.revocations.prune(databaseNow);
-    } catch (error) {
-      // The set keeps what it has; the next round retries. Only an outage gets here.
-      this.logger.warn(`Revocation sync failed: ${(error as Error).message}`);
-    } finally {
-      this.syncing = false;
+  /** One round now (see readNewRevocations). */
+  sync(): Promise<void> {
+    return this.task.run();
+  }
+
+  /** Fetches revocations newer than the cursor (less the overlap) and prunes the old. */
+  private async readNewRevocations(): Promise<void> {
+    const since = this.cursor === null ? null : this.cursor - OVERLAP_MS;
+    const { revoked, databaseNow } = await this.devices.findRevokedSince(since, this.revocations.retentionMs);
+    for (const { id, revokedAt } of revoked) {
+      this.revocations.add(id, revokedAt);
+      if (this.cursor === null || revokedAt > this.cursor) this.cursor = revokedAt;
     }
+    this.cursor ??= databaseNow - this.revocations.retentionMs;
+    this.revocations.prune(databaseNow);
   }
 }

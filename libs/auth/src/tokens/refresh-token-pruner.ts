@@ -1,5 +1,5 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Clock } from '@app/platform';
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Clock, PeriodicTask } from '@app/platform';
 import { RefreshTokenRepository } from '@app/persistence';
 
 const PRUNE_INTERVAL_MS = 60 * 60_000;
@@ -13,8 +13,7 @@ const PRUNE_INTERVAL_MS = 60 * 60_000;
  */
 @Injectable()
 export class RefreshTokenPruner implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(RefreshTokenPruner.name);
-  private timer: NodeJS.Timeout | undefined;
+  private readonly task = new PeriodicTask('prune expired refresh tokens', PRUNE_INTERVAL_MS, () => this.prune(), RefreshTokenPruner.name);
 
   constructor(
     private readonly clock: Clock,
@@ -22,21 +21,15 @@ export class RefreshTokenPruner implements OnApplicationBootstrap, OnApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.task.stop();
   }
 
   /** Deletes expired tokens; returns how many. */
-  async prune(): Promise<number> {
-    try {
-      return await this.tokens.deleteExpiredBefore(this.clock.now());
-    } catch (error) {
-      this.logger.warn(`Could not prune expired refresh tokens: ${(error as Error).message}`);
-      return 0;
-    }
+  prune(): Promise<number> {
+    return this.tokens.deleteExpiredBefore(this.clock.now());
   }
 }

@@ -12,6 +12,16 @@ import type { TokenResponse } from './token-response.js';
 const INVALID = 'The refresh token is invalid, expired or revoked.';
 
 /**
+ * The grace rule (API.md, reuse detection): a spent token is a retry, not theft, only while
+ * it is the immediate parent of the device's live token (its successor is unspent) and was
+ * rotated at most `graceMs` ago. An older ancestor's successor is spent; a revoked device's
+ * tokens are all spent.
+ */
+export function isGraceRetry(spent: Pick<RefreshTokenEntity, 'rotatedAt'>, successor: Pick<RefreshTokenEntity, 'rotatedAt'>, now: number, graceMs: number): boolean {
+  return spent.rotatedAt !== null && now - spent.rotatedAt <= graceMs && successor.rotatedAt === null;
+}
+
+/**
  * Refresh tokens: issue, rotate on every use, and treat a spent token that comes back as
  * theft. A device has at most one live token; the grace period forgives only a retry of the
  * token that the live one replaced, and answers it with that same live token.
@@ -66,17 +76,14 @@ export class RefreshTokenService {
 
   /**
    * A spent token: forgiven only if it is the immediate parent of the device's live token,
-   * rotated less than REFRESH_REUSE_GRACE ago; then the caller gets that live token back.
-   * Anything else is theft: the device is revoked and the request refused.
+   * rotated less than REFRESH_REUSE_GRACE ago (isGraceRetry); then the caller gets that live
+   * token back. Anything else is theft: the device is revoked and the request refused.
    */
   private async answerSpentToken(token: RefreshTokenEntity, presented: string, device: DeviceEntity, now: number): Promise<TokenResponse> {
-    const withinGrace = token.rotatedAt !== null && now - token.rotatedAt <= this.config.refreshReuseGrace * 1000;
-    if (withinGrace && token.replacedById && token.sealedSuccessor) {
-      const successor = await this.tokens.findById(token.replacedById);
-      const secret = openSuccessor(presented, token.sealedSuccessor);
-      if (successor && successor.rotatedAt === null && secret !== null) {
-        return this.respond(device, secret, successor.expiresAt);
-      }
+    const successor = token.replacedById ? await this.tokens.findById(token.replacedById) : null;
+    const secret = token.sealedSuccessor ? openSuccessor(presented, token.sealedSuccessor) : null;
+    if (successor && secret !== null && isGraceRetry(token, successor, now, this.config.refreshReuseGrace * 1000)) {
+      return this.respond(device, secret, successor.expiresAt);
     }
     await this.revocation.revoke({ deviceIds: [device.id] }, 'refresh_token_reused', SYSTEM_ACTOR);
     throw new RefreshTokenReused();

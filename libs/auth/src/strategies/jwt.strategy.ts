@@ -4,7 +4,7 @@ import type { Jwt } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '@app/platform';
 import type { AccessPrincipal } from '../tokens/access-principal.js';
-import { AccessTokenVerifier, accessTokenVerifyOptions } from './access-token.verifier.js';
+import { AccessTokenVerifier, accessTokenVerifyOptions } from '../tokens/access-token.verifier.js';
 
 /**
  * Access tokens as a passport strategy ('jwt'), for a route that opts into
