@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AuthModule } from '@app/auth';
 import { DevicesModule } from '@app/devices';
-import { PersistenceModule } from '@app/persistence';
+import { HealthModule, PersistenceModule } from '@app/persistence';
 import { PlatformModule, type PlatformOptions } from '@app/platform';
 import { ActivityPageController } from './activity/activity-page.controller.js';
 import { AssetsController } from './assets/assets.controller.js';
@@ -21,7 +21,7 @@ export class AdminModule {
   static forRoot(options: PlatformOptions = {}): DynamicModule {
     return {
       module: AdminModule,
-      imports: [PlatformModule.forRoot(options), PersistenceModule, AuthModule, DevicesModule],
+      imports: [PlatformModule.forRoot(options), PersistenceModule, HealthModule, AuthModule, DevicesModule],
       controllers: [SignInController, DevicesPageController, ActivityPageController, OperatorsController, AssetsController],
       providers: [
         DashboardCookies,

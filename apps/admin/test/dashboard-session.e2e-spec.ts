@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource, IsNull } from 'typeorm';
 import { AuthService } from '@app/auth';
 import { DeviceEntity, UserEntity } from '@app/persistence';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../api/test/support/test-api.js';
+import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
 import { createAdminApp } from '../src/create-admin-app.js';
 import { DashboardClient } from './support/dashboard-client.js';
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { TokenResponse } from '@app/auth';
-import { startAppProcess, type ApiProcess } from '../../api/test/support/api-process.js';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../api/test/support/test-api.js';
+import { startAppProcess, type ApiProcess } from '../../../test/support/app-process.js';
+import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
 import { runOperatorCommand } from './support/operator-command.js';
 
 const CHROMIUM = '/usr/bin/chromium';

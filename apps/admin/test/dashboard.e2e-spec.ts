@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DeviceEntity } from '@app/persistence';
 import { DataSource } from 'typeorm';
-import { scratchDatabase, TEST_JWT_SECRET, TestClock, type ScratchDatabase } from '../../api/test/support/test-api.js';
+import { scratchDatabase, TEST_JWT_SECRET, TestClock, type ScratchDatabase } from '../../../test/support/scratch-database.js';
 import { createAdminApp } from '../src/create-admin-app.js';
 
 const PASSWORD = 'correct horse battery';

@@ -1,6 +1,6 @@
 import { AppConfig } from '@app/platform';
 import { createDataSource, MIGRATIONS, runMigrations } from '@app/persistence';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../api/test/support/test-api.js';
+import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
 
 /**
  * The operator-role migration on a database that already has accounts: on SQLite, TypeORM adds

@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { AuthService } from '@app/auth';
 import { DeviceEntity, SecurityEventEntity, UserEntity, type SecurityEventType } from '@app/persistence';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../api/test/support/test-api.js';
+import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
 import { createAdminApp } from '../src/create-admin-app.js';
 import { DashboardClient, routesOf } from './support/dashboard-client.js';
 import { runOperatorCommand } from './support/operator-command.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { AuthService } from '@app/auth';
 import { DeviceEntity } from '@app/persistence';
 import { DataSource } from 'typeorm';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../api/test/support/test-api.js';
+import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
 import { createAdminApp } from '../src/create-admin-app.js';
 import { DashboardClient } from './support/dashboard-client.js';
 

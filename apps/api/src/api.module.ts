@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthApiModule } from '@app/auth';
 import { DevicesApiModule } from '@app/devices';
-import { PersistenceModule } from '@app/persistence';
+import { HealthModule, PersistenceModule } from '@app/persistence';
 import { PlatformModule, type PlatformOptions } from '@app/platform';
 import { RootController } from './root.controller.js';
 
@@ -10,7 +10,7 @@ export class ApiModule {
   static forRoot(options: PlatformOptions = {}): DynamicModule {
     return {
       module: ApiModule,
-      imports: [PlatformModule.forRoot(options), PersistenceModule, AuthApiModule, DevicesApiModule],
+      imports: [PlatformModule.forRoot(options), PersistenceModule, HealthModule, AuthApiModule, DevicesApiModule],
       controllers: [RootController],
     };
   }

@@ -1,5 +1,5 @@
 import type { TokenResponse } from '@app/auth';
-import { startApiProcess, type ApiProcess } from './support/api-process.js';
+import { startApiProcess, type ApiProcess } from '../../../test/support/app-process.js';
 import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from './support/test-api.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { TokenResponse } from '@app/auth';
-import { startApiProcess, type ApiProcess } from './support/api-process.js';
+import { startApiProcess, type ApiProcess } from '../../../test/support/app-process.js';
 import { adminQuery, login, registerAndLogin, scratchDatabase, startTestApi, testPostgresUrl, TEST_JWT_SECRET, waitFor, type ScratchDatabase, type TestApi } from './support/test-api.js';
 
 // These suites need a PostgreSQL server: they run in the "postgres" Jest project, which

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { startAppProcess } from './support/api-process.js';
+import { startAppProcess } from '../../../test/support/app-process.js';
 import { registerAndLogin, scratchDatabase, startTestApi, TEST_JWT_SECRET, type ScratchDatabase } from './support/test-api.js';
 
 const run = promisify(execFile);

@@ -4,7 +4,7 @@ export { RefreshTokenEntity } from './entities/refresh-token.entity.js';
 export { SecurityEventEntity, type SecurityEventActor, type SecurityEventType } from './entities/security-event.entity.js';
 export { UserEntity, type AccountRole } from './entities/user.entity.js';
 export { LoginAttemptEntity } from './entities/login-attempt.entity.js';
-export { HealthController } from './health.controller.js';
+export { HealthModule } from './health/health.module.js';
 export { PersistenceModule } from './persistence.module.js';
 export { DeviceRepository, type Revocation, type RevocationsSince, type RevocationTarget, type RevokedDevice } from './repositories/device.repository.js';
 export { LoginAttemptRepository, type AttemptWindow } from './repositories/login-attempt.repository.js';

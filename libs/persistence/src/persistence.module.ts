@@ -2,7 +2,6 @@ import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/comm
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/platform';
 import { openDataSource } from './data-source.js';
-import { HealthController } from './health.controller.js';
 import { DeviceRepository } from './repositories/device.repository.js';
 import { LoginAttemptRepository } from './repositories/login-attempt.repository.js';
 import { RefreshTokenRepository } from './repositories/refresh-token.repository.js';
@@ -14,7 +13,6 @@ const REPOSITORIES = [UserRepository, DeviceRepository, RefreshTokenRepository, 
 /** The one DataSource of an app (migrated on start) and the repositories over it. */
 @Global()
 @Module({
-  controllers: [HealthController],
   providers: [
     { provide: DataSource, inject: [AppConfig], useFactory: (config: AppConfig) => openDataSource(config) },
     ...REPOSITORIES,

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TokenResponse } from '@app/auth';
-import { startApiProcess, type ApiProcess } from '../support/api-process.js';
+import { startApiProcess, type ApiProcess } from '../../../../test/support/app-process.js';
 import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../support/test-api.js';
 
 /**

@@ -11,7 +11,7 @@ import { DataSource } from 'typeorm';
 import type { TokenResponse } from '@app/auth';
 import { RefreshTokenEntity, UserEntity } from '@app/persistence';
 import { createApiApp } from '../../src/create-api-app.js';
-import { startApiProcess } from '../support/api-process.js';
+import { startApiProcess } from '../../../../test/support/app-process.js';
 import { registerAndLogin, scratchDatabase, startTestApi, TestClock, TEST_JWT_SECRET, testPostgresUrl, type ScratchDatabase, type TestApi } from '../support/test-api.js';
 import { expectNoLeak, expectOAuthError, expectProblem } from './support/wire.js';
 
