@@ -1,6 +1,6 @@
 import { connect, type AddressInfo } from 'node:net';
 import type { Response, Test } from 'supertest';
-import { registerAndLogin, startTestApi, type SignedIn, type TestApi } from '../support/test-api.js';
+import { registerAndLogin, startTestApi, waitFor, type SignedIn, type TestApi } from '../support/test-api.js';
 import { SecurityEventEntity } from '@app/persistence';
 import { databaseState, expectDatabaseUnchanged } from './support/database-state.js';
 import { expectNoLeak, expectOAuthError, expectProblem } from './support/wire.js';
@@ -244,6 +244,8 @@ describe('input abuse (e2e)', () => {
       const before = await databaseState(api);
       const response = await json(login, { email: email.replace('victim@example.com', user.email), password, device: { name: 'x' } });
       expectProblem(response, status);
+      // A failed sign-in's event is written just after the answer (equal timing for unknown emails).
+      if (status === 401) await waitFor(async () => (await databaseState(api)).securityEvents > before.securityEvents, 2000);
       const after = await databaseState(api);
       expect({ ...after, rows: undefined, securityEvents: undefined }).toEqual({ ...before, rows: undefined, securityEvents: undefined });
       // A wrong password for a real account is recorded (the account's security activity).
