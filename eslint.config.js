@@ -19,7 +19,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['@app/*/*'], message: 'Import a lib by its alias (@app/<lib>), never a file inside it.' },
-            { group: ['../../*/src/*', '../../../libs/*', '../../../apps/*'], message: 'Do not reach into another lib or app by a relative path.' },
+            {
+              group: ['../../*/src/*', '../../../libs/*', '../../../apps/*'],
+              message: 'Do not reach into another lib or app by a relative path.',
+            },
           ],
         },
       ],

@@ -95,7 +95,12 @@ function summary(results: readonly LoadResult[]) {
 }
 
 function ratioSummary(values: readonly number[]) {
-  return { median: round(median(values), 3), min: round(Math.min(...values), 3), max: round(Math.max(...values), 3), rounds: values.map((v) => round(v, 3)) };
+  return {
+    median: round(median(values), 3),
+    min: round(Math.min(...values), 3),
+    max: round(Math.max(...values), 3),
+    rounds: values.map((v) => round(v, 3)),
+  };
 }
 
 // 1–3: interleaved throughput runs of GET / and GET /me (API), GET /me (database guard) and
@@ -152,7 +157,9 @@ async function measureThroughput(context: Context) {
       for (const target of order) {
         runs[target.key].push(await runLoad(target.server, { ...base, ...target.spec, durationS: SETTINGS.runS }));
       }
-      log(`throughput round ${roundIndex + 1}/${SETTINGS.throughputRounds}: ${order.map((t) => `${t.key} ${Math.round(runs[t.key].at(-1)!.rps)}/s`).join(', ')}`);
+      log(
+        `throughput round ${roundIndex + 1}/${SETTINGS.throughputRounds}: ${order.map((t) => `${t.key} ${Math.round(runs[t.key].at(-1)!.rps)}/s`).join(', ')}`,
+      );
     }
     const perRound = (numerator: LoadResult[], denominator: LoadResult[]) => numerator.map((run, i) => run.rps / denominator[i].rps);
     // The same ratio from server CPU time per request (inverse): requests per CPU-second.
@@ -210,7 +217,10 @@ async function measureRefresh(api: ServerProcess, client: ApiClient, users: read
             method: 'POST',
             path: '/auth/refresh',
             headers: { 'content-type': 'application/json' },
-            setupRequest: (request) => ({ ...request, body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: session.token }) }),
+            setupRequest: (request) => ({
+              ...request,
+              body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: session.token }),
+            }),
             onResponse: (status, body) => {
               if (status === 200) session.token = (JSON.parse(body) as TokenResponse).refresh_token;
             },
@@ -230,7 +240,9 @@ async function measureRefresh(api: ServerProcess, client: ApiClient, users: read
   for (let roundIndex = 0; roundIndex < SETTINGS.refreshRounds; roundIndex++) {
     const result = await chainedRun(SETTINGS.refreshRunS);
     runs.push(result);
-    log(`refresh round ${roundIndex + 1}/${SETTINGS.refreshRounds}: ${Math.round(result.rps)} rotations/s, p99 ${result.p99Ms} ms, ${result.errors + result.chainChecksFailed} errors`);
+    log(
+      `refresh round ${roundIndex + 1}/${SETTINGS.refreshRounds}: ${Math.round(result.rps)} rotations/s, p99 ${result.p99Ms} ms, ${result.errors + result.chainChecksFailed} errors`,
+    );
   }
   return {
     sessions: users.length,
@@ -241,7 +253,14 @@ async function measureRefresh(api: ServerProcess, client: ApiClient, users: read
     errors: [warmup, ...runs].reduce((sum, r) => sum + r.errors + r.chainChecksFailed, 0),
     serverCores: round(median(runs.map((r) => r.serverCores))),
     serverCpuUsPerRotation: round(median(runs.map((r) => r.serverCpuUsPerRequest)), 0),
-    rounds: runs.map((r) => ({ rps: round(r.rps, 0), p50Ms: r.p50Ms, p99Ms: r.p99Ms, errors: r.errors, chainChecksFailed: r.chainChecksFailed, serverCores: round(r.serverCores) })),
+    rounds: runs.map((r) => ({
+      rps: round(r.rps, 0),
+      p50Ms: r.p50Ms,
+      p99Ms: r.p99Ms,
+      errors: r.errors,
+      chainChecksFailed: r.chainChecksFailed,
+      serverCores: round(r.serverCores),
+    })),
   };
 }
 
@@ -284,7 +303,12 @@ async function measureLoginStorm(api: ServerProcess, client: ApiClient, users: r
     stop = true;
     await Promise.all(loops);
     const stormS = (performance.now() - stormStarted) / 1000;
-    loginStats.push({ logins: latencies.length, failures, p50Ms: round(median(latencies), 0), perSecond: round(latencies.length / stormS, 1) });
+    loginStats.push({
+      logins: latencies.length,
+      failures,
+      p50Ms: round(median(latencies), 0),
+      perSecond: round(latencies.length / stormS, 1),
+    });
     log(
       `login storm round ${roundIndex + 1}/${SETTINGS.stormRounds}: GET /me p99 ${quiet.at(-1)!.p99Ms} ms alone, ` +
         `${stormy.at(-1)!.p99Ms} ms during ${users.length} logins (${latencies.length} logins, ${failures} failed)`,
@@ -294,8 +318,18 @@ async function measureLoginStorm(api: ServerProcess, client: ApiClient, users: r
   return {
     concurrentLogins: users.length,
     meRate: SETTINGS.stormMeRate,
-    quiet: { p50Ms: median(quiet.map((r) => r.p50Ms)), p99Ms: median(quiet.map((r) => r.p99Ms)), maxMs: Math.max(...quiet.map((r) => r.maxMs)), errors: errors(quiet) },
-    storm: { p50Ms: median(stormy.map((r) => r.p50Ms)), p99Ms: median(stormy.map((r) => r.p99Ms)), maxMs: Math.max(...stormy.map((r) => r.maxMs)), errors: errors(stormy) },
+    quiet: {
+      p50Ms: median(quiet.map((r) => r.p50Ms)),
+      p99Ms: median(quiet.map((r) => r.p99Ms)),
+      maxMs: Math.max(...quiet.map((r) => r.maxMs)),
+      errors: errors(quiet),
+    },
+    storm: {
+      p50Ms: median(stormy.map((r) => r.p50Ms)),
+      p99Ms: median(stormy.map((r) => r.p99Ms)),
+      maxMs: Math.max(...stormy.map((r) => r.maxMs)),
+      errors: errors(stormy),
+    },
     logins: {
       perSecond: median(loginStats.map((r) => r.perSecond)),
       p50Ms: median(loginStats.map((r) => r.p50Ms)),
@@ -313,7 +347,14 @@ interface MemorySample {
 
 type MemoryFigures =
   | { readonly skipped: string }
-  | { readonly devices: number; readonly revokedInSet: number; readonly users: number; readonly seedSeconds: number; readonly empty: MemorySample; readonly seeded: MemorySample };
+  | {
+      readonly devices: number;
+      readonly revokedInSet: number;
+      readonly users: number;
+      readonly seedSeconds: number;
+      readonly empty: MemorySample;
+      readonly seeded: MemorySample;
+    };
 
 // 6: resident memory, empty database vs 100,000 devices with 10,000 recently revoked.
 // 7: does a failed sign-in take longer for an existing account than for an unknown email? It
@@ -346,7 +387,8 @@ async function measureFailedSignInTiming(context: Context) {
     };
     const existing = stats(times.known);
     const unknown = stats(times.unknown);
-    const z = (existing.meanMs - unknown.meanMs) / Math.sqrt(existing.variance / times.known.length + unknown.variance / times.unknown.length);
+    const z =
+      (existing.meanMs - unknown.meanMs) / Math.sqrt(existing.variance / times.known.length + unknown.variance / times.unknown.length);
     return {
       samples: SETTINGS.failedSignInSamples,
       known: { medianMs: existing.medianMs, meanMs: existing.meanMs },
@@ -369,7 +411,12 @@ async function measureMemory(context: Context): Promise<MemoryFigures> {
   const sample = async (api: ServerProcess, token: string): Promise<MemorySample> => {
     await sleep(SETTINGS.memorySettleS * 1000);
     const idle = api.memory();
-    await runLoad(api, { connections: SETTINGS.connections, durationS: SETTINGS.runS, path: '/me', headers: { authorization: `Bearer ${token}` } });
+    await runLoad(api, {
+      connections: SETTINGS.connections,
+      durationS: SETTINGS.runS,
+      path: '/me',
+      headers: { authorization: `Bearer ${token}` },
+    });
     const loaded = api.memory();
     const mib = (kib: number) => round(kib / 1024, 1);
     return { idleRssMiB: mib(idle.rssKiB), afterLoadRssMiB: mib(loaded.rssKiB), peakRssMiB: mib(loaded.peakKiB) };
@@ -399,7 +446,14 @@ async function measureMemory(context: Context): Promise<MemoryFigures> {
     check((await client.status('/me', live)) === 200, 'a seeded live device is let in');
     check((await client.status('/me', revoked)) === 401, 'a seeded revoked device is refused (the revocations were loaded at start)');
     const full = await sample(api, live);
-    return { devices: seeded.devices, revokedInSet: seeded.revoked, users: seeded.users, seedSeconds: round(seeded.seconds, 1), empty, seeded: full };
+    return {
+      devices: seeded.devices,
+      revokedInSet: seeded.revoked,
+      users: seeded.users,
+      seedSeconds: round(seeded.seconds, 1),
+      empty,
+      seeded: full,
+    };
   } finally {
     await api.stop();
   }
@@ -554,9 +608,13 @@ function printTable(info: ReturnType<typeof machine>, table: Row[], results: Res
       );
     }
     const c = t.cpuNormalised;
-    console.log(`  same ratios from server CPU per request: guard cost ${c.guardCost.median.toFixed(2)}, JWT ÷ database ${c.jwtOverDatabase.median.toFixed(2)}×, GET /me ÷ bare ${c.meOverBare.median.toFixed(2)}`);
+    console.log(
+      `  same ratios from server CPU per request: guard cost ${c.guardCost.median.toFixed(2)}, JWT ÷ database ${c.jwtOverDatabase.median.toFixed(2)}×, GET /me ÷ bare ${c.meOverBare.median.toFixed(2)}`,
+    );
   }
-  console.log(`\n1-minute load average before/after each section: ${results.loadAverage.map((l) => `${l.section} ${l.before}/${l.after ?? '?'}`).join('; ')}`);
+  console.log(
+    `\n1-minute load average before/after each section: ${results.loadAverage.map((l) => `${l.section} ${l.before}/${l.after ?? '?'}`).join('; ')}`,
+  );
   if (results.skipped.length > 0) console.log(`skipped: ${results.skipped.join(', ')}`);
   console.log(`\ntotal ${results.seconds} s`);
 }
@@ -587,7 +645,13 @@ async function main(): Promise<void> {
     sqlite: databaseUrl.startsWith('sqlite:'),
     secret,
     config: AppConfig.fromEnv({ JWT_SECRET: secret, DATABASE_URL: databaseUrl }),
-    serverEnv: { NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: databaseUrl, LOGIN_RATE_LIMIT: '1000000/1m', REGISTER_RATE_LIMIT: '1000000/1m' },
+    serverEnv: {
+      NODE_ENV: 'production',
+      JWT_SECRET: secret,
+      DATABASE_URL: databaseUrl,
+      LOGIN_RATE_LIMIT: '1000000/1m',
+      REGISTER_RATE_LIMIT: '1000000/1m',
+    },
     deadline: Date.now() + SETTINGS.deadlineS * 1000,
   };
   const info = machine();
@@ -603,7 +667,10 @@ async function main(): Promise<void> {
   printTable(info, table, results);
   const out = join(process.cwd(), 'bench', 'results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'latest.json'), `${JSON.stringify({ when, machine: info, settings: SETTINGS, quick, database: context.sqlite ? 'sqlite' : 'postgres', table, ...results }, null, 2)}\n`);
+  writeFileSync(
+    join(out, 'latest.json'),
+    `${JSON.stringify({ when, machine: info, settings: SETTINGS, quick, database: context.sqlite ? 'sqlite' : 'postgres', table, ...results }, null, 2)}\n`,
+  );
   writeFileSync(join(out, 'latest.md'), markdown(info, table, when, results));
   console.log(`wrote ${join('bench', 'results', 'latest.json')} and latest.md`);
 }

@@ -57,9 +57,10 @@ export class ApiClient {
 export function signAccessToken(config: AppConfig, userId: string, deviceId: string): string {
   const { signingKey, id, algorithm, issuer, audience } = config.jwt;
   const iat = Math.floor(Date.now() / 1000);
-  return jwt.sign(
-    { sub: userId, sid: deviceId, jti: randomUUID(), iat, exp: iat + config.accessTokenTtl },
-    signingKey,
-    { algorithm, issuer, audience, header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE, kid: id } },
-  );
+  return jwt.sign({ sub: userId, sid: deviceId, jti: randomUUID(), iat, exp: iat + config.accessTokenTtl }, signingKey, {
+    algorithm,
+    issuer,
+    audience,
+    header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE, kid: id },
+  });
 }

@@ -68,9 +68,18 @@ export function seedDevices(path: string, plan: SeedPlan): Seeded {
           // Spread over the window, all inside the access-token lifetime, so the process loads them.
           const revokedAt = isRevoked ? now - Math.floor(Math.random() * plan.revokedWithinMs) : null;
           insertDevice.run(
-            deviceId, userId, `Phone ${d + 1}`, 'android', 'SeededApp/1.0', '127.0.0.1',
-            createdAt, createdAt, createdAt + 90 * 86_400_000,
-            revokedAt, isRevoked ? 'logout' : null, isRevoked ? userId : null,
+            deviceId,
+            userId,
+            `Phone ${d + 1}`,
+            'android',
+            'SeededApp/1.0',
+            '127.0.0.1',
+            createdAt,
+            createdAt,
+            createdAt + 90 * 86_400_000,
+            revokedAt,
+            isRevoked ? 'logout' : null,
+            isRevoked ? userId : null,
           );
           const tokenHash = createHash('sha256').update(deviceId).digest('hex');
           insertToken.run(randomUUID(), deviceId, tokenHash, createdAt, createdAt + 30 * 86_400_000, revokedAt);

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { freePort } from '../../bench/support/server-process.js';
 
 /** An `apps/api` or `apps/admin` process started as the README starts it (the built `main.js`). */
 export interface ApiProcess {
@@ -9,22 +9,15 @@ export interface ApiProcess {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
 export function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
   return startAppProcess('api', env);
 }
 
-export async function startAppProcess(app: 'api' | 'admin', env: Record<string, string>, options: { cwd?: string } = {}): Promise<ApiProcess> {
+export async function startAppProcess(
+  app: 'api' | 'admin',
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): Promise<ApiProcess> {
   const main = resolve(`dist/apps/${app}/src/main.js`);
   if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first (npm test does).`);
   const port = await freePort();

@@ -65,4 +65,3 @@ export async function adminQuery(url: string, sql: string): Promise<void> {
     await client.end();
   }
 }
-

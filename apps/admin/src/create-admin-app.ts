@@ -41,10 +41,13 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Nes
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'same-origin' },
   });
-  app.getHttpAdapter().getInstance().addHook('onRequest', (_request, reply, done) => {
-    void reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    done();
-  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (_request, reply, done) => {
+      void reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+      done();
+    });
   await app.register(fastifyCookie);
   // CSRF: DashboardSessionGuard checks every POST against this browser's session (see csrf.ts).
 

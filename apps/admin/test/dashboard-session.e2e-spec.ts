@@ -23,7 +23,10 @@ describe('dashboard sessions: CSRF and cookies (e2e)', () => {
 
   beforeAll(async () => {
     database = await scratchDatabase();
-    app = await createAdminApp({ env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: '1000/15m' }, logger: false });
+    app = await createAdminApp({
+      env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: '1000/15m' },
+      logger: false,
+    });
     dataSource = app.get(DataSource);
   });
 
@@ -50,13 +53,15 @@ describe('dashboard sessions: CSRF and cookies (e2e)', () => {
   /** Every device of the account that is still signed in, and its name: what an attack would change. */
   async function stateOf(email: string): Promise<string[]> {
     const user = await dataSource.getRepository(UserEntity).findOneByOrFail({ email });
-    const devices = await dataSource.getRepository(DeviceEntity).find({ where: { userId: user.id, revokedAt: IsNull() }, order: { id: 'ASC' } });
+    const devices = await dataSource
+      .getRepository(DeviceEntity)
+      .find({ where: { userId: user.id, revokedAt: IsNull() }, order: { id: 'ASC' } });
     return devices.map((device) => `${device.id} ${device.name}`);
   }
 
   const deviceIdOf = (page: string) => /data-device-id="([^"]+)"/.exec(page)![1];
 
-  it('binds the sign-in form to a pre-session cookie: without it, or with another browser\'s, the token is refused', async () => {
+  it("binds the sign-in form to a pre-session cookie: without it, or with another browser's, the token is refused", async () => {
     const email = await account();
     const browser = new DashboardClient(app);
     const page = await browser.get('/signin');
@@ -125,7 +130,11 @@ describe('dashboard sessions: CSRF and cookies (e2e)', () => {
     await attacker.get('/signin');
     expect(attacker.cookies.size).toBeGreaterThan(0);
     for (const [name, value] of attacker.cookies) victim.cookies.set(name, value);
-    for (const [path, form] of [['/devices/revoke-others', {}], [`/devices/${deviceIdOf(page.text)}/rename`, { name: 'Planted' }], ['/signout', {}]] as const) {
+    for (const [path, form] of [
+      ['/devices/revoke-others', {}],
+      [`/devices/${deviceIdOf(page.text)}/rename`, { name: 'Planted' }],
+      ['/signout', {}],
+    ] as const) {
       expect((await victim.post(path, form, attacker.csrf!)).status).toBe(403);
     }
     expect(await stateOf(email)).toEqual(before);
@@ -170,8 +179,18 @@ describe('dashboard sessions: CSRF and cookies (e2e)', () => {
     const browser = await signedIn(email);
     const token = browser.csrf!;
     const before = await stateOf(email);
-    for (const candidate of [null, '', 'x', token.slice(0, -1), `${token}A`, token.toUpperCase() === token ? token.toLowerCase() : token.toUpperCase(), 'A'.repeat(8000)]) {
-      expect(`${candidate?.slice(0, 50)} ${(await browser.post('/devices/revoke-others', {}, candidate)).status}`).toBe(`${candidate?.slice(0, 50)} 403`);
+    for (const candidate of [
+      null,
+      '',
+      'x',
+      token.slice(0, -1),
+      `${token}A`,
+      token.toUpperCase() === token ? token.toLowerCase() : token.toUpperCase(),
+      'A'.repeat(8000),
+    ]) {
+      expect(`${candidate?.slice(0, 50)} ${(await browser.post('/devices/revoke-others', {}, candidate)).status}`).toBe(
+        `${candidate?.slice(0, 50)} 403`,
+      );
     }
     for (const body of [`_csrf=${token}&_csrf=${token}`, `_csrf[]=${token}`, `_csrf[a]=${token}`]) {
       expect(`${body} ${(await browser.postRaw('/devices/revoke-others', body)).status}`).toBe(`${body} 403`);
@@ -180,7 +199,10 @@ describe('dashboard sessions: CSRF and cookies (e2e)', () => {
   });
 
   it('names its cookies __Host-… with Secure, Path=/ and no Domain when COOKIE_SECURE is on', async () => {
-    const secure = await createAdminApp({ env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, COOKIE_SECURE: 'true' }, logger: false });
+    const secure = await createAdminApp({
+      env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, COOKIE_SECURE: 'true' },
+      logger: false,
+    });
     try {
       const email = await account();
       const browser = new DashboardClient(secure);

@@ -39,7 +39,15 @@ describeInBrowser('dashboard in a real browser', () => {
     admin = await startAppProcess('admin', env);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
 
@@ -52,7 +60,10 @@ describeInBrowser('dashboard in a real browser', () => {
   async function apiCall(method: string, path: string, body?: unknown, token?: string): Promise<Response> {
     return fetch(`${api.url}${path}`, {
       method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   }
@@ -179,7 +190,9 @@ describeInBrowser('dashboard in a real browser', () => {
     const phone = await apiLogin(email, 'Phone', 'android');
     const context = await browser.newContext();
     const page = await signIn(context, email);
-    const devices = (await (await apiCall('GET', '/devices', undefined, phone.access_token)).json()) as { devices: { id: string; platform: string }[] };
+    const devices = (await (await apiCall('GET', '/devices', undefined, phone.access_token)).json()) as {
+      devices: { id: string; platform: string }[];
+    };
     const web = devices.devices.find((device) => device.platform === 'web')!;
     expect((await apiCall('DELETE', `/devices/${web.id}`, undefined, phone.access_token)).status).toBe(204);
     await page.reload();
@@ -230,7 +243,10 @@ describeInBrowser('dashboard in a real browser', () => {
     await page.goto(`${admin.url}/signin`);
     await page.fill('input[name=email]', 'nobody@example.com');
     await page.fill('input[name=password]', 'wrong password');
-    const [response] = await Promise.all([page.waitForResponse((candidate) => candidate.request().method() === 'POST'), page.click('button[type=submit]')]);
+    const [response] = await Promise.all([
+      page.waitForResponse((candidate) => candidate.request().method() === 'POST'),
+      page.click('button[type=submit]'),
+    ]);
     expect(response.status()).toBe(401);
     expect((await page.locator('.error').textContent())?.trim()).toBe('The email or password is incorrect.');
     await context.close();

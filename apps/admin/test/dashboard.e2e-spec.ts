@@ -65,7 +65,12 @@ describe('dashboard (e2e)', () => {
   it('signs in with a valid form: HttpOnly SameSite=Strict cookies, a web device, a redirect to the devices page', async () => {
     await register('form@example.com');
     const { cookie, csrf } = await signInForm();
-    const response = await http().post('/signin').set('Cookie', cookie).type('form').send({ email: 'FORM@example.com ', password: PASSWORD, _csrf: csrf }).expect(303);
+    const response = await http()
+      .post('/signin')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ email: 'FORM@example.com ', password: PASSWORD, _csrf: csrf })
+      .expect(303);
     expect(response.headers.location).toBe('/devices');
     const cookies = response.headers['set-cookie'] as unknown as string[];
     for (const name of ['dashboard_access', 'dashboard_refresh']) {
@@ -80,7 +85,11 @@ describe('dashboard (e2e)', () => {
 
   it('escapes what users typed into the sign-in form when it is shown again', async () => {
     const { cookie, csrf } = await signInForm();
-    const response = await http().post('/signin').set('Cookie', cookie).type('form').send({ email: '"><script>alert(1)</script>@x.io', password: 'x', _csrf: csrf });
+    const response = await http()
+      .post('/signin')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ email: '"><script>alert(1)</script>@x.io', password: 'x', _csrf: csrf });
     expect(response.status).toBe(401);
     expect(response.text).not.toContain('<script>alert(1)</script>');
     expect(response.text).toContain('&lt;script&gt;');
@@ -88,12 +97,21 @@ describe('dashboard (e2e)', () => {
   it('refreshes its own session from the refresh cookie, rotating it, and refuses a replayed one', async () => {
     await register('refresh@example.com');
     const { cookie, csrf } = await signInForm();
-    const signedIn = await http().post('/signin').set('Cookie', cookie).type('form').send({ email: 'refresh@example.com', password: PASSWORD, _csrf: csrf }).expect(303);
-    const refreshCookie = (signedIn.headers['set-cookie'] as unknown as string[]).find((line) => line.startsWith('dashboard_refresh='))!.split(';')[0];
+    const signedIn = await http()
+      .post('/signin')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ email: 'refresh@example.com', password: PASSWORD, _csrf: csrf })
+      .expect(303);
+    const refreshCookie = (signedIn.headers['set-cookie'] as unknown as string[])
+      .find((line) => line.startsWith('dashboard_refresh='))!
+      .split(';')[0];
 
     // No access cookie (expired in the browser): the page still loads, with rotated cookies.
     const page = await http().get('/devices').set('Cookie', refreshCookie).expect(200);
-    const rotated = (page.headers['set-cookie'] as unknown as string[]).find((line) => line.startsWith('dashboard_refresh='))!.split(';')[0];
+    const rotated = (page.headers['set-cookie'] as unknown as string[])
+      .find((line) => line.startsWith('dashboard_refresh='))!
+      .split(';')[0];
     expect(rotated).not.toBe(refreshCookie);
     expect(page.text).toContain('Your devices');
 
@@ -110,7 +128,12 @@ describe('dashboard (e2e)', () => {
   it('answers hostile form fields on a signed-in page with 4xx, never 500', async () => {
     await register('hostile-form@example.com');
     const { cookie, csrf } = await signInForm();
-    const signedIn = await http().post('/signin').set('Cookie', cookie).type('form').send({ email: 'hostile-form@example.com', password: PASSWORD, _csrf: csrf }).expect(303);
+    const signedIn = await http()
+      .post('/signin')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ email: 'hostile-form@example.com', password: PASSWORD, _csrf: csrf })
+      .expect(303);
     const session = [...cookie, ...(signedIn.headers['set-cookie'] as unknown as string[])].map((line) => line.split(';')[0]);
     const page = await http().get('/devices').set('Cookie', session).expect(200);
     const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
@@ -145,7 +168,11 @@ describe('dashboard (e2e)', () => {
     const email = `next-${Math.random().toString(36).slice(2)}@example.com`;
     await register(email);
     const { cookie, csrf } = await signInForm();
-    const response = await http().post(`/signin?next=${next}`).set('Cookie', cookie).type('form').send({ email, password: PASSWORD, _csrf: csrf });
+    const response = await http()
+      .post(`/signin?next=${next}`)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ email, password: PASSWORD, _csrf: csrf });
     expect(response.status).toBe(303);
     expect(response.headers.location).toBe('/devices');
     const session = [...cookie, ...(response.headers['set-cookie'] as unknown as string[])].map((line) => line.split(';')[0]);
@@ -157,11 +184,18 @@ describe('dashboard (e2e)', () => {
 
   it('follows a same-origin next after sign-in, carried exactly through the form', async () => {
     await register('next-ok@example.com');
-    const form = await http().get(`/signin?next=${encodeURIComponent('/activity?x=1&y=2')}`).expect(200);
+    const form = await http()
+      .get(`/signin?next=${encodeURIComponent('/activity?x=1&y=2')}`)
+      .expect(200);
     const action = /action="([^"]+)"/.exec(form.text)![1].replaceAll('&amp;', '&');
     expect(action).toBe(`/signin?next=${encodeURIComponent('/activity?x=1&y=2')}`);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
-    const response = await http().post(action).set('Cookie', form.headers['set-cookie'] as unknown as string[]).type('form').send({ email: 'next-ok@example.com', password: PASSWORD, _csrf: csrf }).expect(303);
+    const response = await http()
+      .post(action)
+      .set('Cookie', form.headers['set-cookie'] as unknown as string[])
+      .type('form')
+      .send({ email: 'next-ok@example.com', password: PASSWORD, _csrf: csrf })
+      .expect(303);
     expect(response.headers.location).toBe('/activity?x=1&y=2');
   });
 
@@ -170,16 +204,27 @@ describe('dashboard (e2e)', () => {
     await register('limited@example.com');
     for (let i = 0; i < 3; i++) {
       const { cookie, csrf } = await signInForm();
-      await http().post('/signin').set('Cookie', cookie).type('form').send({ email: 'limited@example.com', password: 'wrong password', _csrf: csrf }).expect(401);
+      await http()
+        .post('/signin')
+        .set('Cookie', cookie)
+        .type('form')
+        .send({ email: 'limited@example.com', password: 'wrong password', _csrf: csrf })
+        .expect(401);
     }
     const { cookie, csrf } = await signInForm();
-    const limited = await http().post('/signin').set('Cookie', cookie).type('form').send({ email: 'limited@example.com', password: PASSWORD, _csrf: csrf }).expect(429);
+    const limited = await http()
+      .post('/signin')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ email: 'limited@example.com', password: PASSWORD, _csrf: csrf })
+      .expect(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.text).toContain('Too many failed sign-ins');
   });
 
   it('serves pages with exactly the CSP of API.md (no script at all), anti-framing and referrer headers', async () => {
-    const policy = "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    const policy =
+      "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
     for (const path of ['/signin', '/devices', '/no-such-page', '/static/app.css']) {
       const response = await http().get(path);
       expect(response.headers['content-security-policy']).toBe(policy);
@@ -187,7 +232,9 @@ describe('dashboard (e2e)', () => {
     const response = await http().get('/signin').expect(200);
     expect(response.headers['x-frame-options']).toBe('DENY');
     expect(response.headers['referrer-policy']).toBe('same-origin');
-    await http().get('/static/app.css').expect(200).expect('Content-Type', /text\/css/);
+    await http()
+      .get('/static/app.css')
+      .expect(200)
+      .expect('Content-Type', /text\/css/);
   });
-
 });

@@ -25,8 +25,12 @@ describe('operator-role migration (e2e)', () => {
     await before.initialize();
     try {
       await runMigrations(before);
-      await before.query(`INSERT INTO users (id, email, password_hash, created_at, password_changed_at) VALUES ('u1', 'ops@example.com', 'h', 1, 1)`);
-      await before.query(`INSERT INTO devices (id, user_id, name, platform, created_at, last_seen_at, session_expires_at) VALUES ('d1', 'u1', 'Phone', 'android', 1, 1, 9999999999999)`);
+      await before.query(
+        `INSERT INTO users (id, email, password_hash, created_at, password_changed_at) VALUES ('u1', 'ops@example.com', 'h', 1, 1)`,
+      );
+      await before.query(
+        `INSERT INTO devices (id, user_id, name, platform, created_at, last_seen_at, session_expires_at) VALUES ('d1', 'u1', 'Phone', 'android', 1, 1, 9999999999999)`,
+      );
       await before.query(`INSERT INTO security_events (id, user_id, type, actor, created_at) VALUES ('e1', 'u1', 'login', 'user', 1)`);
     } finally {
       await before.destroy();
@@ -39,8 +43,14 @@ describe('operator-role migration (e2e)', () => {
       expect(await after.query(`SELECT id, email, role FROM users`)).toEqual([{ id: 'u1', email: 'ops@example.com', role: 'user' }]);
       expect(await after.query(`SELECT id FROM devices`)).toEqual([{ id: 'd1' }]);
       expect(await after.query(`SELECT id FROM security_events`)).toEqual([{ id: 'e1' }]);
-      await expect(after.query(`INSERT INTO users (id, email, password_hash, created_at, password_changed_at) VALUES ('u2', 'ops@example.com', 'h', 1, 1)`)).rejects.toThrow();
-      await after.query(`INSERT INTO users (id, email, password_hash, created_at, password_changed_at) VALUES ('u3', 'new@example.com', 'h', 1, 1)`);
+      await expect(
+        after.query(
+          `INSERT INTO users (id, email, password_hash, created_at, password_changed_at) VALUES ('u2', 'ops@example.com', 'h', 1, 1)`,
+        ),
+      ).rejects.toThrow();
+      await after.query(
+        `INSERT INTO users (id, email, password_hash, created_at, password_changed_at) VALUES ('u3', 'new@example.com', 'h', 1, 1)`,
+      );
       expect(await after.query(`SELECT role FROM users WHERE id = 'u3'`)).toEqual([{ role: 'user' }]);
     } finally {
       await after.destroy();

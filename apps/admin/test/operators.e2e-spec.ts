@@ -24,7 +24,10 @@ describe('operators (e2e)', () => {
 
   beforeAll(async () => {
     database = await scratchDatabase();
-    app = await createAdminApp({ env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: '1000/15m' }, logger: false });
+    app = await createAdminApp({
+      env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: '1000/15m' },
+      logger: false,
+    });
     dataSource = app.get(DataSource);
   });
 
@@ -116,7 +119,14 @@ describe('operators (e2e)', () => {
     const unknown = await operatorCommand('grant', 'nobody@example.com');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe('No account with the email nobody@example.com: nothing changed. The person must register first.');
-    for (const args of [[], ['grant'], ['promote', 'grant@example.com'], ['grant', 'a@example.com', 'b@example.com'], ['revoke', 'not-an-email'], ['grant', 'grant\u200b@example.com']]) {
+    for (const args of [
+      [],
+      ['grant'],
+      ['promote', 'grant@example.com'],
+      ['grant', 'a@example.com', 'b@example.com'],
+      ['revoke', 'not-an-email'],
+      ['grant', 'grant\u200b@example.com'],
+    ]) {
       const run = await operatorCommand(...args);
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('Usage: npm run operator -- grant <email>');
@@ -133,7 +143,13 @@ describe('operators (e2e)', () => {
 
     // A real subject, so that a 404 cannot come from a missing user or device.
     const subjectId = await register('subject@example.com');
-    const login = await app.get(AuthService).login({ email: 'subject@example.com', password: PASSWORD }, { name: 'Subject phone', platform: 'android' }, { ip: null, userAgent: null });
+    const login = await app
+      .get(AuthService)
+      .login(
+        { email: 'subject@example.com', password: PASSWORD },
+        { name: 'Subject phone', platform: 'android' },
+        { ip: null, userAgent: null },
+      );
     const deviceId = login.device_id;
     const urlOf = (pattern: string) => {
       const url = pattern.replace(':userId', subjectId).replace(':id', deviceId);

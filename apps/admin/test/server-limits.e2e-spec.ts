@@ -15,7 +15,10 @@ describe('dashboard behind a proxy, and slow clients (e2e)', () => {
 
   beforeAll(async () => {
     database = await scratchDatabase();
-    app = await createAdminApp({ env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, TRUST_PROXY: '127.0.0.1', REQUEST_TIMEOUT: '2s' }, logger: false });
+    app = await createAdminApp({
+      env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, TRUST_PROXY: '127.0.0.1', REQUEST_TIMEOUT: '2s' },
+      logger: false,
+    });
     await app.listen(0, '127.0.0.1');
   });
 
@@ -24,7 +27,7 @@ describe('dashboard behind a proxy, and slow clients (e2e)', () => {
     await database.remove();
   });
 
-  it('records the address the trusted proxy forwarded on the browser\'s device', async () => {
+  it("records the address the trusted proxy forwarded on the browser's device", async () => {
     const email = `proxied-${Date.now()}@example.com`;
     await app.get(AuthService).register({ email, password: 'correct horse battery' }, { ip: null, userAgent: null });
     const browser = new DashboardClient(app);

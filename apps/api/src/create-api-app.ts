@@ -175,8 +175,12 @@ function answerMalformedRequest(error: Error & { code?: string }, socket: Socket
         : [400, 'The request could not be read.'];
   const body = problemBody(status, detail);
   if (socket.writable) {
-    const headers = Object.entries(PROBLEM_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const headers = Object.entries(PROBLEM_HEADERS)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy(error);
 }

@@ -1,7 +1,17 @@
 import { createHmac } from 'node:crypto';
 import { RefreshTokenPruner } from '@app/auth';
 import { DeviceEntity, RefreshTokenEntity, SecurityEventEntity, UserEntity } from '@app/persistence';
-import { bearer, decodeJwt, login, refresh, registerAndLogin, startTestApi, TEST_JWT_SECRET, waitFor, type TestApi } from './support/test-api.js';
+import {
+  bearer,
+  decodeJwt,
+  login,
+  refresh,
+  registerAndLogin,
+  startTestApi,
+  TEST_JWT_SECRET,
+  waitFor,
+  type TestApi,
+} from './support/test-api.js';
 
 const DAY_MS = 86_400_000;
 
@@ -33,7 +43,11 @@ describe('auth (e2e)', () => {
 
   describe('POST /auth/register', () => {
     it('creates an account with a trimmed, lower-cased email and stores only an argon2id hash', async () => {
-      const response = await api.http().post('/auth/register').send({ email: '  New.User@Example.COM ', password: 'password-123' }).expect(201);
+      const response = await api
+        .http()
+        .post('/auth/register')
+        .send({ email: '  New.User@Example.COM ', password: 'password-123' })
+        .expect(201);
       expect(response.body).toEqual({ id: expect.any(String), email: 'new.user@example.com' });
       const user = await api.dataSource.getRepository(UserEntity).findOneByOrFail({ id: response.body.id });
       expect(user.passwordHash).toMatch(/^\$argon2id\$/);
@@ -61,7 +75,11 @@ describe('auth (e2e)', () => {
 
     it('accepts passwords of exactly 8 and 128 characters', async () => {
       await api.http().post('/auth/register').send({ email: 'min@example.com', password: '12345678' }).expect(201);
-      await api.http().post('/auth/register').send({ email: 'max@example.com', password: 'y'.repeat(128) }).expect(201);
+      await api
+        .http()
+        .post('/auth/register')
+        .send({ email: 'max@example.com', password: 'y'.repeat(128) })
+        .expect(201);
     });
   });
 
@@ -114,20 +132,35 @@ describe('auth (e2e)', () => {
 
     it('answers a wrong password and an unknown email with the same 401', async () => {
       const { email } = await registerAndLogin(api);
-      const wrongPassword = await api.http().post('/auth/login').send({ email, password: 'wrong password', device: { name: 'x' } }).expect(401);
-      const unknownEmail = await api.http().post('/auth/login').send({ email: 'nobody@example.com', password: 'wrong password', device: { name: 'x' } }).expect(401);
+      const wrongPassword = await api
+        .http()
+        .post('/auth/login')
+        .send({ email, password: 'wrong password', device: { name: 'x' } })
+        .expect(401);
+      const unknownEmail = await api
+        .http()
+        .post('/auth/login')
+        .send({ email: 'nobody@example.com', password: 'wrong password', device: { name: 'x' } })
+        .expect(401);
       expect(wrongPassword.body).toEqual(unknownEmail.body);
       expect(wrongPassword.headers['content-type']).toMatch(/^application\/problem\+json/);
     });
 
     it('records successful and failed sign-ins as security events', async () => {
       const { email, userId, tokens } = await registerAndLogin(api);
-      await api.http().post('/auth/login').send({ email, password: 'wrong password', device: { name: 'x' } }).expect(401);
+      await api
+        .http()
+        .post('/auth/login')
+        .send({ email, password: 'wrong password', device: { name: 'x' } })
+        .expect(401);
       // The failure is recorded just after its answer has left (so its time does not tell the account exists).
       const events = () => api.dataSource.getRepository(SecurityEventEntity).findBy({ userId });
       await waitFor(async () => (await events()).length === 3, 2000);
       expect((await events()).map((event) => event.type).sort()).toEqual(['login', 'login_failed', 'registered']);
-      expect((await events()).find((event) => event.type === 'login')).toMatchObject({ deviceId: tokens.device_id, deviceName: 'Test phone' });
+      expect((await events()).find((event) => event.type === 'login')).toMatchObject({
+        deviceId: tokens.device_id,
+        deviceName: 'Test phone',
+      });
     });
 
     it.each([
@@ -162,7 +195,11 @@ describe('auth (e2e)', () => {
       const { userId, tokens } = await registerAndLogin(api);
       const response = await api.http().get('/me').set('Authorization', bearer(tokens)).expect(200);
       const { payload } = decodeJwt(tokens.access_token);
-      expect(response.body).toEqual({ userId, deviceId: tokens.device_id, expiresAt: new Date((payload.exp as number) * 1000).toISOString() });
+      expect(response.body).toEqual({
+        userId,
+        deviceId: tokens.device_id,
+        expiresAt: new Date((payload.exp as number) * 1000).toISOString(),
+      });
     });
 
     it.each([
@@ -212,7 +249,11 @@ describe('auth (e2e)', () => {
         expect(response.body.detail).toBe('The access token is invalid.');
       }
       // The same construction with the real key passes, so the cases above fail for their flaw.
-      await api.http().get('/me').set('Authorization', `Bearer ${sign({ alg: 'HS256', typ: 'at+jwt', kid: api.config.jwt.id }, claims, TEST_JWT_SECRET)}`).expect(200);
+      await api
+        .http()
+        .get('/me')
+        .set('Authorization', `Bearer ${sign({ alg: 'HS256', typ: 'at+jwt', kid: api.config.jwt.id }, claims, TEST_JWT_SECRET)}`)
+        .expect(200);
     });
 
     it('answers unknown routes with a problem+json 404 (after the guard)', async () => {
@@ -377,13 +418,22 @@ describe('auth (e2e)', () => {
       await api.http().get('/me').set('Authorization', bearer(tokens)).expect(401);
 
       const other = await login(api, email, password);
-      await api.http().post('/auth/revoke').type('form').send({ token: other.refresh_token, token_type_hint: 'refresh_token', client_id: 'mobile' }).expect(200);
+      await api
+        .http()
+        .post('/auth/revoke')
+        .type('form')
+        .send({ token: other.refresh_token, token_type_hint: 'refresh_token', client_id: 'mobile' })
+        .expect(200);
       await refresh(api, other.refresh_token).expect(400);
     });
 
     it('answers 200 for an unknown token and changes nothing', async () => {
       const { tokens } = await registerAndLogin(api);
-      await api.http().post('/auth/revoke').send({ token: 'B'.repeat(43) }).expect(200);
+      await api
+        .http()
+        .post('/auth/revoke')
+        .send({ token: 'B'.repeat(43) })
+        .expect(200);
       await api.http().post('/auth/revoke').send({ token: 'garbage' }).expect(200);
       await refresh(api, tokens.refresh_token).expect(200);
     });
@@ -398,32 +448,55 @@ describe('auth (e2e)', () => {
     it('changes the password and revokes every other device, keeping the caller', async () => {
       const { email, password, tokens } = await registerAndLogin(api);
       const other = await login(api, email, password, { name: 'Other' });
-      await api.http().post('/auth/password').set('Authorization', bearer(tokens)).send({ currentPassword: password, newPassword: 'a brand new password' }).expect(204);
+      await api
+        .http()
+        .post('/auth/password')
+        .set('Authorization', bearer(tokens))
+        .send({ currentPassword: password, newPassword: 'a brand new password' })
+        .expect(204);
       await api.http().get('/me').set('Authorization', bearer(other)).expect(401);
       await refresh(api, other.refresh_token).expect(400);
       await api.http().get('/me').set('Authorization', bearer(tokens)).expect(200);
       await refresh(api, tokens.refresh_token).expect(200);
-      await api.http().post('/auth/login').send({ email, password, device: { name: 'x' } }).expect(401);
+      await api
+        .http()
+        .post('/auth/login')
+        .send({ email, password, device: { name: 'x' } })
+        .expect(401);
       await login(api, email, 'a brand new password');
     });
 
     it('refuses a wrong current password with 403 and changes nothing', async () => {
       const { email, password, tokens } = await registerAndLogin(api);
-      const response = await api.http().post('/auth/password').set('Authorization', bearer(tokens)).send({ currentPassword: 'not it at all', newPassword: 'another password' }).expect(403);
+      const response = await api
+        .http()
+        .post('/auth/password')
+        .set('Authorization', bearer(tokens))
+        .send({ currentPassword: 'not it at all', newPassword: 'another password' })
+        .expect(403);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       await login(api, email, password);
     });
 
     it('validates the new password', async () => {
       const { password, tokens } = await registerAndLogin(api);
-      const response = await api.http().post('/auth/password').set('Authorization', bearer(tokens)).send({ currentPassword: password, newPassword: 'short' }).expect(400);
+      const response = await api
+        .http()
+        .post('/auth/password')
+        .set('Authorization', bearer(tokens))
+        .send({ currentPassword: password, newPassword: 'short' })
+        .expect(400);
       expect(response.body.errors).toEqual([expect.objectContaining({ field: 'newPassword' })]);
     });
   });
 
   describe('bodies', () => {
     it('rejects a body over 16 KiB with 413', async () => {
-      const response = await api.http().post('/auth/register').send({ email: 'big@example.com', password: 'x'.repeat(17_000) }).expect(413);
+      const response = await api
+        .http()
+        .post('/auth/register')
+        .send({ email: 'big@example.com', password: 'x'.repeat(17_000) })
+        .expect(413);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     });
 
@@ -455,9 +528,17 @@ describe('login rate limit (e2e)', () => {
   it('answers 429 with Retry-After once an email has used up its failed attempts', async () => {
     const { email, password } = await registerAndLogin(api);
     for (let i = 0; i < 3; i++) {
-      await api.http().post('/auth/login').send({ email, password: 'wrong password', device: { name: 'x' } }).expect(401);
+      await api
+        .http()
+        .post('/auth/login')
+        .send({ email, password: 'wrong password', device: { name: 'x' } })
+        .expect(401);
     }
-    const limited = await api.http().post('/auth/login').send({ email, password, device: { name: 'x' } }).expect(429);
+    const limited = await api
+      .http()
+      .post('/auth/login')
+      .send({ email, password, device: { name: 'x' } })
+      .expect(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
     api.clock.advance(15 * 60_000 + 1000);

@@ -32,7 +32,11 @@ describe('devices (e2e)', () => {
 
   const listDevices = (tokens: TokenResponse) => api.http().get('/devices').set('Authorization', bearer(tokens));
   const rename = (tokens: TokenResponse, id: string, body: unknown) =>
-    api.http().patch(`/devices/${id}`).set('Authorization', bearer(tokens)).send(body as object);
+    api
+      .http()
+      .patch(`/devices/${id}`)
+      .set('Authorization', bearer(tokens))
+      .send(body as object);
   const remove = (tokens: TokenResponse, id: string) => api.http().delete(`/devices/${id}`).set('Authorization', bearer(tokens));
   const revokeOthers = (tokens: TokenResponse) => api.http().post('/devices/revoke-others').set('Authorization', bearer(tokens));
   const me = (tokens: TokenResponse) => api.http().get('/me').set('Authorization', bearer(tokens));

@@ -17,17 +17,22 @@ describe('NormalizeAccountEmails migration (e2e)', () => {
   beforeAll(async () => {
     database = await scratchDatabase();
     const options = createDataSource(AppConfig.fromEnv({ DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET })).options;
-    const previousRelease = new DataSource({ ...options, migrations: MIGRATIONS.filter((migration) => migration.name !== 'NormalizeAccountEmails1764500000000') });
+    const previousRelease = new DataSource({
+      ...options,
+      migrations: MIGRATIONS.filter((migration) => migration.name !== 'NormalizeAccountEmails1764500000000'),
+    });
     await previousRelease.initialize();
     await previousRelease.runMigrations();
     const user = (id: string, email: string) => ({ id, email, passwordHash: 'x', createdAt: Number(id.slice(-1)), passwordChangedAt: 0 });
-    await previousRelease.getRepository(UserEntity).insert([
-      user('00000000-0000-4000-8000-000000000001', '\u00e9va@example.com'),
-      user('00000000-0000-4000-8000-000000000002', 'e\u0301va@example.com'),
-      user('00000000-0000-4000-8000-000000000003', 'zoe\u0308@example.com'),
-      user('00000000-0000-4000-8000-000000000004', 'ann\u200b@example.com'),
-      user('00000000-0000-4000-8000-000000000005', 'plain@example.com'),
-    ]);
+    await previousRelease
+      .getRepository(UserEntity)
+      .insert([
+        user('00000000-0000-4000-8000-000000000001', '\u00e9va@example.com'),
+        user('00000000-0000-4000-8000-000000000002', 'e\u0301va@example.com'),
+        user('00000000-0000-4000-8000-000000000003', 'zoe\u0308@example.com'),
+        user('00000000-0000-4000-8000-000000000004', 'ann\u200b@example.com'),
+        user('00000000-0000-4000-8000-000000000005', 'plain@example.com'),
+      ]);
     await previousRelease.destroy();
     dataSource = new DataSource({ ...options, migrations: MIGRATIONS });
     await dataSource.initialize();

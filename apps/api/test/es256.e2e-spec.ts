@@ -24,11 +24,17 @@ describe('ES256 access tokens (e2e)', () => {
     await api.http().get('/me').set('Authorization', bearer(tokens)).expect(200);
 
     const jwks = await api.http().get('/.well-known/jwks.json').expect(200);
-    expect(jwks.body.keys).toEqual([{ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), kid: header.kid, alg: 'ES256', use: 'sig' }]);
+    expect(jwks.body.keys).toEqual([
+      { kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), kid: header.kid, alg: 'ES256', use: 'sig' },
+    ]);
     expect(JSON.stringify(jwks.body)).not.toMatch(/"d"/);
     // Another service verifies with the published key alone.
     const publicKey = createPublicKey({ key: jwks.body.keys[0], format: 'jwk' });
-    const verified = jwt.verify(tokens.access_token, publicKey, { algorithms: ['ES256'], issuer: api.config.jwt.issuer, audience: api.config.jwt.audience });
+    const verified = jwt.verify(tokens.access_token, publicKey, {
+      algorithms: ['ES256'],
+      issuer: api.config.jwt.issuer,
+      audience: api.config.jwt.audience,
+    });
     expect(verified).toMatchObject({ sub: userId, sid: tokens.device_id });
   });
 

@@ -29,7 +29,10 @@ describe('JwtStrategy (e2e)', () => {
   it('accepts a valid access token and refuses a revoked device, a refresh token and a tampered one', async () => {
     const strategy = api.app.get(JwtStrategy);
     const { userId, tokens } = await registerAndLogin(api);
-    expect(await authenticate(strategy, bearer(tokens))).toEqual({ ok: true, principal: { userId, deviceId: tokens.device_id, expiresAt: expect.any(Number) } });
+    expect(await authenticate(strategy, bearer(tokens))).toEqual({
+      ok: true,
+      principal: { userId, deviceId: tokens.device_id, expiresAt: expect.any(Number) },
+    });
     expect(await authenticate(strategy, `Bearer ${tokens.refresh_token}`)).toEqual({ ok: false });
     expect(await authenticate(strategy, `${bearer(tokens)}x`)).toEqual({ ok: false });
 

@@ -34,7 +34,9 @@ describe('two API processes on one database (e2e)', () => {
   it('refuses on one process, within 1.5 s, an access token revoked through the other', async () => {
     const email = `two-processes-${Date.now()}@example.com`;
     expect((await post(first.url, '/auth/register', { email, password: 'password-123' })).status).toBe(201);
-    const tokens = (await (await post(first.url, '/auth/login', { email, password: 'password-123', device: { name: 'Phone' } })).json()) as TokenResponse;
+    const tokens = (await (
+      await post(first.url, '/auth/login', { email, password: 'password-123', device: { name: 'Phone' } })
+    ).json()) as TokenResponse;
     expect((await me(second.url, tokens.access_token)).status).toBe(200);
 
     expect((await post(first.url, '/auth/logout', {}, tokens.access_token)).status).toBe(204);
@@ -57,7 +59,9 @@ describe('two API processes on one database (e2e)', () => {
   it('shares one token chain: a token rotated on one process is spent on the other', async () => {
     const email = `chain-${Date.now()}@example.com`;
     await post(second.url, '/auth/register', { email, password: 'password-123' });
-    const tokens = (await (await post(second.url, '/auth/login', { email, password: 'password-123', device: { name: 'Tablet' } })).json()) as TokenResponse;
+    const tokens = (await (
+      await post(second.url, '/auth/login', { email, password: 'password-123', device: { name: 'Tablet' } })
+    ).json()) as TokenResponse;
     const rotated = (await (await post(first.url, '/auth/refresh', { refresh_token: tokens.refresh_token })).json()) as TokenResponse;
     const next = await post(second.url, '/auth/refresh', { refresh_token: rotated.refresh_token });
     expect(next.status).toBe(200);

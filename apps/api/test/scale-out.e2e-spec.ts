@@ -1,6 +1,17 @@
 import type { TokenResponse } from '@app/auth';
 import { startApiProcess, type ApiProcess } from '../../../test/support/app-process.js';
-import { adminQuery, login, registerAndLogin, scratchDatabase, startTestApi, testPostgresUrl, TEST_JWT_SECRET, waitFor, type ScratchDatabase, type TestApi } from './support/test-api.js';
+import {
+  adminQuery,
+  login,
+  registerAndLogin,
+  scratchDatabase,
+  startTestApi,
+  testPostgresUrl,
+  TEST_JWT_SECRET,
+  waitFor,
+  type ScratchDatabase,
+  type TestApi,
+} from './support/test-api.js';
 
 // These suites need a PostgreSQL server: they run in the "postgres" Jest project, which
 // exists when TEST_DATABASE_URL is set (CI sets it). Without it they are reported as skipped.
@@ -32,7 +43,10 @@ onPostgres('three API processes on one PostgreSQL database (e2e)', () => {
   const call = (base: string, method: string, path: string, body?: unknown, token?: string) =>
     fetch(`${base}${path}`, {
       method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
 
@@ -121,7 +135,10 @@ onPostgres('PostgreSQL outage (e2e)', () => {
       const health = await api.http().get('/health').expect(503);
       expect(health.headers['content-type']).toMatch(/^application\/problem\+json/);
 
-      const loginDuringOutage = await api.http().post('/auth/login').send({ email, password, device: { name: 'x' } });
+      const loginDuringOutage = await api
+        .http()
+        .post('/auth/login')
+        .send({ email, password, device: { name: 'x' } });
       expect(loginDuringOutage.status).toBe(503);
       expect(JSON.stringify(loginDuringOutage.body)).not.toMatch(/SELECT|INSERT|at .*\.js|postgres/i);
       const refreshDuringOutage = await api.http().post('/auth/refresh').send({ refresh_token: tokens.refresh_token });

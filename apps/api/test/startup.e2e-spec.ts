@@ -30,7 +30,10 @@ describe('start-up (e2e)', () => {
     }
 
     // What `npm run migration:run` runs.
-    const migrate = () => run(process.execPath, [resolve('dist/libs/persistence/src/migrate.js')], { env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET } });
+    const migrate = () =>
+      run(process.execPath, [resolve('dist/libs/persistence/src/migrate.js')], {
+        env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET },
+      });
     expect((await migrate()).stdout).toMatch(/^Applied: InitialSchema/);
     expect((await migrate()).stdout).toMatch(/^Schema is up to date\./);
 
@@ -51,7 +54,9 @@ describe('start-up (e2e)', () => {
       const post = (path: string, body: unknown) =>
         fetch(`${api.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       expect((await post('/auth/register', { email, password: 'password-123' })).status).toBe(201);
-      const tokens = (await (await post('/auth/login', { email, password: 'password-123', device: { name: 'Phone' } })).json()) as TokenResponse;
+      const tokens = (await (
+        await post('/auth/login', { email, password: 'password-123', device: { name: 'Phone' } })
+      ).json()) as TokenResponse;
       expect(tokens.expires_in).toBe(300);
     } finally {
       await api.stop();

@@ -35,6 +35,17 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     LastSeenRecorder,
     SecurityEventRecorder,
   ],
-  exports: [AuthService, AccessTokenService, AccessTokenVerifier, RefreshTokenService, PasswordHasher, LoginAttemptLimiter, RevocationSet, RevocationService, LastSeenRecorder, SecurityEventRecorder],
+  exports: [
+    AuthService,
+    AccessTokenService,
+    AccessTokenVerifier,
+    RefreshTokenService,
+    PasswordHasher,
+    LoginAttemptLimiter,
+    RevocationSet,
+    RevocationService,
+    LastSeenRecorder,
+    SecurityEventRecorder,
+  ],
 })
 export class AuthModule {}

@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppConfig, Clock } from '@app/platform';
-import { DeviceRepository, UserRepository, type AccountRole, type DeviceEntity, type DevicePlatform, type UserEntity } from '@app/persistence';
+import {
+  DeviceRepository,
+  UserRepository,
+  type AccountRole,
+  type DeviceEntity,
+  type DevicePlatform,
+  type UserEntity,
+} from '@app/persistence';
 import { anonymous, SYSTEM_ACTOR, type Actor, type RequestOrigin } from './actor/actor.js';
 import { CurrentPasswordIncorrect, EmailTaken, InvalidCredentials } from './auth.errors.js';
 import { SecurityEventRecorder } from './events/security-event.recorder.js';
@@ -100,7 +107,8 @@ export class AuthService {
     const newHash = await this.hasher.hash(newPassword, client);
     // Conditional on the hash that was checked: a concurrent change that won first makes this
     // one's current password wrong.
-    if (!(await this.users.replacePasswordHash(user.id, user.passwordHash, newHash, this.clock.now()))) throw new CurrentPasswordIncorrect();
+    if (!(await this.users.replacePasswordHash(user.id, user.passwordHash, newHash, this.clock.now())))
+      throw new CurrentPasswordIncorrect();
     await this.revocation.revoke({ userId: user.id, exceptDeviceId: actor.deviceId }, 'password_changed', actor);
     await this.events.record(actor, { type: 'password_changed', userId: user.id });
   }

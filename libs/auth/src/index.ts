@@ -1,7 +1,16 @@
 export * from './auth.errors.js';
 export { AuthApiModule } from './auth-api.module.js';
 export { AuthModule } from './auth.module.js';
-export { anonymous, SYSTEM_ACTOR, type Actor, type ActorRequest, type AnonymousActor, type AnyActor, type RequestOrigin, type SystemActor } from './actor/actor.js';
+export {
+  anonymous,
+  SYSTEM_ACTOR,
+  type Actor,
+  type ActorRequest,
+  type AnonymousActor,
+  type AnyActor,
+  type RequestOrigin,
+  type SystemActor,
+} from './actor/actor.js';
 export { CurrentActor } from './actor/current-actor.decorator.js';
 export { Origin, originOf } from './actor/request-origin.decorator.js';
 export { AuthService, type ActiveAccount, type Credentials, type DeviceDescription } from './auth.service.js';

@@ -1,13 +1,20 @@
 import type { Actor } from '@app/auth';
 import { isOwner, mayInspectAccount, mayRevoke, revocationReason } from './device-policy.js';
 
-const actor = (role: Actor['role'] = 'user'): Actor => ({ kind: 'account', userId: 'ann', deviceId: 'ann-phone', role, ip: null, userAgent: null });
+const actor = (role: Actor['role'] = 'user'): Actor => ({
+  kind: 'account',
+  userId: 'ann',
+  deviceId: 'ann-phone',
+  role,
+  ip: null,
+  userAgent: null,
+});
 const annsPhone = { id: 'ann-phone', userId: 'ann' };
 const annsTablet = { id: 'ann-tablet', userId: 'ann' };
 const bobsPhone = { id: 'bob-phone', userId: 'bob' };
 
 describe('device policy', () => {
-  it('lets an owner manage their own devices and nobody else\'s', () => {
+  it("lets an owner manage their own devices and nobody else's", () => {
     expect(isOwner(actor(), annsTablet)).toBe(true);
     expect(isOwner(actor(), bobsPhone)).toBe(false);
     expect(mayRevoke(actor(), annsTablet)).toBe(true);

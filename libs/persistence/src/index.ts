@@ -6,7 +6,13 @@ export { UserEntity, type AccountRole } from './entities/user.entity.js';
 export { LoginAttemptEntity } from './entities/login-attempt.entity.js';
 export { HealthModule } from './health/health.module.js';
 export { PersistenceModule } from './persistence.module.js';
-export { DeviceRepository, type Revocation, type RevocationsSince, type RevocationTarget, type RevokedDevice } from './repositories/device.repository.js';
+export {
+  DeviceRepository,
+  type Revocation,
+  type RevocationsSince,
+  type RevocationTarget,
+  type RevokedDevice,
+} from './repositories/device.repository.js';
 export { LoginAttemptRepository, type AttemptWindow } from './repositories/login-attempt.repository.js';
 export { RefreshTokenRepository, type Rotation } from './repositories/refresh-token.repository.js';
 export { SecurityEventRepository, type NewSecurityEvent } from './repositories/security-event.repository.js';

@@ -15,18 +15,27 @@ export function parseOperatorArguments(args: readonly string[]): { change: Opera
   const [change, rawEmail, ...rest] = args;
   if ((change !== 'grant' && change !== 'revoke') || rawEmail === undefined || rest.length > 0) return { problem: OPERATOR_USAGE };
   const email = normalizeAccountEmail(rawEmail);
-  if (!email || !/^[^@]+@[^@]+$/.test(email) || email.length > 254) return { problem: `Not an email address: ${JSON.stringify(rawEmail)}. ${OPERATOR_USAGE}` };
+  if (!email || !/^[^@]+@[^@]+$/.test(email) || email.length > 254)
+    return { problem: `Not an email address: ${JSON.stringify(rawEmail)}. ${OPERATOR_USAGE}` };
   return { change, email };
 }
 
 /** `npm run operator -- grant|revoke <email>` against an open, migrated DataSource. */
-export async function runOperatorCommand(dataSource: DataSource, change: OperatorRoleChange, email: string, at: number): Promise<CommandResult> {
+export async function runOperatorCommand(
+  dataSource: DataSource,
+  change: OperatorRoleChange,
+  email: string,
+  at: number,
+): Promise<CommandResult> {
   const outcome = await changeOperatorRole(dataSource, change, email, at);
   if (outcome.kind === 'unknown_email') {
     return { exitCode: 1, message: `No account with the email ${email}: nothing changed. The person must register first.` };
   }
   if (!outcome.changed) {
-    return { exitCode: 0, message: change === 'grant' ? `${email} is already an operator: nothing changed.` : `${email} is not an operator: nothing changed.` };
+    return {
+      exitCode: 0,
+      message: change === 'grant' ? `${email} is already an operator: nothing changed.` : `${email} is not an operator: nothing changed.`,
+    };
   }
   return {
     exitCode: 0,

@@ -17,7 +17,12 @@ const ROLE: Record<OperatorRoleChange, AccountRole> = { grant: 'operator', revok
  * email, and records `operator_granted` / `operator_revoked` on that account, done by the
  * system, in the same transaction. Only the operator command calls this: no HTTP route can.
  */
-export async function changeOperatorRole(dataSource: DataSource, change: OperatorRoleChange, email: string, at: number): Promise<OperatorRoleOutcome> {
+export async function changeOperatorRole(
+  dataSource: DataSource,
+  change: OperatorRoleChange,
+  email: string,
+  at: number,
+): Promise<OperatorRoleOutcome> {
   return dataSource.transaction(async (manager) => {
     const users = new UserRepository(manager);
     const user = await users.findByEmail(email);

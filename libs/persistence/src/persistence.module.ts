@@ -13,10 +13,7 @@ const REPOSITORIES = [UserRepository, DeviceRepository, RefreshTokenRepository, 
 /** The one DataSource of an app (migrated on start) and the repositories over it. */
 @Global()
 @Module({
-  providers: [
-    { provide: DataSource, inject: [AppConfig], useFactory: (config: AppConfig) => openDataSource(config) },
-    ...REPOSITORIES,
-  ],
+  providers: [{ provide: DataSource, inject: [AppConfig], useFactory: (config: AppConfig) => openDataSource(config) }, ...REPOSITORIES],
   exports: [DataSource, ...REPOSITORIES],
 })
 export class PersistenceModule implements OnApplicationShutdown {

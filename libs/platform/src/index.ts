@@ -1,9 +1,24 @@
-export { AppConfig, ConfigurationError, type AccessTokenKey, type DatabaseTarget, type Environment, type RateLimit } from './config/app-config.js';
+export {
+  AppConfig,
+  ConfigurationError,
+  type AccessTokenKey,
+  type DatabaseTarget,
+  type Environment,
+  type RateLimit,
+} from './config/app-config.js';
 export { parseDurationSeconds } from './config/duration.js';
 export { httpServerOptions } from './config/http-server-options.js';
 export { readPackageInfo, type PackageInfo } from './config/package-info.js';
 export { Clock } from './clock.js';
-export { DomainError, RateLimited, ServiceBusy, ValidationFailed, type ErrorCategory, type FieldError, type OAuthErrorCode } from './errors/domain-error.js';
+export {
+  DomainError,
+  RateLimited,
+  ServiceBusy,
+  ValidationFailed,
+  type ErrorCategory,
+  type FieldError,
+  type OAuthErrorCode,
+} from './errors/domain-error.js';
 export { OAuthErrorFilter, ProblemDetailsFilter } from './errors/exception-filters.js';
 export { isDatabaseOutage } from './errors/outage.js';
 export { toOAuthError, toProblem, type WireError } from './errors/wire-error.js';

@@ -18,10 +18,15 @@ describe('PeriodicTask', () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {
       let calls = 0;
-      const task = new PeriodicTask('sync revocations', 60_000, async () => {
-        calls += 1;
-        if (calls === 1) throw new Error('database unreachable');
-      }, 'Test');
+      const task = new PeriodicTask(
+        'sync revocations',
+        60_000,
+        async () => {
+          calls += 1;
+          if (calls === 1) throw new Error('database unreachable');
+        },
+        'Test',
+      );
       await task.run();
       await task.run();
       expect(calls).toBe(2);

@@ -28,7 +28,16 @@ describe('describeEvent', () => {
     [{ actorDeviceId: 'browser-1' }, "Device 'Pixel 8' revoked by you from this browser"],
     [{ actorDeviceId: 'phone-1' }, "Device 'Pixel 8' revoked by you from 'iPhone'"],
     [{ actor: 'operator' as const, actorUserId: 'operator-1', reason: 'operator' }, "Device 'Pixel 8' revoked by an operator"],
-    [{ type: 'refresh_token_reused' as const, actor: 'system' as const, actorUserId: null, reason: 'refresh_token_reused', deviceName: 'iPhone' }, "Refresh token reuse detected on 'iPhone' — device signed out"],
+    [
+      {
+        type: 'refresh_token_reused' as const,
+        actor: 'system' as const,
+        actorUserId: null,
+        reason: 'refresh_token_reused',
+        deviceName: 'iPhone',
+      },
+      "Refresh token reuse detected on 'iPhone' — device signed out",
+    ],
     [{ type: 'login' as const, reason: null }, "Signed in on 'Pixel 8'"],
     [{ reason: 'password_changed' }, "Device 'Pixel 8' signed out after a password change"],
     [{ reason: 'logout' }, "Signed out of 'Pixel 8'"],
@@ -38,7 +47,10 @@ describe('describeEvent', () => {
       { type: 'operator_granted' as const, actor: 'system' as const, actorUserId: null, deviceId: null, deviceName: null, reason: null },
       "Operator role granted (from the command line): this account can see and revoke any user's devices",
     ],
-    [{ type: 'operator_revoked' as const, actor: 'system' as const, actorUserId: null, deviceId: null, deviceName: null, reason: null }, 'Operator role withdrawn (from the command line)'],
+    [
+      { type: 'operator_revoked' as const, actor: 'system' as const, actorUserId: null, deviceId: null, deviceName: null, reason: null },
+      'Operator role withdrawn (from the command line)',
+    ],
   ])('reads %p as %p', (overrides, text) => {
     expect(describeEvent(event(overrides), reader, names)).toBe(text);
   });

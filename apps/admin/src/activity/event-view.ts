@@ -21,7 +21,16 @@ export interface EventReader {
 export function describeEvent(event: ActivityEntry, reader: EventReader, deviceNames: ReadonlyMap<string, string>): string {
   const device = event.deviceName ? `'${event.deviceName}'` : 'a device';
   const byReader = event.actorUserId === reader.userId;
-  const actor = event.actor === 'operator' ? (byReader ? 'by you (operator)' : 'by an operator') : event.actor === 'system' ? 'by the service' : byReader ? 'by you' : 'by the account holder';
+  const actor =
+    event.actor === 'operator'
+      ? byReader
+        ? 'by you (operator)'
+        : 'by an operator'
+      : event.actor === 'system'
+        ? 'by the service'
+        : byReader
+          ? 'by you'
+          : 'by the account holder';
   const from =
     event.actorDeviceId === null
       ? ''
@@ -36,13 +45,15 @@ export function describeEvent(event: ActivityEntry, reader: EventReader, deviceN
     case 'login':
       return `Signed in on ${device}`;
     case 'login_failed':
-      return event.repeated > 1 ? `${event.repeated.toLocaleString('en')} failed sign-in attempts (wrong password)` : 'Failed sign-in attempt (wrong password)';
+      return event.repeated > 1
+        ? `${event.repeated.toLocaleString('en')} failed sign-in attempts (wrong password)`
+        : 'Failed sign-in attempt (wrong password)';
     case 'password_changed':
       return `Password changed ${actor}${from}`;
     case 'device_renamed':
       return `Device renamed to ${device} ${actor}${from}`;
     case 'operator_granted':
-      return 'Operator role granted (from the command line): this account can see and revoke any user\'s devices';
+      return "Operator role granted (from the command line): this account can see and revoke any user's devices";
     case 'operator_revoked':
       return 'Operator role withdrawn (from the command line)';
     case 'refresh_token_reused':

@@ -26,7 +26,14 @@ export class DevicesPageController {
   async list(@CurrentActor() actor: Actor, @Query('done') done: unknown, @Query('count') count: unknown): Promise<Page> {
     const now = this.clock.now();
     const devices = (await this.devices.list(actor)).map((device) => toDeviceView(device, actor.deviceId, now));
-    return { title: 'Your devices', section: 'devices', devices, ownAccount: true, hasOthers: devices.some((device) => !device.current), notice: noticeFor(done, count) };
+    return {
+      title: 'Your devices',
+      section: 'devices',
+      devices,
+      ownAccount: true,
+      hasOthers: devices.some((device) => !device.current),
+      notice: noticeFor(done, count),
+    };
   }
 
   @Get(':id/revoke')
@@ -49,7 +56,11 @@ export class DevicesPageController {
 
   @Post(':id/revoke')
   @Redirect()
-  async revoke(@CurrentActor() actor: Actor, @Param('id', DeviceId()) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ url: string; statusCode: number }> {
+  async revoke(
+    @CurrentActor() actor: Actor,
+    @Param('id', DeviceId()) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ url: string; statusCode: number }> {
     await this.devices.revoke(actor, id);
     if (id !== actor.deviceId) return { url: '/devices?done=revoked', statusCode: 303 };
     this.cookies.endSession(reply);

@@ -68,7 +68,11 @@ export class OperatorsController {
 
   @Post(':userId/devices/:id/revoke')
   @Redirect()
-  async revoke(@CurrentActor() actor: Actor, @Param('userId', Id()) userId: string, @Param('id', Id()) id: string): Promise<{ url: string; statusCode: number }> {
+  async revoke(
+    @CurrentActor() actor: Actor,
+    @Param('userId', Id()) userId: string,
+    @Param('id', Id()) id: string,
+  ): Promise<{ url: string; statusCode: number }> {
     const device = await this.devices.findRevocable(actor, id);
     if (device.userId !== userId) throw new NoSuchPage();
     await this.devices.revoke(actor, id);

@@ -68,7 +68,8 @@ export class CsrfTokens {
   /** Refuses unless the form's `_csrf` is the token of this browser's pre-session cookie. */
   requireForPreSession(request: FastifyRequest): void {
     const id = this.cookies.preSession(request);
-    if (id === undefined || !PRE_SESSION_ID.test(id) || !CsrfTokens.matches(this.mac('pre-session', id), presentedToken(request))) throw new CsrfRefused();
+    if (id === undefined || !PRE_SESSION_ID.test(id) || !CsrfTokens.matches(this.mac('pre-session', id), presentedToken(request)))
+      throw new CsrfRefused();
   }
 
   private mac(kind: 'session' | 'pre-session', id: string): string {

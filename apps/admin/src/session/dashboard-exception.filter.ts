@@ -33,6 +33,10 @@ export class DashboardExceptionFilter implements ExceptionFilter {
     for (const [name, value] of Object.entries(problem.headers)) {
       if (name !== 'WWW-Authenticate') void reply.header(name, value);
     }
-    void reply.status(problem.status).view('error.hbs', { title: HEADINGS[problem.status] ?? 'Error', heading: HEADINGS[problem.status] ?? 'Something went wrong', detail });
+    void reply.status(problem.status).view('error.hbs', {
+      title: HEADINGS[problem.status] ?? 'Error',
+      heading: HEADINGS[problem.status] ?? 'Something went wrong',
+      detail,
+    });
   }
 }

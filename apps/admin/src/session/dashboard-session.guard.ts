@@ -1,7 +1,15 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AccessTokenVerifier, AuthService, originOf, RefreshTokenRejected, RefreshTokenService, type AccessPrincipal, type ActorRequest } from '@app/auth';
+import {
+  AccessTokenVerifier,
+  AuthService,
+  originOf,
+  RefreshTokenRejected,
+  RefreshTokenService,
+  type AccessPrincipal,
+  type ActorRequest,
+} from '@app/auth';
 import { DomainError, IS_PUBLIC_KEY } from '@app/platform';
 import { CsrfRefused } from './csrf.js';
 import { DashboardCookies } from './session-cookies.js';
@@ -43,7 +51,12 @@ export class DashboardSessionGuard implements CanActivate {
       throw new SignInRequired();
     }
     request.actor = { kind: 'account', userId: account.userId, deviceId: principal.deviceId, role: account.role, ...originOf(request) };
-    request.viewer = { userId: account.userId, deviceId: principal.deviceId, email: account.email, isOperator: account.role === 'operator' };
+    request.viewer = {
+      userId: account.userId,
+      deviceId: principal.deviceId,
+      email: account.email,
+      isOperator: account.role === 'operator',
+    };
     return true;
   }
 

@@ -76,6 +76,12 @@ export class DashboardCookies {
   }
 
   private options(maxAgeSeconds?: number) {
-    return { httpOnly: true, sameSite: 'strict' as const, secure: this.secure, path: '/', ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}) };
+    return {
+      httpOnly: true,
+      sameSite: 'strict' as const,
+      secure: this.secure,
+      path: '/',
+      ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}),
+    };
   }
 }

@@ -1,9 +1,12 @@
 import { safeNextPath } from './sign-in-required.error.js';
 
 describe('safeNextPath', () => {
-  it.each(['/devices', '/admin/users?email=a%40b', '/activity', '/devices?done=renamed#top', '/%C4%81'])('keeps the local path %p', (path) => {
-    expect(safeNextPath(path)).toBe(path);
-  });
+  it.each(['/devices', '/admin/users?email=a%40b', '/activity', '/devices?done=renamed#top', '/%C4%81'])(
+    'keeps the local path %p',
+    (path) => {
+      expect(safeNextPath(path)).toBe(path);
+    },
+  );
 
   it.each([
     'https://evil.example',

@@ -8,7 +8,10 @@ import { expectOAuthError, expectProblem, type WireResponse } from './support/wi
 const MINUTE_MS = 60_000;
 
 const wrongLogin = (api: TestApi, email: string) =>
-  api.http().post('/auth/login').send({ email, password: 'not the password', device: { name: 'Attacker' } });
+  api
+    .http()
+    .post('/auth/login')
+    .send({ email, password: 'not the password', device: { name: 'Attacker' } });
 
 /** 429, problem+json, and a Retry-After in whole seconds within the window. */
 function expectRateLimited(response: WireResponse, windowSeconds: number): void {
@@ -85,18 +88,29 @@ describe('login rate limit (e2e)', () => {
     expect((await signIn(freshIp(), victim.email, victim.password)).status).toBe(200);
   });
 
-  it('does not let a spoofed X-Forwarded-For, X-Real-IP or Forwarded header reset an IP\'s count', async () => {
+  it("does not let a spoofed X-Forwarded-For, X-Real-IP or Forwarded header reset an IP's count", async () => {
     const victim = await registerAndLogin(api);
     const sprayer = freshIp();
     for (let i = 0; i < 3; i++) expectProblem(await signIn(sprayer, `spoof-${i}-${Date.now()}@example.com`, 'guess'), 401);
-    const spoofs: Array<Record<string, string>> = [{ 'X-Forwarded-For': '203.0.113.7' }, { 'X-Real-IP': '198.51.100.1' }, { Forwarded: 'for=192.0.2.60' }];
+    const spoofs: Array<Record<string, string>> = [
+      { 'X-Forwarded-For': '203.0.113.7' },
+      { 'X-Real-IP': '198.51.100.1' },
+      { Forwarded: 'for=192.0.2.60' },
+    ];
     for (const headers of spoofs) expectRateLimited(await signIn(sprayer, victim.email, victim.password, headers), 15 * 60);
   });
 
-  it('counts wrong current passwords on POST /auth/password toward the email\'s limit', async () => {
+  it("counts wrong current passwords on POST /auth/password toward the email's limit", async () => {
     const { email, password, tokens } = await registerAndLogin(api);
     const change = (currentPassword: string) =>
-      sendFrom(api, freshIp(), 'POST', '/auth/password', { currentPassword, newPassword: 'attacker-password' }, { authorization: bearer(tokens) });
+      sendFrom(
+        api,
+        freshIp(),
+        'POST',
+        '/auth/password',
+        { currentPassword, newPassword: 'attacker-password' },
+        { authorization: bearer(tokens) },
+      );
     for (let i = 0; i < 3; i++) expectProblem(await change('guess'), 403);
     expectRateLimited(await change(password), 15 * 60);
     expectRateLimited(await signIn(freshIp(), email, password), 15 * 60);
@@ -146,10 +160,16 @@ describe('registration rate limit (e2e)', () => {
 
   it('limits only registration: sign-in, refresh and guarded requests from that IP still work', async () => {
     const [user] = await api.dataSource.getRepository(UserEntity).find({ take: 1 });
-    const signedIn = await sendFrom(api, '127.0.0.2', 'POST', '/auth/login', { email: user.email, password: 'password-123', device: { name: 'x' } });
+    const signedIn = await sendFrom(api, '127.0.0.2', 'POST', '/auth/login', {
+      email: user.email,
+      password: 'password-123',
+      device: { name: 'x' },
+    });
     expect(signedIn.status).toBe(200);
     expect((await sendFrom(api, '127.0.0.2', 'POST', '/auth/refresh', { refresh_token: signedIn.body.refresh_token })).status).toBe(200);
-    expect((await sendFrom(api, '127.0.0.2', 'GET', '/me', undefined, { authorization: bearer(signedIn.body.access_token) })).status).toBe(200);
+    expect((await sendFrom(api, '127.0.0.2', 'GET', '/me', undefined, { authorization: bearer(signedIn.body.access_token) })).status).toBe(
+      200,
+    );
   });
 
   it('allows registrations again after the window', async () => {
@@ -217,7 +237,8 @@ describe('refresh-token reuse and races (e2e)', () => {
   });
 
   const liveTokens = (deviceId: string) => api.dataSource.getRepository(RefreshTokenEntity).countBy({ deviceId, rotatedAt: IsNull() });
-  const reuseEvents = (deviceId: string) => api.dataSource.getRepository(SecurityEventEntity).countBy({ deviceId, type: 'refresh_token_reused' });
+  const reuseEvents = (deviceId: string) =>
+    api.dataSource.getRepository(SecurityEventEntity).countBy({ deviceId, type: 'refresh_token_reused' });
 
   it('revokes the device once when a stolen, rotated token is replayed ten times in parallel', async () => {
     const { tokens } = await registerAndLogin(api);
@@ -231,7 +252,7 @@ describe('refresh-token reuse and races (e2e)', () => {
     await api.http().get('/me').set('Authorization', bearer(rotated.body)).expect(401);
   });
 
-  it('revokes only the device whose token was replayed: the same user\'s other device keeps working', async () => {
+  it("revokes only the device whose token was replayed: the same user's other device keeps working", async () => {
     const { email, password, tokens } = await registerAndLogin(api);
     const other = await login(api, email, password, { name: 'Other' });
     await refresh(api, tokens.refresh_token).expect(200);
@@ -253,10 +274,14 @@ describe('refresh-token reuse and races (e2e)', () => {
     expect(await reuseEvents(tokens.device_id)).toBe(0);
   });
 
-  it('never answers 5xx when a retry of the parent races the child\'s own rotation, and ends consistent', async () => {
+  it("never answers 5xx when a retry of the parent races the child's own rotation, and ends consistent", async () => {
     const { tokens } = await registerAndLogin(api);
     const child = await refresh(api, tokens.refresh_token).expect(200);
-    const responses = await Promise.all([refresh(api, tokens.refresh_token), refresh(api, child.body.refresh_token), refresh(api, tokens.refresh_token)]);
+    const responses = await Promise.all([
+      refresh(api, tokens.refresh_token),
+      refresh(api, child.body.refresh_token),
+      refresh(api, tokens.refresh_token),
+    ]);
     for (const response of responses) {
       expect([200, 400]).toContain(response.status);
       if (response.status === 400) expectOAuthError(response, 400, 'invalid_grant');
@@ -268,7 +293,10 @@ describe('refresh-token reuse and races (e2e)', () => {
 
   it('never answers 5xx when a refresh races a logout, and leaves no usable token behind', async () => {
     const { tokens } = await registerAndLogin(api);
-    const [refreshed, logout] = await Promise.all([refresh(api, tokens.refresh_token), api.http().post('/auth/logout').set('Authorization', bearer(tokens))]);
+    const [refreshed, logout] = await Promise.all([
+      refresh(api, tokens.refresh_token),
+      api.http().post('/auth/logout').set('Authorization', bearer(tokens)),
+    ]);
     expect(logout.status).toBe(204);
     expect([200, 400]).toContain(refreshed.status);
     expect(await liveTokens(tokens.device_id)).toBe(0);
@@ -283,7 +311,8 @@ describe('refresh-token reuse and races (e2e)', () => {
     const { tokens } = await registerAndLogin(api);
     const second = await refresh(api, tokens.refresh_token).expect(200);
     await api.http().post('/auth/revoke').send({ token: second.body.refresh_token }).expect(200);
-    for (const token of [tokens.refresh_token, second.body.refresh_token]) expectOAuthError(await refresh(api, token), 400, 'invalid_grant');
+    for (const token of [tokens.refresh_token, second.body.refresh_token])
+      expectOAuthError(await refresh(api, token), 400, 'invalid_grant');
     await api.http().get('/me').set('Authorization', bearer(second.body)).expect(401);
   });
 
@@ -313,31 +342,54 @@ describe('password change and other devices (e2e)', () => {
     const laptop = await login(api, email, password, { name: 'Laptop' });
     const tabletNext = await refresh(api, tablet.refresh_token).expect(200);
 
-    await api.http().post('/auth/password').set('Authorization', bearer(tokens)).send({ currentPassword: password, newPassword: 'an entirely new password' }).expect(204);
+    await api
+      .http()
+      .post('/auth/password')
+      .set('Authorization', bearer(tokens))
+      .send({ currentPassword: password, newPassword: 'an entirely new password' })
+      .expect(204);
 
     // The parent retry would be inside the grace period: still refused.
     for (const token of [tablet.refresh_token, tabletNext.body.refresh_token, laptop.refresh_token]) {
       expectOAuthError(await refresh(api, token), 400, 'invalid_grant');
     }
-    for (const access of [tabletNext.body.access_token, laptop.access_token]) await api.http().get('/me').set('Authorization', `Bearer ${access}`).expect(401);
-    const devices = await api.dataSource.getRepository(DeviceEntity).findBy({ userId: (await api.dataSource.getRepository(UserEntity).findOneByOrFail({ email })).id });
+    for (const access of [tabletNext.body.access_token, laptop.access_token])
+      await api.http().get('/me').set('Authorization', `Bearer ${access}`).expect(401);
+    const devices = await api.dataSource
+      .getRepository(DeviceEntity)
+      .findBy({ userId: (await api.dataSource.getRepository(UserEntity).findOneByOrFail({ email })).id });
     const others = devices.filter((device) => device.id !== tokens.device_id);
     expect(others.map((device) => device.revokedReason)).toEqual(['password_changed', 'password_changed']);
-    for (const device of others) expect(await api.dataSource.getRepository(RefreshTokenEntity).countBy({ deviceId: device.id, rotatedAt: IsNull() })).toBe(0);
+    for (const device of others)
+      expect(await api.dataSource.getRepository(RefreshTokenEntity).countBy({ deviceId: device.id, rotatedAt: IsNull() })).toBe(0);
     // The caller keeps its session; the old password no longer signs in.
     await refresh(api, tokens.refresh_token).expect(200);
-    expectProblem(await api.http().post('/auth/login').send({ email, password, device: { name: 'x' } }), 401);
+    expectProblem(
+      await api
+        .http()
+        .post('/auth/login')
+        .send({ email, password, device: { name: 'x' } }),
+      401,
+    );
   });
 
   it('does nothing for a stolen access token without the current password', async () => {
     const { email, password, tokens } = await registerAndLogin(api);
     const other = await login(api, email, password, { name: 'Other' });
     const before = await databaseState(api);
-    const response = await api.http().post('/auth/password').set('Authorization', bearer(tokens)).send({ currentPassword: 'I stole the phone', newPassword: 'attacker-password' });
+    const response = await api
+      .http()
+      .post('/auth/password')
+      .set('Authorization', bearer(tokens))
+      .send({ currentPassword: 'I stole the phone', newPassword: 'attacker-password' });
     expectProblem(response, 403);
     const after = await databaseState(api);
     // Only the failed attempt is recorded; no device or token changed.
-    expect({ devices: after.devices, refreshTokens: after.refreshTokens, users: after.users }).toEqual({ devices: before.devices, refreshTokens: before.refreshTokens, users: before.users });
+    expect({ devices: after.devices, refreshTokens: after.refreshTokens, users: after.users }).toEqual({
+      devices: before.devices,
+      refreshTokens: before.refreshTokens,
+      users: before.users,
+    });
     await refresh(api, other.refresh_token).expect(200);
     await login(api, email, password);
   });

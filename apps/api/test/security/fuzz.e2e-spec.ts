@@ -44,29 +44,107 @@ const ROUTES: Array<[string, string]> = [
 ];
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
-const KEYS = ['email', 'password', 'device', 'name', 'platform', 'refresh_token', 'token', 'grant_type', 'currentPassword', 'newPassword', 'client_id', 'scope', 'token_type_hint', '__proto__', 'constructor', 'prototype', '$ne', '$gt', 'id', 'admin', 'role', 'x', '', ' ', '0'];
-const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'application/x-www-form-urlencoded', 'text/plain', 'application/xml', 'multipart/form-data; boundary=zz', 'application/octet-stream', '', 'application/json, text/html', 'APPLICATION/JSON'];
+const KEYS = [
+  'email',
+  'password',
+  'device',
+  'name',
+  'platform',
+  'refresh_token',
+  'token',
+  'grant_type',
+  'currentPassword',
+  'newPassword',
+  'client_id',
+  'scope',
+  'token_type_hint',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '$ne',
+  '$gt',
+  'id',
+  'admin',
+  'role',
+  'x',
+  '',
+  ' ',
+  '0',
+];
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/x-www-form-urlencoded',
+  'text/plain',
+  'application/xml',
+  'multipart/form-data; boundary=zz',
+  'application/octet-stream',
+  '',
+  'application/json, text/html',
+  'APPLICATION/JSON',
+];
 
 /** Strings a client could send; {ctx} ones are the real user's values. */
 function strings(ctx: FuzzContext): string[] {
   return [
-    '', ' ', 'a', 'ios', 'web', 'refresh_token', 'password', 'Phone', ctx.user.email, ctx.user.email.toUpperCase(), 'nobody@example.com', 'password-123', 'A'.repeat(43),
-    ctx.user.tokens.refresh_token, ctx.stranger.tokens.refresh_token, ctx.user.tokens.access_token, ctx.user.tokens.device_id, ctx.stranger.tokens.device_id,
-    '\u0000', '\r\n', '\u001b[2J', '\u2028', '😀', 'é'.repeat(70), 'x'.repeat(129), 'y'.repeat(600), "' OR '1'='1", '"; DROP TABLE users; --', '<script>alert(1)</script>',
-    '../../../../etc/passwd', '%00', '${jndi:ldap://x}', '{{7*7}}', 'null', 'undefined', 'NaN', '-1', '1e309',
+    '',
+    ' ',
+    'a',
+    'ios',
+    'web',
+    'refresh_token',
+    'password',
+    'Phone',
+    ctx.user.email,
+    ctx.user.email.toUpperCase(),
+    'nobody@example.com',
+    'password-123',
+    'A'.repeat(43),
+    ctx.user.tokens.refresh_token,
+    ctx.stranger.tokens.refresh_token,
+    ctx.user.tokens.access_token,
+    ctx.user.tokens.device_id,
+    ctx.stranger.tokens.device_id,
+    '\u0000',
+    '\r\n',
+    '\u001b[2J',
+    '\u2028',
+    '😀',
+    'é'.repeat(70),
+    'x'.repeat(129),
+    'y'.repeat(600),
+    "' OR '1'='1",
+    '"; DROP TABLE users; --',
+    '<script>alert(1)</script>',
+    '../../../../etc/passwd',
+    '%00',
+    '${jndi:ldap://x}',
+    '{{7*7}}',
+    'null',
+    'undefined',
+    'NaN',
+    '-1',
+    '1e309',
   ];
 }
 
 function randomJson(random: SeededRandom, ctx: FuzzContext, depth: number): unknown {
   const pick = random.int(depth > 4 ? 5 : 8);
   switch (pick) {
-    case 0: return random.pick(strings(ctx));
-    case 1: return random.pick([0, -1, 1.5, 2 ** 53, -0, 1e308]);
-    case 2: return random.chance(0.5);
-    case 3: return null;
-    case 4: return random.pick(strings(ctx));
-    case 5: return Array.from({ length: random.int(4) }, () => randomJson(random, ctx, depth + 1));
-    default: return Object.fromEntries(Array.from({ length: random.int(5) }, () => [random.pick(KEYS), randomJson(random, ctx, depth + 1)]));
+    case 0:
+      return random.pick(strings(ctx));
+    case 1:
+      return random.pick([0, -1, 1.5, 2 ** 53, -0, 1e308]);
+    case 2:
+      return random.chance(0.5);
+    case 3:
+      return null;
+    case 4:
+      return random.pick(strings(ctx));
+    case 5:
+      return Array.from({ length: random.int(4) }, () => randomJson(random, ctx, depth + 1));
+    default:
+      return Object.fromEntries(Array.from({ length: random.int(5) }, () => [random.pick(KEYS), randomJson(random, ctx, depth + 1)]));
   }
 }
 
@@ -83,10 +161,17 @@ function mutatedBody(random: SeededRandom, ctx: FuzzContext, path: string): Reco
   for (let i = random.int(3); i >= 0; i--) {
     const key = random.pick([...Object.keys(body), random.pick(KEYS)]);
     switch (random.int(4)) {
-      case 0: delete body[key]; break;
-      case 1: body[key] = randomJson(random, ctx, 3); break;
-      case 2: body[random.pick(KEYS)] = random.pick(strings(ctx)); break;
-      default: body[key] = { $ne: null };
+      case 0:
+        delete body[key];
+        break;
+      case 1:
+        body[key] = randomJson(random, ctx, 3);
+        break;
+      case 2:
+        body[random.pick(KEYS)] = random.pick(strings(ctx));
+        break;
+      default:
+        body[key] = { $ne: null };
     }
   }
   return body;
@@ -103,22 +188,41 @@ function encodeBody(random: SeededRandom, ctx: FuzzContext, path: string, conten
   }
   const text = JSON.stringify(object) ?? 'null';
   switch (random.int(10)) {
-    case 0: return text.slice(0, random.int(text.length)); // truncated
-    case 1: return text.replace(/"([^"]*)"/, '"$1\\ud800"'); // a lone surrogate
-    case 2: return `${'['.repeat(200 + random.int(2000))}${text}${']'.repeat(200 + random.int(2000))}`; // deep
-    case 3: return Buffer.from(Array.from({ length: random.int(64) }, () => random.int(256))).toString('latin1'); // noise
-    case 4: return text + random.pick([',', '}', ']', ' garbage', '\u0000']);
-    case 5: return random.chance(0.3) ? JSON.stringify({ ...(object as object), padding: 'p'.repeat(17 * 1024) }) : text; // oversized
-    case 6: return text.replace(/"([^"]{0,8})"/, '"__proto__"');
-    default: return text;
+    case 0:
+      return text.slice(0, random.int(text.length)); // truncated
+    case 1:
+      return text.replace(/"([^"]*)"/, '"$1\\ud800"'); // a lone surrogate
+    case 2:
+      return `${'['.repeat(200 + random.int(2000))}${text}${']'.repeat(200 + random.int(2000))}`; // deep
+    case 3:
+      return Buffer.from(Array.from({ length: random.int(64) }, () => random.int(256))).toString('latin1'); // noise
+    case 4:
+      return text + random.pick([',', '}', ']', ' garbage', '\u0000']);
+    case 5:
+      return random.chance(0.3) ? JSON.stringify({ ...(object as object), padding: 'p'.repeat(17 * 1024) }) : text; // oversized
+    case 6:
+      return text.replace(/"([^"]{0,8})"/, '"__proto__"');
+    default:
+      return text;
   }
 }
 
 function randomPath(random: SeededRandom, ctx: FuzzContext, template: string): string {
-  const id = random.pick([ctx.user.tokens.device_id, ctx.stranger.tokens.device_id, 'not-a-uuid', '00000000-0000-0000-0000-000000000000', '%E0%A4%A', '..%2F..%2Fme', 'x'.repeat(150), "'%20OR%20'1'='1", ctx.user.tokens.device_id.toUpperCase()]);
+  const id = random.pick([
+    ctx.user.tokens.device_id,
+    ctx.stranger.tokens.device_id,
+    'not-a-uuid',
+    '00000000-0000-0000-0000-000000000000',
+    '%E0%A4%A',
+    '..%2F..%2Fme',
+    'x'.repeat(150),
+    "'%20OR%20'1'='1",
+    ctx.user.tokens.device_id.toUpperCase(),
+  ]);
   let path = template.replace(':id', id);
   if (random.chance(0.1)) path += random.pick(['/', '//', '/extra', '%00', '.json', '/..']);
-  if (random.chance(0.15)) path += `?${random.pick([`access_token=${ctx.user.tokens.access_token}`, '__proto__[admin]=1', 'a=%zz', 'x='.repeat(50), `token=${ctx.user.tokens.refresh_token}`])}`;
+  if (random.chance(0.15))
+    path += `?${random.pick([`access_token=${ctx.user.tokens.access_token}`, '__proto__[admin]=1', 'a=%zz', 'x='.repeat(50), `token=${ctx.user.tokens.refresh_token}`])}`;
   return path;
 }
 
@@ -197,14 +301,19 @@ describe(`fuzzing every endpoint (e2e, seed ${SEED})`, () => {
         const index = start + offset;
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
         const where = `#${index} ${request.method} ${request.path.slice(0, 80)} [${request.headers['Content-Type'] ?? '-'}] → ${response.status}`;
-        if (response.status >= 500) failures.push(`${where}: ${response.text.slice(0, 200)} (body sent: ${JSON.stringify(request.body?.slice(0, 300))})`);
+        if (response.status >= 500)
+          failures.push(`${where}: ${response.text.slice(0, 200)} (body sent: ${JSON.stringify(request.body?.slice(0, 300))})`);
         if (response.status >= 400 && request.method !== 'HEAD') {
           // By path, whatever the method: the OAuth paths answer RFC 6749 even before routing.
           const oauth = OAUTH_PATHS.has(request.path.split('?')[0]);
           const type = String(response.headers['content-type']);
           const shaped = oauth
-            ? type.startsWith('application/json') && typeof response.body.error === 'string' && typeof response.body.error_description === 'string'
-            : type.startsWith('application/problem+json') && response.body.status === response.status && typeof response.body.detail === 'string';
+            ? type.startsWith('application/json') &&
+              typeof response.body.error === 'string' &&
+              typeof response.body.error_description === 'string'
+            : type.startsWith('application/problem+json') &&
+              response.body.status === response.status &&
+              typeof response.body.detail === 'string';
           if (!shaped) failures.push(`${where}: unexpected error shape ${type} ${response.text.slice(0, 200)}`);
           expectNoLeak(response);
         }

@@ -37,12 +37,54 @@ describe('input abuse (e2e)', () => {
   }
 
   const BODY_ENDPOINTS: Endpoint[] = [
-    { name: 'POST /auth/register', method: 'post', path: () => '/auth/register', auth: false, oauth: false, body: () => ({ email: 'new-user@example.com', password: 'password-123' }) },
-    { name: 'POST /auth/login', method: 'post', path: () => '/auth/login', auth: false, oauth: false, body: () => ({ email: user.email, password: 'wrong password', device: { name: 'Phone', platform: 'ios' } }) },
-    { name: 'POST /auth/refresh', method: 'post', path: () => '/auth/refresh', auth: false, oauth: true, body: () => ({ refresh_token: 'A'.repeat(43) }) },
-    { name: 'POST /auth/revoke', method: 'post', path: () => '/auth/revoke', auth: false, oauth: true, body: () => ({ token: 'A'.repeat(43) }) },
-    { name: 'POST /auth/password', method: 'post', path: () => '/auth/password', auth: true, oauth: false, body: () => ({ currentPassword: 'wrong password', newPassword: 'new-password-123' }) },
-    { name: 'PATCH /devices/:id', method: 'patch', path: () => `/devices/${user.tokens.device_id}`, auth: true, oauth: false, body: () => ({ name: 'Renamed' }) },
+    {
+      name: 'POST /auth/register',
+      method: 'post',
+      path: () => '/auth/register',
+      auth: false,
+      oauth: false,
+      body: () => ({ email: 'new-user@example.com', password: 'password-123' }),
+    },
+    {
+      name: 'POST /auth/login',
+      method: 'post',
+      path: () => '/auth/login',
+      auth: false,
+      oauth: false,
+      body: () => ({ email: user.email, password: 'wrong password', device: { name: 'Phone', platform: 'ios' } }),
+    },
+    {
+      name: 'POST /auth/refresh',
+      method: 'post',
+      path: () => '/auth/refresh',
+      auth: false,
+      oauth: true,
+      body: () => ({ refresh_token: 'A'.repeat(43) }),
+    },
+    {
+      name: 'POST /auth/revoke',
+      method: 'post',
+      path: () => '/auth/revoke',
+      auth: false,
+      oauth: true,
+      body: () => ({ token: 'A'.repeat(43) }),
+    },
+    {
+      name: 'POST /auth/password',
+      method: 'post',
+      path: () => '/auth/password',
+      auth: true,
+      oauth: false,
+      body: () => ({ currentPassword: 'wrong password', newPassword: 'new-password-123' }),
+    },
+    {
+      name: 'PATCH /devices/:id',
+      method: 'patch',
+      path: () => `/devices/${user.tokens.device_id}`,
+      auth: true,
+      oauth: false,
+      body: () => ({ name: 'Renamed' }),
+    },
   ];
 
   /** A valid form body of each OAuth endpoint. */
@@ -64,7 +106,8 @@ describe('input abuse (e2e)', () => {
     return body === undefined ? test : test.send(body);
   }
 
-  const json = (endpoint: Endpoint, body: unknown) => call(endpoint, 'application/json', typeof body === 'string' ? body : JSON.stringify(body));
+  const json = (endpoint: Endpoint, body: unknown) =>
+    call(endpoint, 'application/json', typeof body === 'string' ? body : JSON.stringify(body));
 
   function expectRefused(endpoint: Endpoint, response: Response, status: number): void {
     if (endpoint.oauth) expectOAuthError(response, status);
@@ -89,7 +132,11 @@ describe('input abuse (e2e)', () => {
 
   function stringFields(value: Record<string, unknown>, prefix: string[] = []): string[][] {
     return Object.entries(value).flatMap(([key, child]) =>
-      typeof child === 'string' ? [[...prefix, key]] : typeof child === 'object' && child !== null ? stringFields(child as Record<string, unknown>, [...prefix, key]) : [],
+      typeof child === 'string'
+        ? [[...prefix, key]]
+        : typeof child === 'object' && child !== null
+          ? stringFields(child as Record<string, unknown>, [...prefix, key])
+          : [],
     );
   }
 
@@ -100,7 +147,11 @@ describe('input abuse (e2e)', () => {
       expect([200, 201, 401, 403, 400]).toContain(response.status);
       if (response.status === 400) expect(response.body.error).toBe('invalid_grant');
       if (endpoint.name === 'POST /auth/register') {
-        await api.http().post('/auth/login').send({ email: 'new-user@example.com', password: 'password-123', device: { name: 'x' } }).expect(200);
+        await api
+          .http()
+          .post('/auth/login')
+          .send({ email: 'new-user@example.com', password: 'password-123', device: { name: 'x' } })
+          .expect(200);
       }
     });
 
@@ -117,28 +168,69 @@ describe('input abuse (e2e)', () => {
     });
 
     it('refuses JSON that is not an object with 400', async () => {
-      await expectAllRefused(endpoint, 400, ['null', '[]', '[{}]', '"text"', '42', 'true'].map((body) => () => json(endpoint, body)));
+      await expectAllRefused(
+        endpoint,
+        400,
+        ['null', '[]', '[{}]', '"text"', '42', 'true'].map((body) => () => json(endpoint, body)),
+      );
     });
 
     it('refuses other content types with 415', async () => {
-      const others = ['text/plain', 'application/xml', 'text/html', 'multipart/form-data; boundary=x', 'application/octet-stream', 'application/vnd.api+json', 'application/json-patch+json', ';;;'];
+      const others = [
+        'text/plain',
+        'application/xml',
+        'text/html',
+        'multipart/form-data; boundary=x',
+        'application/octet-stream',
+        'application/vnd.api+json',
+        'application/json-patch+json',
+        ';;;',
+      ];
       if (!endpoint.oauth) others.push('application/x-www-form-urlencoded');
-      await expectAllRefused(endpoint, 415, others.map((type) => () => call(endpoint, type, 'email=a%40example.com&password=password-123')));
+      await expectAllRefused(
+        endpoint,
+        415,
+        others.map((type) => () => call(endpoint, type, 'email=a%40example.com&password=password-123')),
+      );
     });
 
     it('refuses a wrong JSON type in each field with 400', async () => {
       // null in an optional field (device.platform) means "absent", which is fine.
-      const wrongTypes = (path: string[]) => [42, -1.5, true, [], ['x'], {}, { 0: 'x' }, ...(path.join('.') === 'device.platform' ? [] : [null])];
+      const wrongTypes = (path: string[]) => [
+        42,
+        -1.5,
+        true,
+        [],
+        ['x'],
+        {},
+        { 0: 'x' },
+        ...(path.join('.') === 'device.platform' ? [] : [null]),
+      ];
       const objectFields = Object.keys(endpoint.body!()).filter((key) => typeof endpoint.body!()[key] === 'object');
       await expectAllRefused(endpoint, 400, [
-        ...stringFields(endpoint.body!()).flatMap((path) => wrongTypes(path).map((value) => () => json(endpoint, withField(endpoint, path, value)))),
-        ...objectFields.flatMap((key) => [42, 'Phone', [], [{ name: 'Phone' }], null, true].map((value) => () => json(endpoint, withField(endpoint, [key], value)))),
+        ...stringFields(endpoint.body!()).flatMap((path) =>
+          wrongTypes(path).map((value) => () => json(endpoint, withField(endpoint, path, value))),
+        ),
+        ...objectFields.flatMap((key) =>
+          [42, 'Phone', [], [{ name: 'Phone' }], null, true].map((value) => () => json(endpoint, withField(endpoint, [key], value))),
+        ),
       ]);
     });
 
     it('refuses operator objects ({"$ne": null} and friends) in each field with 400', async () => {
-      const operators: Array<Record<string, unknown>> = [{ $ne: null }, { $gt: '' }, { $regex: '.*' }, { $where: '1 == 1' }, { $in: ['a'] }, { toString: 'x' }];
-      await expectAllRefused(endpoint, 400, stringFields(endpoint.body!()).flatMap((path) => operators.map((value) => () => json(endpoint, withField(endpoint, path, value)))));
+      const operators: Array<Record<string, unknown>> = [
+        { $ne: null },
+        { $gt: '' },
+        { $regex: '.*' },
+        { $where: '1 == 1' },
+        { $in: ['a'] },
+        { toString: 'x' },
+      ];
+      await expectAllRefused(
+        endpoint,
+        400,
+        stringFields(endpoint.body!()).flatMap((path) => operators.map((value) => () => json(endpoint, withField(endpoint, path, value)))),
+      );
     });
 
     it('refuses __proto__ and constructor keys, top-level or nested, with 400 and pollutes nothing', async () => {
@@ -150,7 +242,11 @@ describe('input abuse (e2e)', () => {
         // Once a 201 (an unknown field let through) and, nested, a TypeError in class-transformer (500).
         () => json(endpoint, `{${body},"constructor":true}`),
         ...stringFields(endpoint.body!()).map((path) => () => json(endpoint, withField(endpoint, path, { constructor: true }))),
-        ...(endpoint.oauth ? [`${FORM_OF[endpoint.name]}&__proto__=x`, `${FORM_OF[endpoint.name]}&constructor=x`].map((form) => () => call(endpoint, 'application/x-www-form-urlencoded', form)) : []),
+        ...(endpoint.oauth
+          ? [`${FORM_OF[endpoint.name]}&__proto__=x`, `${FORM_OF[endpoint.name]}&constructor=x`].map(
+              (form) => () => call(endpoint, 'application/x-www-form-urlencoded', form),
+            )
+          : []),
       ]);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       expect(Object.prototype).not.toHaveProperty('polluted');
@@ -166,13 +262,19 @@ describe('input abuse (e2e)', () => {
 
     it('refuses strings over the field limits with 400, without hashing them', async () => {
       const started = Date.now();
-      await expectAllRefused(endpoint, 400, stringFields(endpoint.body!()).map((path) => () => json(endpoint, withField(endpoint, path, 'x'.repeat(12_000)))));
+      await expectAllRefused(
+        endpoint,
+        400,
+        stringFields(endpoint.body!()).map((path) => () => json(endpoint, withField(endpoint, path, 'x'.repeat(12_000)))),
+      );
       expect(Date.now() - started).toBeLessThan(5_000);
     });
 
     it('refuses strings with lone UTF-16 surrogates with 400', async () => {
       await expectAllRefused(endpoint, 400, [
-        ...stringFields(endpoint.body!()).map((path) => () => json(endpoint, JSON.stringify(withField(endpoint, path, 'MARK')).replace('MARK', 'a\\ud800b'))),
+        ...stringFields(endpoint.body!()).map(
+          (path) => () => json(endpoint, JSON.stringify(withField(endpoint, path, 'MARK')).replace('MARK', 'a\\ud800b')),
+        ),
         () => json(endpoint, JSON.stringify({ ...endpoint.body!(), MARK: 1 }).replace('MARK', '\\udc00')),
       ]);
     });
@@ -180,7 +282,9 @@ describe('input abuse (e2e)', () => {
     it('refuses JSON nested thousands of levels deep with 400 (not a stack overflow)', async () => {
       const deep = (open: string, close: string, levels: number) => open.repeat(levels) + '1' + close.repeat(levels);
       await expectAllRefused(endpoint, 400, [
-        ...stringFields(endpoint.body!()).map((path) => () => json(endpoint, JSON.stringify(withField(endpoint, path, 'MARK')).replace('"MARK"', deep('[', ']', 5000)))),
+        ...stringFields(endpoint.body!()).map(
+          (path) => () => json(endpoint, JSON.stringify(withField(endpoint, path, 'MARK')).replace('"MARK"', deep('[', ']', 5000))),
+        ),
         () => json(endpoint, JSON.stringify({ ...endpoint.body!(), extra: 'MARK' }).replace('"MARK"', deep('{"a":', '}', 2000))),
       ]);
     });
@@ -219,13 +323,33 @@ describe('input abuse (e2e)', () => {
       ['an ANSI escape in a device name', rename, { name: '\u001b[31mred\u001b[0m' }, 'name'],
       ['a line separator in a device name', rename, { name: 'Line\u2028break' }, 'name'],
       ['a C1 control character in a device name', rename, { name: 'Next\u0085line' }, 'name'],
-      ['a CR LF in a device name (log injection)', login, { email: 'a@example.com', password: 'x', device: { name: 'Phone\r\n[Nest] ERROR forged' } }, 'device.name'],
-      ['a CR LF in an email (header injection)', register, { email: 'a@example.com\r\nBcc: all@example.com', password: 'password-123' }, 'email'],
+      [
+        'a CR LF in a device name (log injection)',
+        login,
+        { email: 'a@example.com', password: 'x', device: { name: 'Phone\r\n[Nest] ERROR forged' } },
+        'device.name',
+      ],
+      [
+        'a CR LF in an email (header injection)',
+        register,
+        { email: 'a@example.com\r\nBcc: all@example.com', password: 'password-123' },
+        'email',
+      ],
       ['a NUL in an email', register, { email: 'nul\u0000@example.com', password: 'password-123' }, 'email'],
-      ['a platform with a NUL', login, { email: 'a@example.com', password: 'x', device: { name: 'Phone', platform: 'ios\u0000' } }, 'device.platform'],
+      [
+        'a platform with a NUL',
+        login,
+        { email: 'a@example.com', password: 'x', device: { name: 'Phone', platform: 'ios\u0000' } },
+        'device.platform',
+      ],
       ['an empty password on sign-in', login, { email: 'a@example.com', password: '', device: { name: 'Phone' } }, 'password'],
       ['an SQL comment as email', register, { email: "admin@example.com'--", password: 'password-123' }, 'email'],
-      ['an unknown field inside device', login, { email: 'a@example.com', password: 'x', device: { name: 'Phone', trusted: true } }, 'device.trusted'],
+      [
+        'an unknown field inside device',
+        login,
+        { email: 'a@example.com', password: 'x', device: { name: 'Phone', trusted: true } },
+        'device.trusted',
+      ],
     ])('refuses %s with a 400 naming the field', async (_, endpoint, body, field) => {
       await expectDatabaseUnchanged(api, async () => {
         const response = await json(endpoint, body);
@@ -250,14 +374,23 @@ describe('input abuse (e2e)', () => {
       expect({ ...after, rows: undefined, securityEvents: undefined }).toEqual({ ...before, rows: undefined, securityEvents: undefined });
       // A wrong password for a real account is recorded (the account's security activity).
       expect(after.securityEvents - before.securityEvents).toBe(status === 401 ? 1 : 0);
-      const events = await api.dataSource.getRepository(SecurityEventEntity).find({ where: { userId: user.userId }, order: { createdAt: 'DESC' }, take: 1 });
+      const events = await api.dataSource
+        .getRepository(SecurityEventEntity)
+        .find({ where: { userId: user.userId }, order: { createdAt: 'DESC' }, take: 1 });
       if (status === 401) expect(events[0].type).toBe('login_failed');
     });
 
     it('keeps a 4 KiB User-Agent to 512 characters on the device it records', async () => {
-      const response = await api.http().post('/auth/login').set('User-Agent', 'U'.repeat(4096)).send({ email: user.email, password: user.password, device: { name: 'Long UA' } }).expect(200);
+      const response = await api
+        .http()
+        .post('/auth/login')
+        .set('User-Agent', 'U'.repeat(4096))
+        .send({ email: user.email, password: user.password, device: { name: 'Long UA' } })
+        .expect(200);
       const devices = await api.http().get('/devices').set('Authorization', `Bearer ${response.body.access_token}`).expect(200);
-      const recorded = (devices.body.devices as Array<{ id: string; userAgent: string }>).find((device) => device.id === response.body.device_id);
+      const recorded = (devices.body.devices as Array<{ id: string; userAgent: string }>).find(
+        (device) => device.id === response.body.device_id,
+      );
       expect(recorded?.userAgent).toBe('U'.repeat(512));
     });
   });
@@ -275,7 +408,8 @@ describe('input abuse (e2e)', () => {
       const target = path || `/devices/${stranger.tokens.device_id}`;
       await expectDatabaseUnchanged(api, async () => {
         for (const method of ['patch', 'delete'] as const) {
-          const response = await api.http()[method](target).set('Authorization', `Bearer ${user.tokens.access_token}`).send({ name: 'pwned' });
+          const http = api.http();
+          const response = await http[method](target).set('Authorization', `Bearer ${user.tokens.access_token}`).send({ name: 'pwned' });
           expectProblem(response, status);
           expect(response.text).not.toContain('%E0');
         }
@@ -284,19 +418,23 @@ describe('input abuse (e2e)', () => {
       await api.http().get('/devices').set('Authorization', `Bearer ${stranger.tokens.access_token}`).expect(200);
     });
 
-    it.each([['PUT', '/auth/login'], ['DELETE', '/me'], ['GET', '/auth/register'], ['OPTIONS', '/devices'], ['TRACE', '/'], ['PROPFIND', '/devices']])(
-      'answers the unknown route %s %s with a problem+json 4xx',
-      async (method, path) => {
-        await expectDatabaseUnchanged(api, async () => {
-          const agent = api.http() as unknown as Record<string, (path: string) => Test>;
-          const response = await agent[method.toLowerCase()](path).set('Authorization', `Bearer ${user.tokens.access_token}`);
-          expect(response.status).toBeGreaterThanOrEqual(400);
-          expect(response.status).toBeLessThan(500);
-          if (method !== 'TRACE') expectProblem(response, response.status);
-          expectNoLeak(response);
-        });
-      },
-    );
+    it.each([
+      ['PUT', '/auth/login'],
+      ['DELETE', '/me'],
+      ['GET', '/auth/register'],
+      ['OPTIONS', '/devices'],
+      ['TRACE', '/'],
+      ['PROPFIND', '/devices'],
+    ])('answers the unknown route %s %s with a problem+json 4xx', async (method, path) => {
+      await expectDatabaseUnchanged(api, async () => {
+        const agent = api.http() as unknown as Record<string, (path: string) => Test>;
+        const response = await agent[method.toLowerCase()](path).set('Authorization', `Bearer ${user.tokens.access_token}`);
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(response.status).toBeLessThan(500);
+        if (method !== 'TRACE') expectProblem(response, response.status);
+        expectNoLeak(response);
+      });
+    });
   });
 
   describe('request heads Node itself refuses', () => {
@@ -322,7 +460,11 @@ describe('input abuse (e2e)', () => {
     it.each([
       ['a malformed request line', 400, 'GARBAGE / HTTP/1.1\r\n\r\n'],
       ['a header without a colon', 400, 'GET /me HTTP/1.1\r\nHost: x\r\nBroken header\r\n\r\n'],
-      ['both Content-Length and chunked (request smuggling)', 400, 'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+      [
+        'both Content-Length and chunked (request smuggling)',
+        400,
+        'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      ],
       ['headers over 16 KiB', 431, `GET /me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(20_000)}\r\n\r\n`],
     ])('answers %s with a problem+json %i', async (_, status, bytes) => {
       await expectDatabaseUnchanged(api, async () => {

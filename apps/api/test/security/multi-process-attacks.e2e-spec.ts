@@ -67,7 +67,12 @@ describe('two processes under parallel attack (e2e)', () => {
 
   beforeAll(async () => {
     database = await scratchDatabase();
-    const env = { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: `${LIMIT}/15m`, REVOCATION_SYNC_INTERVAL: '1s' };
+    const env = {
+      DATABASE_URL: database.url,
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOGIN_RATE_LIMIT: `${LIMIT}/15m`,
+      REVOCATION_SYNC_INTERVAL: '1s',
+    };
     // The first migrates; then the second starts on the migrated database.
     processes = [await startApiProcess(env)];
     processes.push(await startApiProcess(env));
@@ -84,7 +89,9 @@ describe('two processes under parallel attack (e2e)', () => {
       const email = uniqueEmail('split-burst');
       await registerOn(processes[0].url, email);
       const guesses = Array.from({ length: 160 }, (_, index) => (index === 120 ? PASSWORD : `guess number ${index}`));
-      const answers = await Promise.all(guesses.map((guess, index) => signIn(processes[index % 2].url, email, guess, 'Phone', `127.0.3.${round}`)));
+      const answers = await Promise.all(
+        guesses.map((guess, index) => signIn(processes[index % 2].url, email, guess, 'Phone', `127.0.3.${round}`)),
+      );
       const statuses = answers.map((answer) => answer.status);
       expect(statuses.every((status) => [200, 401, 429].includes(status))).toBe(true);
       expect(statuses.filter((status) => status !== 429).length).toBeLessThanOrEqual(LIMIT);
@@ -203,7 +210,13 @@ class ChangePassword implements Command {
   async run(model: AccountModel, real: Deployment): Promise<void> {
     const newPassword = `new password ${model.oldPasswords.length + 1}`;
     const actor = model.devices[this.actor];
-    const answer = await call(real.urls[this.via], 'POST', '/auth/password', { currentPassword: model.password, newPassword }, actor.accessToken);
+    const answer = await call(
+      real.urls[this.via],
+      'POST',
+      '/auth/password',
+      { currentPassword: model.password, newPassword },
+      actor.accessToken,
+    );
     expect(answer.status).toBe(204);
     model.oldPasswords.push(model.password);
     model.password = newPassword;
@@ -268,7 +281,12 @@ class ListDevices implements Command {
     const answer = await call(real.urls[this.via], 'GET', '/devices', undefined, model.devices[this.actor].accessToken);
     expect(answer.status).toBe(200);
     const listed = (answer.body.devices as { id: string }[]).map((device) => device.id).sort();
-    expect(listed).toEqual(model.devices.filter((device) => device.active).map((device) => device.id).sort());
+    expect(listed).toEqual(
+      model.devices
+        .filter((device) => device.active)
+        .map((device) => device.id)
+        .sort(),
+    );
   }
   toString = () => `list(p${this.via}, d${this.actor})`;
 }
@@ -296,7 +314,13 @@ describe('two processes: password change races and random interleavings (e2e, fa
       const [changer, other] = processes.map((process) => process.url);
       await registerOn(changer, email);
       const owner = (await signIn(changer, email, PASSWORD, 'Owner')).body as TokenResponse;
-      const change = call(changer, 'POST', '/auth/password', { currentPassword: PASSWORD, newPassword: 'a brand new password' }, owner.access_token);
+      const change = call(
+        changer,
+        'POST',
+        '/auth/password',
+        { currentPassword: PASSWORD, newPassword: 'a brand new password' },
+        owner.access_token,
+      );
       const logins = Array.from({ length: 8 }, async (_, index) => {
         await new Promise((done) => setTimeout(done, index * 20));
         return signIn(other, email, PASSWORD, 'Attacker');

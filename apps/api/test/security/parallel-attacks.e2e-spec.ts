@@ -41,7 +41,8 @@ describe('sign-in limits under parallel bursts (e2e)', () => {
       const answers = await Promise.all(guesses.map((guess) => sendFrom(api, ip, 'POST', '/auth/login', loginBody(email, guess))));
       expect(new Set(statuses(answers))).toEqual(new Set(statuses(answers).filter((status) => [200, 401, 429].includes(status))));
       expect(answers.length - count(answers, 429)).toBeLessThanOrEqual(LIMIT);
-      for (const limited of answers.filter((answer) => answer.status === 429)) expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      for (const limited of answers.filter((answer) => answer.status === 429))
+        expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
       // Only a password check that was counted can have made a device.
       const devices = await api.dataSource.getRepository(DeviceEntity).countBy({ userId });
       expect(devices).toBe(1 + count(answers, 200));
@@ -51,7 +52,9 @@ describe('sign-in limits under parallel bursts (e2e)', () => {
   it('hashes at most LOGIN_RATE_LIMIT of 300 parallel sign-ins for unknown emails from one IP; the rest answer 429', async () => {
     const ip = freshIp();
     const answers = await Promise.all(
-      Array.from({ length: 300 }, (_, index) => sendFrom(api, ip, 'POST', '/auth/login', loginBody(`unknown-${index}-${Date.now()}@example.com`, 'guess'))),
+      Array.from({ length: 300 }, (_, index) =>
+        sendFrom(api, ip, 'POST', '/auth/login', loginBody(`unknown-${index}-${Date.now()}@example.com`, 'guess')),
+      ),
     );
     expect(count(answers, 401)).toBe(LIMIT);
     expect(count(answers, 429)).toBe(300 - LIMIT);
@@ -65,7 +68,14 @@ describe('sign-in limits under parallel bursts (e2e)', () => {
       const guesses = Array.from({ length: 60 }, (_, index) => (index === 45 ? password : `guess number ${index}`));
       const answers = await Promise.all(
         guesses.map((currentPassword) =>
-          sendFrom(api, ip, 'POST', '/auth/password', { currentPassword, newPassword: 'attacker password' }, { authorization: bearer(tokens) }),
+          sendFrom(
+            api,
+            ip,
+            'POST',
+            '/auth/password',
+            { currentPassword, newPassword: 'attacker password' },
+            { authorization: bearer(tokens) },
+          ),
         ),
       );
       expect(answers.length - count(answers, 429)).toBeLessThanOrEqual(LIMIT);
@@ -88,14 +98,18 @@ describe('security activity under a flood of failed sign-ins (e2e)', () => {
     await api.close();
   });
 
-  it('keeps the attacker\'s own sign-in on the activity page after 120 failures in parallel bursts, collapsed into one entry', async () => {
+  it("keeps the attacker's own sign-in on the activity page after 120 failures in parallel bursts, collapsed into one entry", async () => {
     const { email, password, userId } = await registerAndLogin(api);
     const attacker = freshIp();
     const signedIn = await sendFrom(api, attacker, 'POST', '/auth/login', loginBody(email, password));
     expect(signedIn.status).toBe(200);
     // In bursts of 10, within one client's share of the hashing queue.
     for (let burst = 0; burst < 12; burst++) {
-      const failures = await Promise.all(Array.from({ length: 10 }, (_, index) => sendFrom(api, attacker, 'POST', '/auth/login', loginBody(email, `guess ${burst}-${index}`))));
+      const failures = await Promise.all(
+        Array.from({ length: 10 }, (_, index) =>
+          sendFrom(api, attacker, 'POST', '/auth/login', loginBody(email, `guess ${burst}-${index}`)),
+        ),
+      );
       expect(new Set(statuses(failures))).toEqual(new Set([401]));
     }
     const activity = api.app.get(SecurityEventsService);
@@ -119,7 +133,7 @@ describe('password hashing queue (e2e)', () => {
     await api.close();
   });
 
-  it('serves another client\'s sign-in before most of one client\'s parallel burst', async () => {
+  it("serves another client's sign-in before most of one client's parallel burst", async () => {
     api = await startTestApi({ LOGIN_RATE_LIMIT: '1000/15m' });
     const finished: string[] = [];
     const burstIp = freshIp();
@@ -143,7 +157,9 @@ describe('password hashing queue (e2e)', () => {
   it('answers 503 with Retry-After, never a 500, once the queue is full', async () => {
     api = await startTestApi({ LOGIN_RATE_LIMIT: '1000/15m', PASSWORD_QUEUE_LIMIT: '8' });
     const answers = await Promise.all(
-      Array.from({ length: 40 }, (_, index) => sendFrom(api, freshIp(), 'POST', '/auth/login', loginBody(`full-${index}@example.com`, 'guess'))),
+      Array.from({ length: 40 }, (_, index) =>
+        sendFrom(api, freshIp(), 'POST', '/auth/login', loginBody(`full-${index}@example.com`, 'guess')),
+      ),
     );
     expect(count(answers, 401) + count(answers, 503)).toBe(40);
     expect(count(answers, 503)).toBeGreaterThan(0);
@@ -153,7 +169,11 @@ describe('password hashing queue (e2e)', () => {
     }
     // And one client cannot take the whole queue: a share of it at most (here one waiting).
     const oneClient = freshIp();
-    const burst = await Promise.all(Array.from({ length: 6 }, (_, index) => sendFrom(api, oneClient, 'POST', '/auth/login', loginBody(`one-${index}@example.com`, 'guess'))));
+    const burst = await Promise.all(
+      Array.from({ length: 6 }, (_, index) =>
+        sendFrom(api, oneClient, 'POST', '/auth/login', loginBody(`one-${index}@example.com`, 'guess')),
+      ),
+    );
     expect(count(burst, 503)).toBeGreaterThan(0);
   });
 });
@@ -173,7 +193,11 @@ describe('password change against sign-ins in flight (e2e)', () => {
     'leaves no device of a sign-in that checked the old password usable once the change answered 204 (round %i)',
     async () => {
       const { email, password, tokens } = await registerAndLogin(api);
-      const change = api.http().post('/auth/password').set('authorization', bearer(tokens)).send({ currentPassword: password, newPassword: 'a brand new password' });
+      const change = api
+        .http()
+        .post('/auth/password')
+        .set('authorization', bearer(tokens))
+        .send({ currentPassword: password, newPassword: 'a brand new password' });
       const logins = Array.from({ length: 8 }, async (_, index) => {
         await new Promise((resolve) => setTimeout(resolve, index * 20));
         return api.http().post('/auth/login').send(loginBody(email, password));
@@ -194,7 +218,8 @@ describe('password change against sign-ins in flight (e2e)', () => {
 
   it('lets only one of two parallel changes that checked the same old password win', async () => {
     const { password, tokens } = await registerAndLogin(api);
-    const change = (newPassword: string) => api.http().post('/auth/password').set('authorization', bearer(tokens)).send({ currentPassword: password, newPassword });
+    const change = (newPassword: string) =>
+      api.http().post('/auth/password').set('authorization', bearer(tokens)).send({ currentPassword: password, newPassword });
     const answers = await Promise.all([change('first new password'), change('second new password')]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([204, 403]);
   });

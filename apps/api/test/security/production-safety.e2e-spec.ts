@@ -12,7 +12,16 @@ import type { TokenResponse } from '@app/auth';
 import { RefreshTokenEntity, UserEntity } from '@app/persistence';
 import { createApiApp } from '../../src/create-api-app.js';
 import { startApiProcess } from '../../../../test/support/app-process.js';
-import { registerAndLogin, scratchDatabase, startTestApi, TestClock, TEST_JWT_SECRET, testPostgresUrl, type ScratchDatabase, type TestApi } from '../support/test-api.js';
+import {
+  registerAndLogin,
+  scratchDatabase,
+  startTestApi,
+  TestClock,
+  TEST_JWT_SECRET,
+  testPostgresUrl,
+  type ScratchDatabase,
+  type TestApi,
+} from '../support/test-api.js';
 import { expectNoLeak, expectOAuthError, expectProblem } from './support/wire.js';
 
 const MAIN = resolve('dist/apps/api/src/main.js');
@@ -23,7 +32,11 @@ async function runMain(env: Record<string, string>, timeoutMs = 20_000): Promise
   // A scratch working directory, so that no developer's .env supplies a JWT_SECRET.
   const cwd = mkdtempSync(join(tmpdir(), 'device-auth-prod-'));
   try {
-    const child = spawn(process.execPath, [MAIN], { cwd, env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', DATABASE_URL: `sqlite:${join(cwd, 'auth.sqlite')}`, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', DATABASE_URL: `sqlite:${join(cwd, 'auth.sqlite')}`, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -88,14 +101,24 @@ describe('security headers (e2e)', () => {
     ['an unknown route (404)', () => api.http().get('/admin'), 404],
     ['a validation failure (400)', () => api.http().post('/auth/login').send({}), 400],
     ['an RFC 6749 error (400)', () => api.http().post('/auth/refresh').send({ refresh_token: 'x' }), 400],
-    ['an oversized body (413)', () => api.http().post('/auth/register').send({ email: 'x'.repeat(17_000) }), 413],
+    [
+      'an oversized body (413)',
+      () =>
+        api
+          .http()
+          .post('/auth/register')
+          .send({ email: 'x'.repeat(17_000) }),
+      413,
+    ],
     ['an unsupported content type (415)', () => api.http().post('/auth/register').set('Content-Type', 'text/html').send('<p>'), 415],
     ['an undecodable URL (400, answered before routing)', () => api.http().get('/devices/%E0%A4%A'), 400],
   ])('sends nosniff, a deny-all CSP, DENY framing, no-referrer and no X-Powered-By on %s', async (label, send, status) => {
     const response = await send();
     expect(response.status).toBe(status);
     expect(response.headers['x-content-type-options']).toBe('nosniff');
-    const csp = String(response.headers['content-security-policy']).split(';').map((directive) => directive.trim());
+    const csp = String(response.headers['content-security-policy'])
+      .split(';')
+      .map((directive) => directive.trim());
     expect(csp).toEqual(expect.arrayContaining(["default-src 'none'", "frame-ancestors 'none'"]));
     expect(response.headers['x-powered-by']).toBeUndefined();
     expect(response.headers.server).toBeUndefined();
@@ -111,14 +134,28 @@ describe('security headers (e2e)', () => {
 class CapturingLogger implements LoggerService {
   readonly lines: string[] = [];
   private record(level: string, message: unknown, params: unknown[]): void {
-    this.lines.push(`${level} ${[message, ...params].map((part) => (typeof part === 'string' ? part : inspect(part, { depth: 10 }))).join(' ')}`);
+    this.lines.push(
+      `${level} ${[message, ...params].map((part) => (typeof part === 'string' ? part : inspect(part, { depth: 10 }))).join(' ')}`,
+    );
   }
-  log(message: unknown, ...params: unknown[]) { this.record('log', message, params); }
-  error(message: unknown, ...params: unknown[]) { this.record('error', message, params); }
-  warn(message: unknown, ...params: unknown[]) { this.record('warn', message, params); }
-  debug(message: unknown, ...params: unknown[]) { this.record('debug', message, params); }
-  verbose(message: unknown, ...params: unknown[]) { this.record('verbose', message, params); }
-  fatal(message: unknown, ...params: unknown[]) { this.record('fatal', message, params); }
+  log(message: unknown, ...params: unknown[]) {
+    this.record('log', message, params);
+  }
+  error(message: unknown, ...params: unknown[]) {
+    this.record('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]) {
+    this.record('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]) {
+    this.record('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]) {
+    this.record('verbose', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]) {
+    this.record('fatal', message, params);
+  }
 }
 
 describe('logs (e2e)', () => {
@@ -129,7 +166,11 @@ describe('logs (e2e)', () => {
 
   beforeAll(async () => {
     database = await scratchDatabase();
-    app = await createApiApp({ env: { JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url, LOGIN_RATE_LIMIT: '3/15m' }, clock, logger });
+    app = await createApiApp({
+      env: { JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url, LOGIN_RATE_LIMIT: '3/15m' },
+      clock,
+      logger,
+    });
   });
 
   afterAll(async () => {
@@ -151,8 +192,19 @@ describe('logs (e2e)', () => {
     try {
       await http().post('/auth/register').send({ email, password }).expect(201);
       hashes.push((await app.get(DataSource).getRepository(UserEntity).findOneByOrFail({ email })).passwordHash);
-      const first = (await http().post('/auth/login').set('User-Agent', 'LogTest/1.0').send({ email, password, device: { name: 'Phone' } }).expect(200)).body as TokenResponse;
-      const second = (await http().post('/auth/login').send({ email, password, device: { name: 'Tablet' } }).expect(200)).body as TokenResponse;
+      const first = (
+        await http()
+          .post('/auth/login')
+          .set('User-Agent', 'LogTest/1.0')
+          .send({ email, password, device: { name: 'Phone' } })
+          .expect(200)
+      ).body as TokenResponse;
+      const second = (
+        await http()
+          .post('/auth/login')
+          .send({ email, password, device: { name: 'Tablet' } })
+          .expect(200)
+      ).body as TokenResponse;
       tokens.push(first, second);
       const rotated = (await http().post('/auth/refresh').send({ refresh_token: first.refresh_token }).expect(200)).body as TokenResponse;
       tokens.push(rotated);
@@ -161,12 +213,33 @@ describe('logs (e2e)', () => {
       clock.advance(11_000);
       await http().post('/auth/refresh').send({ refresh_token: first.refresh_token }).expect(400);
       clock.advance(-11_000);
-      await http().post('/auth/password').set('Authorization', `Bearer ${second.access_token}`).send({ currentPassword: password, newPassword }).expect(204);
-      await http().post('/auth/password').set('Authorization', `Bearer ${second.access_token}`).send({ currentPassword: password, newPassword: password }).expect(403);
+      await http()
+        .post('/auth/password')
+        .set('Authorization', `Bearer ${second.access_token}`)
+        .send({ currentPassword: password, newPassword })
+        .expect(204);
+      await http()
+        .post('/auth/password')
+        .set('Authorization', `Bearer ${second.access_token}`)
+        .send({ currentPassword: password, newPassword: password })
+        .expect(403);
       // Failed sign-ins (wrong password, unknown email) into the rate limit.
       const failures = [];
-      for (let i = 0; i < 3; i++) failures.push((await http().post('/auth/login').send({ email, password, device: { name: 'x' } })).status);
-      failures.push((await http().post('/auth/login').send({ email: 'nobody@example.com', password: newPassword, device: { name: 'x' } })).status);
+      for (let i = 0; i < 3; i++)
+        failures.push(
+          (
+            await http()
+              .post('/auth/login')
+              .send({ email, password, device: { name: 'x' } })
+          ).status,
+        );
+      failures.push(
+        (
+          await http()
+            .post('/auth/login')
+            .send({ email: 'nobody@example.com', password: newPassword, device: { name: 'x' } })
+        ).status,
+      );
       expect(failures).toEqual([401, 401, 429, 429]);
       // Malformed and forged input, with secrets in it.
       await http().post('/auth/login').set('Content-Type', 'application/json').send(`{"email":"${email}","password":"${password}"`);
@@ -217,7 +290,13 @@ describe('a database outage (e2e)', () => {
     const { email, password, tokens } = await registerAndLogin(api);
     await api.dataSource.destroy();
     expectProblem(await api.http().get('/health'), 503);
-    expectProblem(await api.http().post('/auth/login').send({ email, password, device: { name: 'x' } }), 503);
+    expectProblem(
+      await api
+        .http()
+        .post('/auth/login')
+        .send({ email, password, device: { name: 'x' } }),
+      503,
+    );
     expectProblem(await api.http().post('/auth/register').send({ email: 'during-outage@example.com', password }), 503);
     expectProblem(await api.http().get('/devices').set('Authorization', `Bearer ${tokens.access_token}`), 503);
     expectOAuthError(await api.http().post('/auth/refresh').send({ refresh_token: tokens.refresh_token }), 503, 'temporarily_unavailable');

@@ -8,7 +8,14 @@ import { createApiApp } from '../../src/create-api-app.js';
 
 import { scratchDatabase, TEST_JWT_SECRET, TestClock } from '../../../../test/support/scratch-database.js';
 
-export { adminQuery, scratchDatabase, TEST_JWT_SECRET, TestClock, testPostgresUrl, type ScratchDatabase } from '../../../../test/support/scratch-database.js';
+export {
+  adminQuery,
+  scratchDatabase,
+  TEST_JWT_SECRET,
+  TestClock,
+  testPostgresUrl,
+  type ScratchDatabase,
+} from '../../../../test/support/scratch-database.js';
 
 export interface TestApi {
   readonly app: NestFastifyApplication;
@@ -65,7 +72,12 @@ export async function registerAndLogin(api: TestApi, device: { name?: string; pl
   return { email, password, userId: registered.body.id, tokens };
 }
 
-export async function login(api: TestApi, email: string, password: string, device: { name?: string; platform?: string } = {}): Promise<TokenResponse> {
+export async function login(
+  api: TestApi,
+  email: string,
+  password: string,
+  device: { name?: string; platform?: string } = {},
+): Promise<TokenResponse> {
   const response = await api
     .http()
     .post('/auth/login')
@@ -84,7 +96,10 @@ export function refresh(api: TestApi, refreshToken: string) {
 
 /** Decodes a JWT's header and payload, for assertions (verifies nothing). */
 export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
-  const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
+  const [header, payload] = token
+    .split('.')
+    .slice(0, 2)
+    .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
   return { header, payload };
 }
 

@@ -18,4 +18,6 @@ export function originOf(request: IncomingRequest): RequestOrigin {
 }
 
 /** `@Origin() origin: RequestOrigin`, for requests from nobody signed in yet. */
-export const Origin = createParamDecorator((_: unknown, context: ExecutionContext): RequestOrigin => originOf(context.switchToHttp().getRequest<IncomingRequest>()));
+export const Origin = createParamDecorator((_: unknown, context: ExecutionContext): RequestOrigin =>
+  originOf(context.switchToHttp().getRequest<IncomingRequest>()),
+);

@@ -24,7 +24,11 @@ export class TokenController {
   @Public()
   @Post('revoke')
   @HttpCode(200)
-  async revoke(@Headers('content-type') contentType: string | undefined, @Body() body: unknown, @Origin() origin: RequestOrigin): Promise<Record<string, never>> {
+  async revoke(
+    @Headers('content-type') contentType: string | undefined,
+    @Body() body: unknown,
+    @Origin() origin: RequestOrigin,
+  ): Promise<Record<string, never>> {
     await this.refreshTokens.revokeByToken(readRevokeRequest(contentType, body), origin);
     return {};
   }

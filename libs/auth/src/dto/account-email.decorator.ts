@@ -13,7 +13,10 @@ export const IsAccountEmail = () =>
     Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (normalizeAccountEmail(value) ?? value) : value)),
     IsString(),
     ValidateBy(
-      { name: 'isCanonicalEmail', validator: { validate: (value: unknown) => typeof value === 'string' && normalizeAccountEmail(value) === value } },
+      {
+        name: 'isCanonicalEmail',
+        validator: { validate: (value: unknown) => typeof value === 'string' && normalizeAccountEmail(value) === value },
+      },
       { message: 'must not contain spaces, control or invisible characters' },
     ),
     MaxLength(254),

@@ -67,4 +67,3 @@ export function readRefreshRequest(contentType: string | undefined, body: unknow
 export function readRevokeRequest(contentType: string | undefined, body: unknown): string {
   return validated(isForm(contentType) ? RevokeFormDto : RevokeJsonDto, body).token;
 }
-

@@ -37,7 +37,9 @@ export class SecurityEventRecorder {
   recordAfterAnswer(by: AnyActor, subject: SecurityEventSubject): void {
     const event = this.toEvent(subject, by);
     setImmediate(() => {
-      this.events.record(event).catch((error: unknown) => this.logger.warn(`Could not record a security event: ${(error as Error).message}`));
+      this.events
+        .record(event)
+        .catch((error: unknown) => this.logger.warn(`Could not record a security event: ${(error as Error).message}`));
     });
   }
 
@@ -61,7 +63,14 @@ export class SecurityEventRecorder {
           userAgent: by.userAgent,
         };
       case 'anonymous':
-        return { ...common, actor: 'user', actorUserId: subject.userId, actorDeviceId: subject.device?.id ?? null, ip: by.ip, userAgent: by.userAgent };
+        return {
+          ...common,
+          actor: 'user',
+          actorUserId: subject.userId,
+          actorDeviceId: subject.device?.id ?? null,
+          ip: by.ip,
+          userAgent: by.userAgent,
+        };
       case 'system':
         return { ...common, actor: 'system', actorUserId: null, actorDeviceId: null, ip: null, userAgent: null };
     }

@@ -22,7 +22,12 @@ const CLEANUP_INTERVAL_MS = 15 * 60_000;
  */
 @Injectable()
 export class LoginAttemptLimiter implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly cleanup = new PeriodicTask('clean up login attempts', CLEANUP_INTERVAL_MS, () => this.attempts.deleteClosed(this.clock.now()), LoginAttemptLimiter.name);
+  private readonly cleanup = new PeriodicTask(
+    'clean up login attempts',
+    CLEANUP_INTERVAL_MS,
+    () => this.attempts.deleteClosed(this.clock.now()),
+    LoginAttemptLimiter.name,
+  );
 
   constructor(
     private readonly config: AppConfig,

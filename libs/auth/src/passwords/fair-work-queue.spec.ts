@@ -11,7 +11,7 @@ function gate(started: string[], name: string) {
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('FairWorkQueue', () => {
-  it('serves clients round-robin, so one client\'s burst does not go before another\'s single job', async () => {
+  it("serves clients round-robin, so one client's burst does not go before another's single job", async () => {
     const queue = new FairWorkQueue(1, 100, 100);
     const started: string[] = [];
     const jobs = [...['a1', 'a2', 'a3', 'a4'].map((name) => ['a', gate(started, name)] as const), ['b', gate(started, 'b1')] as const];
@@ -38,7 +38,7 @@ describe('FairWorkQueue', () => {
     expect(peak).toBe(2);
   });
 
-  it('turns work away with ServiceBusy when a client\'s line or the whole queue is full', async () => {
+  it("turns work away with ServiceBusy when a client's line or the whole queue is full", async () => {
     const queue = new FairWorkQueue(1, 3, 2, 2);
     const started: string[] = [];
     const running = gate(started, 'running');
@@ -54,7 +54,7 @@ describe('FairWorkQueue', () => {
     expect(queue.size).toBe(0);
   });
 
-  it('passes a job\'s failure to its caller and keeps serving', async () => {
+  it("passes a job's failure to its caller and keeps serving", async () => {
     const queue = new FairWorkQueue(1, 10, 10);
     await expect(queue.run('a', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(queue.run('a', async () => 42)).resolves.toBe(42);

@@ -32,7 +32,12 @@ export class RevocationSyncService implements OnApplicationBootstrap, OnApplicat
     private readonly revocations: RevocationSet,
   ) {
     // The set keeps what it has when a round fails (only an outage does); the next one retries.
-    this.task = new PeriodicTask('sync revocations', config.revocationSyncInterval * 1000, () => this.readNewRevocations(), RevocationSyncService.name);
+    this.task = new PeriodicTask(
+      'sync revocations',
+      config.revocationSyncInterval * 1000,
+      () => this.readNewRevocations(),
+      RevocationSyncService.name,
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/platform';
-import { DeviceRepository, RefreshTokenRepository, type RevocationReason, type RevocationTarget, type RevokedDevice } from '@app/persistence';
+import {
+  DeviceRepository,
+  RefreshTokenRepository,
+  type RevocationReason,
+  type RevocationTarget,
+  type RevokedDevice,
+} from '@app/persistence';
 import type { AnyActor } from '../actor/actor.js';
 import { SecurityEventRecorder } from '../events/security-event.recorder.js';
 import { RevocationSet } from './revocation-set.js';

@@ -74,7 +74,10 @@ export class AccessTokenVerifier {
       // would parse the key on every call). A hand-written HS256 check measured ~40 µs less
       // per request (BENCHMARKS.md) but moved no target; the maintained library stays.
       // `exp` and the maximum age are judged by the injectable clock, like everything else.
-      decoded = jwt.verify(token, this.config.jwt.verificationKey, { ...this.options, clockTimestamp: Math.floor(this.clock.now() / 1000) });
+      decoded = jwt.verify(token, this.config.jwt.verificationKey, {
+        ...this.options,
+        clockTimestamp: Math.floor(this.clock.now() / 1000),
+      });
     } catch (error) {
       throw new InvalidAccessToken((error as Error).name === 'TokenExpiredError');
     }
@@ -106,4 +109,3 @@ export class AccessTokenVerifier {
     return { userId: payload.sub, deviceId: payload.sid, expiresAt: payload.exp * 1000 };
   }
 }
-

@@ -1,10 +1,4 @@
-import {
-  generateRefreshToken,
-  hashRefreshToken,
-  isWellFormedRefreshToken,
-  openSuccessor,
-  sealSuccessor,
-} from './refresh-token-secret.js';
+import { generateRefreshToken, hashRefreshToken, isWellFormedRefreshToken, openSuccessor, sealSuccessor } from './refresh-token-secret.js';
 
 describe('refresh token secrets', () => {
   it('generates 256-bit base64url tokens that are all different', () => {

@@ -17,7 +17,12 @@ const INVALID = 'The refresh token is invalid, expired or revoked.';
  * rotated at most `graceMs` ago. An older ancestor's successor is spent; a revoked device's
  * tokens are all spent.
  */
-export function isGraceRetry(spent: Pick<RefreshTokenEntity, 'rotatedAt'>, successor: Pick<RefreshTokenEntity, 'rotatedAt'>, now: number, graceMs: number): boolean {
+export function isGraceRetry(
+  spent: Pick<RefreshTokenEntity, 'rotatedAt'>,
+  successor: Pick<RefreshTokenEntity, 'rotatedAt'>,
+  now: number,
+  graceMs: number,
+): boolean {
   return spent.rotatedAt !== null && now - spent.rotatedAt <= graceMs && successor.rotatedAt === null;
 }
 

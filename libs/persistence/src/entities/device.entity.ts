@@ -5,13 +5,7 @@ export type DevicePlatform = 'ios' | 'android' | 'web' | 'other';
 
 /** Why a device session ended; kept on the row and in its security event. */
 export type RevocationReason =
-  | 'logout'
-  | 'revoked'
-  | 'revoked_others'
-  | 'password_changed'
-  | 'token_revoked'
-  | 'refresh_token_reused'
-  | 'operator';
+  'logout' | 'revoked' | 'revoked_others' | 'password_changed' | 'token_revoked' | 'refresh_token_reused' | 'operator';
 
 /** One signed-in device: the unit that is listed, renamed and revoked. */
 @Entity({ name: 'devices' })

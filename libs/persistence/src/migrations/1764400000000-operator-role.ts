@@ -9,7 +9,10 @@ export class OperatorRole1764400000000 implements MigrationInterface {
   name = 'OperatorRole1764400000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.addColumn('users', new TableColumn({ name: 'role', type: 'varchar', length: '16', isNullable: false, default: "'user'" }));
+    await queryRunner.addColumn(
+      'users',
+      new TableColumn({ name: 'role', type: 'varchar', length: '16', isNullable: false, default: "'user'" }),
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -4,9 +4,7 @@ import { DeviceEntity, type RevocationReason } from '../entities/device.entity.j
 import { databaseNowMs, executeSql } from '../sql.js';
 
 /** Which active devices a revocation ends. */
-export type RevocationTarget =
-  | { readonly deviceIds: readonly string[] }
-  | { readonly userId: string; readonly exceptDeviceId?: string };
+export type RevocationTarget = { readonly deviceIds: readonly string[] } | { readonly userId: string; readonly exceptDeviceId?: string };
 
 export interface Revocation {
   readonly reason: RevocationReason;
@@ -157,7 +155,12 @@ export class DeviceRepository {
        RETURNING id, user_id, name, revoked_at`,
       parameters,
     );
-    return rows.map((row) => ({ id: String(row.id), userId: String(row.user_id), name: String(row.name), revokedAt: Number(row.revoked_at) }));
+    return rows.map((row) => ({
+      id: String(row.id),
+      userId: String(row.user_id),
+      name: String(row.name),
+      revokedAt: Number(row.revoked_at),
+    }));
   }
 
   /**

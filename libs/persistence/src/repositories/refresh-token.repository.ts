@@ -45,7 +45,9 @@ export class RefreshTokenRepository {
   }
 
   async findByHash(tokenHash: string): Promise<RefreshTokenEntity | null> {
-    const { rows } = await executeSql(this.dataSource, `SELECT ${COLUMNS} FROM refresh_tokens WHERE token_hash = :tokenHash`, { tokenHash });
+    const { rows } = await executeSql(this.dataSource, `SELECT ${COLUMNS} FROM refresh_tokens WHERE token_hash = :tokenHash`, {
+      tokenHash,
+    });
     return toEntity(rows[0]);
   }
 
@@ -81,9 +83,13 @@ export class RefreshTokenRepository {
   /** Spends every live token of these devices (their sessions were revoked). */
   async spendAllOfDevices(deviceIds: readonly string[], at: number): Promise<void> {
     if (deviceIds.length === 0) return;
-    await executeSql(this.dataSource, 'UPDATE refresh_tokens SET rotated_at = :at WHERE device_id IN (:...deviceIds) AND rotated_at IS NULL', {
-      at,
-      deviceIds: [...deviceIds],
-    });
+    await executeSql(
+      this.dataSource,
+      'UPDATE refresh_tokens SET rotated_at = :at WHERE device_id IN (:...deviceIds) AND rotated_at IS NULL',
+      {
+        at,
+        deviceIds: [...deviceIds],
+      },
+    );
   }
 }

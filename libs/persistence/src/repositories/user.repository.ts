@@ -59,7 +59,12 @@ export class UserRepository {
 
   /** Gives the account `role`; false when it already had it (nothing written) or does not exist. */
   async setRole(id: string, role: AccountRole): Promise<boolean> {
-    const result = await this.users.createQueryBuilder().update(UserEntity).set({ role }).where('id = :id AND role <> :role', { id, role }).execute();
+    const result = await this.users
+      .createQueryBuilder()
+      .update(UserEntity)
+      .set({ role })
+      .where('id = :id AND role <> :role', { id, role })
+      .execute();
     return (result.affected ?? 0) > 0;
   }
 }

@@ -69,7 +69,9 @@ describe('AppConfig.fromEnv', () => {
   });
 
   it('refuses ADMIN_EMAILS (operators are a stored role now), naming the command that grants it', () => {
-    expect(problemsOf({ ADMIN_EMAILS: 'ops@example.com' })).toEqual(['ADMIN_EMAILS: no longer supported; grant the role with `npm run operator -- grant <email>`']);
+    expect(problemsOf({ ADMIN_EMAILS: 'ops@example.com' })).toEqual([
+      'ADMIN_EMAILS: no longer supported; grant the role with `npm run operator -- grant <email>`',
+    ]);
     expect(problemsOf({ ADMIN_EMAILS: '' })).toEqual([]);
   });
 

@@ -7,9 +7,7 @@ import { readPackageInfo } from './package-info.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-export type DatabaseTarget =
-  | { readonly kind: 'sqlite'; readonly path: string }
-  | { readonly kind: 'postgres'; readonly url: string };
+export type DatabaseTarget = { readonly kind: 'sqlite'; readonly path: string } | { readonly kind: 'postgres'; readonly url: string };
 
 export interface RateLimit {
   readonly max: number;
@@ -175,9 +173,7 @@ class EnvReader {
     const value = this.raw(name) ?? fallback;
     const seconds = parseDurationSeconds(value);
     if (seconds === undefined || seconds < minSeconds) {
-      this.problems.push(
-        `${name}: '${value}' is not a duration of at least ${minSeconds}s (use 900, 900s, 15m, 12h or 30d)`,
-      );
+      this.problems.push(`${name}: '${value}' is not a duration of at least ${minSeconds}s (use 900, 900s, 15m, 12h or 30d)`);
       return parseDurationSeconds(fallback) as number;
     }
     return seconds;
@@ -200,7 +196,10 @@ class EnvReader {
     const value = this.raw(name);
     if (value === undefined) return false;
     if (/^\d+$/.test(value)) return Number(value);
-    const entries = value.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0);
+    const entries = value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.length > 0);
     const wrong = entries.filter((entry) => !isProxyAddress(entry));
     if (wrong.length > 0 || entries.length === 0) {
       this.problems.push(`${name}: '${value}' is not a hop count or a list of proxy addresses/CIDRs (such as 10.0.0.0/8,127.0.0.1)`);
@@ -226,7 +225,10 @@ class EnvReader {
     return { kind: 'sqlite', path: 'data/auth.sqlite' };
   }
 
-  jwtKey(production: boolean, database: DatabaseTarget): Pick<AccessTokenKey, 'algorithm' | 'signingKey' | 'verificationKey' | 'id' | 'publicJwk'> {
+  jwtKey(
+    production: boolean,
+    database: DatabaseTarget,
+  ): Pick<AccessTokenKey, 'algorithm' | 'signingKey' | 'verificationKey' | 'id' | 'publicJwk'> {
     const pem = this.raw('JWT_PRIVATE_KEY');
     if (pem !== undefined) return this.es256Key(pem);
     let secret = this.raw('JWT_SECRET');
@@ -247,7 +249,8 @@ class EnvReader {
   private es256Key(pem: string): Pick<AccessTokenKey, 'algorithm' | 'signingKey' | 'verificationKey' | 'id' | 'publicJwk'> {
     try {
       const signingKey = createPrivateKey(pem.replace(/\\n/g, '\n'));
-      if (signingKey.asymmetricKeyType !== 'ec' || signingKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('not P-256');
+      if (signingKey.asymmetricKeyType !== 'ec' || signingKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
+        throw new Error('not P-256');
       const verificationKey = createPublicKey(signingKey);
       const { crv, kty, x, y } = verificationKey.export({ format: 'jwk' }) as Record<string, string>;
       // RFC 7638: the thumbprint hashes the required members in lexicographic order.
@@ -277,8 +280,7 @@ function isProxyAddress(entry: string): boolean {
  * (`data/` otherwise), so tokens survive a restart and two local processes agree on it.
  */
 function developmentSecret(database: DatabaseTarget): string {
-  const dataDir =
-    database.kind === 'sqlite' && database.path !== ':memory:' ? dirname(database.path) : 'data';
+  const dataDir = database.kind === 'sqlite' && database.path !== ':memory:' ? dirname(database.path) : 'data';
   const file = join(dataDir, 'jwt-secret');
   mkdirSync(dataDir, { recursive: true });
   try {

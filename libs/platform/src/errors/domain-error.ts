@@ -1,13 +1,6 @@
 /** How a domain error reads on the wire; each app's filter maps a category to a status. */
 export type ErrorCategory =
-  | 'invalid_input'
-  | 'invalid_token'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'too_many_requests'
-  | 'unavailable';
+  'invalid_input' | 'invalid_token' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_many_requests' | 'unavailable';
 
 /** The RFC 6749 §5.2 code a token-endpoint error answers with. */
 export type OAuthErrorCode = 'invalid_request' | 'invalid_grant' | 'unsupported_grant_type';

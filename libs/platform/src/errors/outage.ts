@@ -21,13 +21,19 @@ const OUTAGE_CODES = new Set([
  * where API.md allows a 5xx (503), as opposed to a bug (500).
  */
 export function isDatabaseOutage(error: unknown): boolean {
-  for (let current = error as { code?: unknown; driverError?: unknown; message?: unknown } | undefined, depth = 0;
+  for (
+    let current = error as { code?: unknown; driverError?: unknown; message?: unknown } | undefined, depth = 0;
     current && depth < 4;
-    current = current.driverError as typeof current, depth++) {
+    current = current.driverError as typeof current, depth++
+  ) {
     const code = typeof current.code === 'string' ? current.code : '';
     if (OUTAGE_CODES.has(code) || code.startsWith('08') || code.startsWith('SQLITE_IOERR')) return true;
     const message = typeof current.message === 'string' ? current.message : '';
-    if (/Connection terminated|not currently accepting connections|the database system is (starting up|shutting down)|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|The database connection is not open|Driver not Connected/i.test(message)) {
+    if (
+      /Connection terminated|not currently accepting connections|the database system is (starting up|shutting down)|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|The database connection is not open|Driver not Connected/i.test(
+        message,
+      )
+    ) {
       return true;
     }
   }

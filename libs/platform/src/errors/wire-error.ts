@@ -51,7 +51,12 @@ export function toOAuthError(exception: unknown): WireError {
   if (exception instanceof DomainError) {
     const status = STATUS_BY_CATEGORY[exception.category];
     const error = status === 429 ? 'slow_down' : 'temporarily_unavailable';
-    return { status, contentType: 'application/json', headers: { ...NO_STORE, ...domainHeaders(exception) }, body: { error, error_description: exception.detail } };
+    return {
+      status,
+      contentType: 'application/json',
+      headers: { ...NO_STORE, ...domainHeaders(exception) },
+      body: { error, error_description: exception.detail },
+    };
   }
   const { status, detail } = describeNonDomain(exception);
   const error = status >= 500 ? (status === 503 ? 'temporarily_unavailable' : 'server_error') : 'invalid_request';
@@ -89,7 +94,7 @@ function describeNonDomain(exception: unknown): { status: number; detail: string
     logger.warn(`Database unavailable: ${(exception as Error).message}`);
     return { status: 503, detail: 'The service is temporarily unavailable. Try again shortly.' };
   }
-  logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+  logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
   return { status: 500, detail: 'An unexpected error occurred.' };
 }
 

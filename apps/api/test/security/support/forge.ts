@@ -20,7 +20,12 @@ export function assemble(header: JwtHeader | string, claims: JwtClaims | string,
 const HMAC_HASH = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' } as const;
 
 /** An HMAC-signed JWT; the header's `alg` is whatever the caller says (it need not match). Strings go in as they are. */
-export function signHmac(header: JwtHeader | string, claims: JwtClaims | string, key: string | Buffer | KeyObject, hash: keyof typeof HMAC_HASH = 'HS256'): string {
+export function signHmac(
+  header: JwtHeader | string,
+  claims: JwtClaims | string,
+  key: string | Buffer | KeyObject,
+  hash: keyof typeof HMAC_HASH = 'HS256',
+): string {
   const input = `${segment(header)}.${segment(claims)}`;
   return `${input}.${createHmac(HMAC_HASH[hash], key).update(input).digest('base64url')}`;
 }

@@ -36,7 +36,12 @@ export async function sendFrom(
         incoming.on('data', (chunk: string) => (text += chunk));
         incoming.on('end', () => {
           const headers = Object.fromEntries(Object.entries(incoming.headers).map(([name, value]) => [name, String(value)]));
-          done({ status: incoming.statusCode ?? 0, headers, text, body: text && /json/.test(headers['content-type'] ?? '') ? JSON.parse(text) : {} });
+          done({
+            status: incoming.statusCode ?? 0,
+            headers,
+            text,
+            body: text && /json/.test(headers['content-type'] ?? '') ? JSON.parse(text) : {},
+          });
         });
       },
     );

@@ -44,7 +44,12 @@ export function expectProblem(response: WireResponse, status: number): void {
   expect(response.status).toBe(status);
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
   const { type, title, detail, errors, ...rest } = response.body as Record<string, unknown>;
-  expect({ type, title, status: rest.status, detail }).toEqual({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) });
+  expect({ type, title, status: rest.status, detail }).toEqual({
+    type: expect.any(String),
+    title: expect.any(String),
+    status,
+    detail: expect.any(String),
+  });
   expect(Object.keys(rest)).toEqual(['status']);
   if (errors !== undefined) {
     expect(errors).toEqual(expect.arrayContaining([{ field: expect.any(String), message: expect.any(String) }]));
@@ -57,6 +62,9 @@ export function expectOAuthError(response: WireResponse, status: number, error?:
   expect(response.status).toBe(status);
   expect(response.headers['content-type']).toMatch(/^application\/json/);
   expect(response.headers['cache-control']).toBe('no-store');
-  expect(response.body).toEqual({ error: error ?? expect.stringMatching(/^(invalid_request|invalid_grant|unsupported_grant_type)$/), error_description: expect.any(String) });
+  expect(response.body).toEqual({
+    error: error ?? expect.stringMatching(/^(invalid_request|invalid_grant|unsupported_grant_type)$/),
+    error_description: expect.any(String),
+  });
   expectNoLeak(response);
 }
