@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { AuthModule } from '@app/auth';
+import { PassportModule } from '@nestjs/passport';
+import { ACCESS_TOKEN_EXTRACTOR, AccessTokenStrategy, AuthModule } from '@app/auth';
 import { DevicesModule } from '@app/devices';
 import { HealthModule, PersistenceModule } from '@app/persistence';
 import { PlatformModule, type PlatformOptions } from '@app/platform';
@@ -21,11 +23,18 @@ export class AdminModule {
   static forRoot(options: PlatformOptions = {}): DynamicModule {
     return {
       module: AdminModule,
-      imports: [PlatformModule.forRoot(options), PersistenceModule, HealthModule, AuthModule, DevicesModule],
+      imports: [PlatformModule.forRoot(options), PersistenceModule, HealthModule, AuthModule, DevicesModule, PassportModule],
       controllers: [SignInController, DevicesPageController, ActivityPageController, OperatorsController, AssetsController],
       providers: [
         DashboardCookies,
         CsrfTokens,
+        // The session's access token is the access cookie (verified by AccessTokenStrategy).
+        {
+          provide: ACCESS_TOKEN_EXTRACTOR,
+          inject: [DashboardCookies],
+          useFactory: (cookies: DashboardCookies) => (request: FastifyRequest) => cookies.accessToken(request) ?? null,
+        },
+        AccessTokenStrategy,
         // In this order: who the viewer is, then whether the form is theirs.
         { provide: APP_GUARD, useClass: DashboardSessionGuard },
         { provide: APP_GUARD, useClass: CsrfGuard },

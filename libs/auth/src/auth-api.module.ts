@@ -1,22 +1,20 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { AuthModule } from './auth.module.js';
 import { AuthController } from './controllers/auth.controller.js';
 import { JwksController } from './controllers/jwks.controller.js';
 import { MeController } from './controllers/me.controller.js';
 import { TokenController } from './controllers/token.controller.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
-import { JwtStrategy } from './strategies/jwt.strategy.js';
 
 /**
  * The JSON API's side of auth: the /auth, /me and JWKS routes, and the global bearer-token
  * guard (deny by default, @Public() to opt out) for every route of the app that imports it.
  */
 @Module({
-  imports: [AuthModule, PassportModule],
+  imports: [AuthModule],
   controllers: [AuthController, TokenController, MeController, JwksController],
-  providers: [JwtStrategy, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  providers: [{ provide: APP_GUARD, useClass: JwtAuthGuard }],
   exports: [AuthModule],
 })
 export class AuthApiModule {}

@@ -1,5 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   AccessTokenVerifier,
@@ -20,29 +21,33 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 /**
  * Every dashboard page needs a session unless @Public(): this guard resolves who acts, once
- * per request. The access-token cookie is verified like a bearer token; when it has expired,
- * the refresh cookie is rotated (reuse detection applies). The session's device must still be
+ * per request. The access-token cookie is verified through passport (AccessTokenStrategy, the
+ * same checks as the API's bearer tokens); when it has expired or is missing, the refresh
+ * cookie is rotated (reuse detection applies). The session's device must still be
  * active, so a dashboard device revoked anywhere is signed out on its very next request (the
  * dashboard can afford one query per page), and the account's stored role is read then, so a
  * withdrawn operator role takes effect at once. The result is `request.actor` (for services)
  * and `request.viewer` (for templates). CSRF is CsrfGuard's, which runs next.
  */
 @Injectable()
-export class DashboardSessionGuard implements CanActivate {
+export class DashboardSessionGuard extends AuthGuard('access-token') implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly cookies: DashboardCookies,
     private readonly verifier: AccessTokenVerifier,
     private readonly refreshTokens: RefreshTokenService,
     private readonly auth: AuthService,
-  ) {}
+  ) {
+    super();
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
     const http = context.switchToHttp();
-    const request = http.getRequest<FastifyRequest & ViewerRequest & ActorRequest>();
+    const request = http.getRequest<FastifyRequest & ViewerRequest & ActorRequest & { user?: AccessPrincipal | null }>();
     const reply = http.getResponse<FastifyReply>();
-    const principal = this.verify(this.cookies.accessToken(request)) ?? (await this.refresh(this.cookies.refreshToken(request), reply));
+    await super.canActivate(context);
+    const principal = request.user ?? (await this.refresh(this.cookies.refreshToken(request), reply));
     const account = principal ? await this.auth.activeAccount(principal.userId, principal.deviceId) : null;
     if (!principal || !account) {
       this.cookies.clearSession(reply);
@@ -60,14 +65,14 @@ export class DashboardSessionGuard implements CanActivate {
     return true;
   }
 
-  private verify(token: string | undefined): AccessPrincipal | null {
-    if (!token) return null;
-    try {
-      return this.verifier.verifyToken(token);
-    } catch (error) {
-      if (error instanceof DomainError) return null;
-      throw error;
-    }
+  /**
+   * What passport's verdict on the access cookie becomes: the principal, or null when the
+   * cookie is missing, expired, forged or revoked (the refresh cookie may still resume the
+   * session). Only a fault that is no verdict at all (an outage) is thrown.
+   */
+  override handleRequest<T>(error: unknown, principal: T): T | null {
+    if (error && !(error instanceof DomainError)) throw error;
+    return principal || null;
   }
 
   private async refresh(refreshToken: string | undefined, reply: FastifyReply): Promise<AccessPrincipal | null> {
@@ -75,7 +80,7 @@ export class DashboardSessionGuard implements CanActivate {
     try {
       const tokens = await this.refreshTokens.refresh(refreshToken);
       this.cookies.setSession(reply, tokens);
-      return this.verify(tokens.access_token);
+      return this.verifier.verifyToken(tokens.access_token);
     } catch (error) {
       if (error instanceof RefreshTokenRejected) return null;
       throw error;

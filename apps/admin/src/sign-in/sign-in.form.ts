@@ -1,13 +1,9 @@
-import { Transform } from 'class-transformer';
 import { IsString, Length } from 'class-validator';
-import { normalizeAccountEmail } from '@app/platform';
+import { IsAccountEmail } from '@app/auth';
 
+/** The sign-in form: the same email rules as the API's (NFC, case-folded, no invisible characters). */
 export class SignInForm {
-  // The API's canonical form (NFC, case-folded). Anything else that is not an account's email
-  // simply fails to sign in, as a wrong password does.
-  @Transform(({ value }) => (typeof value === 'string' ? (normalizeAccountEmail(value) ?? value) : value))
-  @IsString()
-  @Length(3, 254, { message: 'is required' })
+  @IsAccountEmail()
   email!: string;
 
   @IsString()

@@ -19,7 +19,7 @@ interface GuardedRequest extends ActorRequest {
  * Not passport's AuthGuard('jwt'): it calls AccessTokenVerifier directly. Measured with
  * `npm run bench` (BENCHMARKS.md, "Guard cost"), passport's per-request machinery (a strategy
  * object, callbacks and a promise per request) cost ~13 µs for nothing the guard needs.
- * JwtStrategy stays for routes that opt into AuthGuard('jwt'), with the same checks.
+ * AccessTokenStrategy (the dashboard's) makes the same checks through passport.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {

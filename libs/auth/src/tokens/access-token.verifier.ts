@@ -14,7 +14,7 @@ export const CLOCK_TOLERANCE_S = 5;
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
- * The pinned jsonwebtoken options for access tokens (AccessTokenVerifier and JwtStrategy share
+ * The pinned jsonwebtoken options for access tokens (AccessTokenVerifier and AccessTokenStrategy share
  * them): the algorithm, issuer and audience, `exp` enforced, and `complete` for the header
  * (typ, kid); maxAge also requires `iat`.
  */
@@ -85,8 +85,10 @@ export class AccessTokenVerifier {
   }
 
   /**
-   * The checks jsonwebtoken does not make, on a token whose signature and registered claims
-   * it verified (here, or through passport-jwt in JwtStrategy, which judges `exp` by the system clock).
+   * The checks on a token whose signature, algorithm, issuer and audience were verified (here,
+   * or by passport-jwt in AccessTokenStrategy): `typ`, `kid`, the claims, expiry and maximum age
+   * by the injectable clock (again, for the passport path), `iat` not in the future, and the
+   * revocation set.
    */
   accept(decoded: Jwt): AccessPrincipal {
     const { header } = decoded;
@@ -104,6 +106,8 @@ export class AccessTokenVerifier {
     ) {
       throw new InvalidAccessToken(false);
     }
+    if (nowS >= payload.exp + CLOCK_TOLERANCE_S || nowS >= payload.iat + this.options.maxAge + CLOCK_TOLERANCE_S)
+      throw new InvalidAccessToken(true);
     if (this.revocations.has(payload.sid)) throw new InvalidAccessToken(false);
     this.lastSeen.note(payload.sid);
     return { userId: payload.sub, deviceId: payload.sid, expiresAt: payload.exp * 1000 };
