@@ -58,9 +58,11 @@ function validated<T extends object>(dto: new () => T, body: unknown): T {
 
 /** The refresh token of a `POST /auth/refresh` body (RFC 6749 §6). */
 export function readRefreshRequest(contentType: string | undefined, body: unknown): string {
-  const request = validated(isForm(contentType) ? RefreshFormDto : RefreshJsonDto, body);
-  if (request.grant_type !== undefined && request.grant_type !== 'refresh_token') throw new UnsupportedGrantType();
-  return request.refresh_token;
+  // RFC 6749 §5.2: another grant (`password`, with its username and password fields) is
+  // unsupported_grant_type, decided before its fields could make it an invalid_request.
+  const grantType = typeof body === 'object' && body !== null ? (body as { grant_type?: unknown }).grant_type : undefined;
+  if (typeof grantType === 'string' && grantType !== 'refresh_token') throw new UnsupportedGrantType();
+  return validated(isForm(contentType) ? RefreshFormDto : RefreshJsonDto, body).refresh_token;
 }
 
 /** The token of a `POST /auth/revoke` body (RFC 7009 §2.1). */

@@ -116,4 +116,17 @@ describe('AppConfig.fromEnv', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it.each(['ftp://auth.example.com', 'https://auth.example.com/?x=1', 'auth.example.com', 'https://user:pw@auth.example.com'])(
+    'refuses PUBLIC_URL=%s, naming the variable',
+    (publicUrl) => {
+      expect(() => AppConfig.fromEnv({ PUBLIC_URL: publicUrl })).toThrow(/PUBLIC_URL/);
+    },
+  );
+
+  it('makes PUBLIC_URL (without its trailing slash) the default issuer', () => {
+    const config = AppConfig.fromEnv({ PUBLIC_URL: 'https://auth.example.com/' });
+    expect(config.publicUrl).toBe('https://auth.example.com');
+    expect(config.jwt.issuer).toBe('https://auth.example.com');
+  });
 });

@@ -64,6 +64,11 @@ export class AppConfig {
   readonly trustProxy!: false | number | string[];
   /** REQUEST_TIMEOUT in seconds: the longest a request's head and body may take to arrive. */
   readonly requestTimeout!: number;
+  /**
+   * PUBLIC_URL: the API's external base URL (`https://auth.example.com`, no trailing slash),
+   * for RFC 8414 metadata and the default `iss`; null: URLs are built from the request.
+   */
+  readonly publicUrl!: string | null;
 
   private constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -85,6 +90,7 @@ export class AppConfig {
     const production = env.NODE_ENV === 'production';
     const database = reader.database('DATABASE_URL', 'sqlite:data/auth.sqlite');
     const packageInfo = readPackageInfo();
+    const publicUrl = reader.baseUrl('PUBLIC_URL');
     const values = {
       production,
       appName: packageInfo.name,
@@ -97,7 +103,8 @@ export class AppConfig {
       migrationsRun: reader.boolean('MIGRATIONS_RUN', true),
       jwt: {
         ...reader.jwtKey(production, database),
-        issuer: reader.string('JWT_ISSUER', packageInfo.name),
+        // RFC 8414 §3.3 / RFC 9068 §4: the metadata's issuer is the tokens' `iss`, a URL when PUBLIC_URL is set.
+        issuer: reader.string('JWT_ISSUER', publicUrl ?? packageInfo.name),
         audience: reader.string('JWT_AUDIENCE', `${packageInfo.name}-api`),
       },
       accessTokenTtl: reader.duration('ACCESS_TOKEN_TTL', '15m', 1),
@@ -112,6 +119,7 @@ export class AppConfig {
       passwordQueueLimit: reader.integer('PASSWORD_QUEUE_LIMIT', 128, 1, 100_000),
       trustProxy: reader.trustProxy('TRUST_PROXY'),
       requestTimeout: reader.duration('REQUEST_TIMEOUT', '30s', 1),
+      publicUrl,
     };
     reader.retired('ADMIN_EMAILS', 'grant the role with `npm run operator -- grant <email>`');
     if (problems.length > 0) {
@@ -206,6 +214,23 @@ class EnvReader {
       return false;
     }
     return entries;
+  }
+
+  /** An absolute http(s) URL with no query or fragment, without its trailing slash. */
+  baseUrl(name: string): string | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username || url.password) {
+      this.problems.push(`${name}: '${value}' is not an absolute http(s) URL without query or fragment, such as https://auth.example.com`);
+      return null;
+    }
+    return url.href.replace(/\/+$/, '');
   }
 
   /** A variable that used to mean something: set, it stops the start rather than being ignored. */
