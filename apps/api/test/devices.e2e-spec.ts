@@ -53,6 +53,7 @@ describe('devices (e2e)', () => {
       createdAt: new Date(row.createdAt).toISOString(),
       lastSeenAt: new Date(row.lastSeenAt).toISOString(),
       current,
+      keyBound: row.jkt !== null,
     };
   }
 
@@ -94,7 +95,17 @@ describe('devices (e2e)', () => {
         await expectedDevice(second.device_id, false),
       ]);
       for (const device of devices) {
-        expect(Object.keys(device).sort()).toEqual(['createdAt', 'current', 'id', 'ip', 'lastSeenAt', 'name', 'platform', 'userAgent']);
+        expect(Object.keys(device).sort()).toEqual([
+          'createdAt',
+          'current',
+          'id',
+          'ip',
+          'keyBound',
+          'lastSeenAt',
+          'name',
+          'platform',
+          'userAgent',
+        ]);
         expect(device.createdAt).toMatch(ISO_8601);
         expect(device.lastSeenAt).toMatch(ISO_8601);
       }

@@ -128,6 +128,7 @@ export class AuthService {
       revokedAt: null,
       revokedReason: null,
       revokedBy: null,
+      jkt: null,
     };
     await this.devices.insert(device);
     return device;

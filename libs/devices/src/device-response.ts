@@ -10,6 +10,8 @@ export interface DeviceResponse {
   readonly createdAt: string;
   readonly lastSeenAt: string;
   readonly current: boolean;
+  /** Bound to a DPoP key (RFC 9449): its tokens are useless without the key. */
+  readonly keyBound: boolean;
 }
 
 export function toDeviceResponse(device: DeviceEntity, currentDeviceId: string | null): DeviceResponse {
@@ -22,5 +24,6 @@ export function toDeviceResponse(device: DeviceEntity, currentDeviceId: string |
     createdAt: new Date(device.createdAt).toISOString(),
     lastSeenAt: new Date(device.lastSeenAt).toISOString(),
     current: device.id === currentDeviceId,
+    keyBound: device.jkt !== null,
   };
 }

@@ -10,6 +10,7 @@ import { LoginAttempts1764200000000 } from './migrations/1764200000000-login-att
 import { RefreshTokenExpiryIndex1764300000000 } from './migrations/1764300000000-refresh-token-expiry-index.js';
 import { OperatorRole1764400000000 } from './migrations/1764400000000-operator-role.js';
 import { NormalizeAccountEmails1764500000000 } from './migrations/1764500000000-normalize-account-emails.js';
+import { DeviceKeyBinding1764600000000 } from './migrations/1764600000000-device-key-binding.js';
 
 export const ENTITIES = [UserEntity, DeviceEntity, RefreshTokenEntity, SecurityEventEntity, LoginAttemptEntity];
 export const MIGRATIONS = [
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   RefreshTokenExpiryIndex1764300000000,
   OperatorRole1764400000000,
   NormalizeAccountEmails1764500000000,
+  DeviceKeyBinding1764600000000,
 ];
 
 /** One DataSource for the configured database: embedded SQLite by default, or PostgreSQL. */

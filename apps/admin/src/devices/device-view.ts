@@ -9,6 +9,7 @@ export interface DeviceView {
   readonly ip: string | null;
   readonly userAgent: string | null;
   readonly current: boolean;
+  readonly keyBound: boolean;
   readonly lastSeenIso: string;
   readonly lastSeenExact: string;
   readonly lastSeenRelative: string;
@@ -24,6 +25,7 @@ export function toDeviceView(device: DeviceEntity, currentDeviceId: string | nul
     ip: device.ip,
     userAgent: device.userAgent,
     current: device.id === currentDeviceId,
+    keyBound: device.jkt !== null,
     lastSeenIso: new Date(device.lastSeenAt).toISOString(),
     lastSeenExact: formatExact(device.lastSeenAt),
     lastSeenRelative: formatRelative(device.lastSeenAt, now),

@@ -48,4 +48,8 @@ export class DeviceEntity {
   /** The user who revoked it (the owner or an operator); null when the system did. */
   @Column({ name: 'revoked_by', type: 'varchar', length: 36, nullable: true })
   revokedBy!: string | null;
+
+  /** DPoP: the RFC 7638 thumbprint of the key this device is bound to; null for a bearer device. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  jkt!: string | null;
 }

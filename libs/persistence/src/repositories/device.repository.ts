@@ -45,7 +45,7 @@ export class DeviceRepository {
   async findById(id: string): Promise<DeviceEntity | null> {
     const { rows } = await executeSql(
       this.dataSource,
-      `SELECT id, user_id, name, platform, user_agent, ip, created_at, last_seen_at, session_expires_at, revoked_at, revoked_reason, revoked_by
+      `SELECT id, user_id, name, platform, user_agent, ip, created_at, last_seen_at, session_expires_at, revoked_at, revoked_reason, revoked_by, jkt
        FROM devices WHERE id = :id`,
       { id },
     );
@@ -65,6 +65,7 @@ export class DeviceRepository {
       revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
       revokedReason: nullable(row.revoked_reason) as DeviceEntity['revokedReason'],
       revokedBy: nullable(row.revoked_by),
+      jkt: nullable(row.jkt),
     };
   }
 
@@ -95,6 +96,16 @@ export class DeviceRepository {
   async rename(userId: string, id: string, name: string): Promise<boolean> {
     const result = await this.devices.update({ id, userId, revokedAt: IsNull() }, { name });
     return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Binds an unbound device to a DPoP key (RFC 9449 §5: a refresh with a valid proof binds);
+   * a device already bound keeps its key. True when the device is now bound to `jkt`.
+   */
+  async bindKey(id: string, jkt: string): Promise<boolean> {
+    await executeSql(this.dataSource, 'UPDATE devices SET jkt = :jkt WHERE id = :id AND jkt IS NULL', { id, jkt });
+    const { rows } = await executeSql(this.dataSource, 'SELECT jkt FROM devices WHERE id = :id', { id });
+    return rows[0]?.jkt === jkt;
   }
 
   async touch(id: string, at: number): Promise<void> {
