@@ -109,6 +109,12 @@ describe('DpopProofVerifier: method and URL', () => {
     await expectInvalid(verifier().verify(await generateProof(es256, htu, 'POST'), ALL), /URL/);
   });
 
+  it('treats an expected URL that is not absolute http(s) as a programming error, not a bad proof', async () => {
+    await expect(verifier().verify(await generateProof(es256, URL_, 'POST'), { method: 'POST', url: '/auth/refresh' })).rejects.toThrow(
+      TypeError,
+    );
+  });
+
   it('refuses an htu that is not a string', async () => {
     const { privateKey, publicKey } = await generateJoseKeyPair('ES256');
     await expectInvalid(
