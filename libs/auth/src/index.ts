@@ -31,3 +31,12 @@ export { ACCESS_TOKEN_TYPE, AccessTokenService } from './tokens/access-token.ser
 export { RefreshTokenPruner } from './tokens/refresh-token-pruner.js';
 export { RefreshTokenService } from './tokens/refresh-token.service.js';
 export type { TokenResponse } from './tokens/token-response.js';
+export { DpopNonceRequired, DpopProofInvalid } from './dpop/dpop.errors.js';
+export { DpopNonces, type DpopNoncesOptions } from './dpop/dpop-nonces.js';
+export {
+  DPOP_SIGNING_ALGORITHMS,
+  DpopProofVerifier,
+  type DpopExpectation,
+  type DpopProofVerifierOptions,
+  type VerifiedDpopProof,
+} from './dpop/dpop-proof.verifier.js';

@@ -2,8 +2,8 @@
 export type ErrorCategory =
   'invalid_input' | 'invalid_token' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_many_requests' | 'unavailable';
 
-/** The RFC 6749 §5.2 code a token-endpoint error answers with. */
-export type OAuthErrorCode = 'invalid_request' | 'invalid_grant' | 'unsupported_grant_type';
+/** The RFC 6749 §5.2 code a token-endpoint error answers with (the DPoP ones are RFC 9449 §5 and §8). */
+export type OAuthErrorCode = 'invalid_request' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_dpop_proof' | 'use_dpop_nonce';
 
 /**
  * Services throw domain errors, never HttpExceptions: they say what went wrong in the
