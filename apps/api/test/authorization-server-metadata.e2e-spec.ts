@@ -19,6 +19,7 @@ describe('authorization server metadata (e2e)', () => {
       grant_types_supported: ['refresh_token'],
       token_endpoint_auth_methods_supported: ['none'],
       revocation_endpoint_auth_methods_supported: ['none'],
+      dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'Ed25519'],
     });
     expect(api.config.jwt.issuer).toBe(response.body.issuer);
   });

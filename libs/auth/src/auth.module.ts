@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AuthService } from './auth.service.js';
+import { DpopService } from './dpop/dpop.service.js';
 import { SecurityEventRecorder } from './events/security-event.recorder.js';
 import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
@@ -34,6 +35,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     RevocationService,
     LastSeenRecorder,
     SecurityEventRecorder,
+    DpopService,
   ],
   exports: [
     AuthService,
@@ -46,6 +48,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     RevocationService,
     LastSeenRecorder,
     SecurityEventRecorder,
+    DpopService,
   ],
 })
 export class AuthModule {}

@@ -11,6 +11,8 @@ import {
 } from '@app/persistence';
 import { anonymous, SYSTEM_ACTOR, type Actor, type RequestOrigin } from './actor/actor.js';
 import { CurrentPasswordIncorrect, EmailTaken, InvalidCredentials } from './auth.errors.js';
+import type { DpopRequest } from './dpop/dpop-request.js';
+import { DpopService } from './dpop/dpop.service.js';
 import { SecurityEventRecorder } from './events/security-event.recorder.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
@@ -47,6 +49,7 @@ export class AuthService {
     private readonly limiter: LoginAttemptLimiter,
     private readonly refreshTokens: RefreshTokenService,
     private readonly revocation: RevocationService,
+    private readonly dpop: DpopService,
   ) {}
 
   async register({ email, password }: Credentials, origin: RequestOrigin): Promise<{ id: string; email: string }> {
@@ -64,7 +67,13 @@ export class AuthService {
    * count, one verification (against a dummy hash for an unknown email), the same error; the
    * `login_failed` event of an existing account is written after the answer has left.
    */
-  async login({ email, password }: Credentials, description: DeviceDescription, origin: RequestOrigin): Promise<TokenResponse> {
+  async login(
+    { email, password }: Credentials,
+    description: DeviceDescription,
+    origin: RequestOrigin,
+    dpop: DpopRequest | null = null,
+  ): Promise<TokenResponse> {
+    const jkt = await this.boundKey(dpop);
     const client = clientOf(origin);
     await this.limiter.count(email, client);
     const user = await this.users.findByEmail(email);
@@ -74,7 +83,7 @@ export class AuthService {
       throw new InvalidCredentials();
     }
     await this.limiter.forgive(email, client);
-    const device = await this.createDevice(user, description, origin);
+    const device = await this.createDevice(user, description, origin, jkt);
     const tokens = await this.refreshTokens.issueFirst(device);
     await this.endIfPasswordChanged(user, device);
     await this.events.record(anonymous(origin), { type: 'login', userId: user.id, device });
@@ -113,7 +122,25 @@ export class AuthService {
     await this.events.record(actor, { type: 'password_changed', userId: user.id });
   }
 
-  private async createDevice(user: UserEntity, description: DeviceDescription, origin: RequestOrigin): Promise<DeviceEntity> {
+  /**
+   * The DPoP key a sign-in binds its device to (API.md § Device-bound tokens), checked before
+   * the password so that a bad proof costs no attempt: the proof's key, none without a proof,
+   * or a refusal when DPOP_REQUIRED. `dpop` is null for callers that are no API client (the
+   * dashboard's cookie sessions), to which DPOP_REQUIRED does not apply.
+   */
+  private async boundKey(dpop: DpopRequest | null): Promise<string | null> {
+    if (dpop?.proof !== undefined) return this.dpop.verify(dpop);
+    if (dpop && this.config.dpop.required)
+      throw this.dpop.refusal('Sign-in needs a DPoP proof (DPOP_REQUIRED): bind the session to a key.');
+    return null;
+  }
+
+  private async createDevice(
+    user: UserEntity,
+    description: DeviceDescription,
+    origin: RequestOrigin,
+    jkt: string | null,
+  ): Promise<DeviceEntity> {
     const now = this.clock.now();
     const device: DeviceEntity = {
       id: randomUUID(),
@@ -128,7 +155,7 @@ export class AuthService {
       revokedAt: null,
       revokedReason: null,
       revokedBy: null,
-      jkt: null,
+      jkt,
     };
     await this.devices.insert(device);
     return device;

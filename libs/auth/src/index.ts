@@ -40,3 +40,5 @@ export {
   type DpopProofVerifierOptions,
   type VerifiedDpopProof,
 } from './dpop/dpop-proof.verifier.js';
+export { Dpop, dpopRequestOf, type DpopRequest } from './dpop/dpop-request.js';
+export { DpopService } from './dpop/dpop.service.js';

@@ -28,3 +28,4 @@ export { createValidationPipe, fieldErrorsOf } from './validation.js';
 export { normalizeAccountEmail } from './text/account-email.js';
 export { PeriodicTask } from './periodic-task.js';
 export { uuidParam } from './uuid-param.js';
+export { deriveSecret } from './config/derived-secret.js';

@@ -58,6 +58,8 @@ export function describeEvent(event: ActivityEntry, reader: EventReader, deviceN
       return 'Operator role withdrawn (from the command line)';
     case 'refresh_token_reused':
       return `Refresh token reuse detected on ${device} — device signed out`;
+    case 'dpop_proof_rejected':
+      return `A refresh of key-bound ${device} without its key was refused — nothing changed`;
     case 'device_revoked':
       switch (event.reason) {
         case 'logout':

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createHmac, hkdfSync, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { AppConfig, DomainError } from '@app/platform';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { AppConfig, deriveSecret, DomainError } from '@app/platform';
 import { DashboardCookies, newPreSessionId } from './session-cookies.js';
 
 /** A state-changing request without the CSRF token of this browser's session: 403, nothing changes. */
@@ -19,10 +19,6 @@ export interface CsrfRequest {
 }
 
 const PRE_SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
-
-function keyMaterial(key: KeyObject): Buffer {
-  return key.type === 'secret' ? key.export() : key.export({ format: 'der', type: 'pkcs8' });
-}
 
 /**
  * CSRF tokens bound to the session, with no state of their own (no secret cookie to plant):
@@ -43,7 +39,7 @@ export class CsrfTokens {
     config: AppConfig,
     private readonly cookies: DashboardCookies,
   ) {
-    this.key = Buffer.from(hkdfSync('sha256', keyMaterial(config.jwt.signingKey), 'device-auth dashboard', 'csrf token v1', 32));
+    this.key = deriveSecret(config.jwt.signingKey, 'dashboard csrf token v1');
   }
 
   forSession(deviceId: string): string {

@@ -4,6 +4,7 @@ import type { Actor, RequestOrigin } from '../actor/actor.js';
 import { CurrentActor } from '../actor/current-actor.decorator.js';
 import { Origin } from '../actor/request-origin.decorator.js';
 import { AuthService } from '../auth.service.js';
+import { Dpop, type DpopRequest } from '../dpop/dpop-request.js';
 import { ChangePasswordDto } from '../dto/change-password.dto.js';
 import { LoginDto } from '../dto/login.dto.js';
 import { RegisterDto } from '../dto/register.dto.js';
@@ -27,8 +28,8 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  login(@Body() body: LoginDto, @Origin() origin: RequestOrigin): Promise<TokenResponse> {
-    return this.auth.login(body, body.device, origin);
+  login(@Body() body: LoginDto, @Origin() origin: RequestOrigin, @Dpop() dpop: DpopRequest): Promise<TokenResponse> {
+    return this.auth.login(body, body.device, origin, dpop);
   }
 
   @Post('logout')

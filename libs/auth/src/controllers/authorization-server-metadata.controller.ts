@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig, Public } from '@app/platform';
+import { DPOP_SIGNING_ALGORITHMS } from '../dpop/dpop-proof.verifier.js';
 
 /** RFC 8414 §2: what this authorization server offers, for OAuth client libraries to discover. */
 export interface AuthorizationServerMetadata {
@@ -11,6 +12,7 @@ export interface AuthorizationServerMetadata {
   readonly grant_types_supported: readonly string[];
   readonly token_endpoint_auth_methods_supported: readonly string[];
   readonly revocation_endpoint_auth_methods_supported: readonly string[];
+  readonly dpop_signing_alg_values_supported: readonly string[];
 }
 
 /**
@@ -39,6 +41,8 @@ export class AuthorizationServerMetadataController {
       grant_types_supported: ['refresh_token'],
       token_endpoint_auth_methods_supported: ['none'],
       revocation_endpoint_auth_methods_supported: ['none'],
+      // RFC 9449 §5.1: the algorithms DPoP proofs may use.
+      dpop_signing_alg_values_supported: DPOP_SIGNING_ALGORITHMS,
     };
   }
 }

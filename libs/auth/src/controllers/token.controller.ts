@@ -2,6 +2,7 @@ import { Body, Controller, Header, Headers, HttpCode, Post, UseFilters } from '@
 import { OAuthErrorFilter, Public } from '@app/platform';
 import type { RequestOrigin } from '../actor/actor.js';
 import { Origin } from '../actor/request-origin.decorator.js';
+import { Dpop, type DpopRequest } from '../dpop/dpop-request.js';
 import { readRefreshRequest, readRevokeRequest } from '../dto/token-requests.js';
 import { RefreshTokenService } from '../tokens/refresh-token.service.js';
 import type { TokenResponse } from '../tokens/token-response.js';
@@ -16,8 +17,13 @@ export class TokenController {
   @Post('refresh')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  refresh(@Headers('content-type') contentType: string | undefined, @Body() body: unknown): Promise<TokenResponse> {
-    return this.refreshTokens.refresh(readRefreshRequest(contentType, body));
+  refresh(
+    @Headers('content-type') contentType: string | undefined,
+    @Body() body: unknown,
+    @Dpop() dpop: DpopRequest,
+    @Origin() origin: RequestOrigin,
+  ): Promise<TokenResponse> {
+    return this.refreshTokens.refresh(readRefreshRequest(contentType, body), dpop, origin);
   }
 
   /** RFC 7009 §2.2: 200 whether or not the token was known. */

@@ -3,12 +3,17 @@ import { Reflector } from '@nestjs/core';
 import { IS_PUBLIC_KEY } from '@app/platform';
 import type { ActorRequest } from '../actor/actor.js';
 import { originOf } from '../actor/request-origin.decorator.js';
+import { dpopRequestOf } from '../dpop/dpop-request.js';
 import type { AccessPrincipal } from '../tokens/access-principal.js';
 import { AccessTokenVerifier } from '../tokens/access-token.verifier.js';
 
 interface GuardedRequest extends ActorRequest {
   ip?: string;
-  headers: { authorization?: string; 'user-agent'?: string };
+  method: string;
+  url: string;
+  protocol?: string;
+  host?: string;
+  headers: { authorization?: string; 'user-agent'?: string; dpop?: string };
   user?: AccessPrincipal;
 }
 
@@ -28,11 +33,16 @@ export class JwtAuthGuard implements CanActivate {
     private readonly verifier: AccessTokenVerifier,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
     const request = context.switchToHttp().getRequest<GuardedRequest>();
-    const principal = this.verifier.verifyAuthorization(request.headers.authorization);
+    const verified = this.verifier.verifyAuthorization(request.headers.authorization, () => dpopRequestOf(request));
+    // Bearer tokens are verified synchronously; a DPoP request awaits its proof's signature check.
+    return verified instanceof Promise ? verified.then((principal) => this.admit(request, principal)) : this.admit(request, verified);
+  }
+
+  private admit(request: GuardedRequest, principal: AccessPrincipal): true {
     request.user = principal;
     // The API's actor: the token's account and device. Access tokens carry no role, and the
     // API has no operator capability, so it is always `user` here.

@@ -4,4 +4,6 @@ export interface AccessPrincipal {
   readonly deviceId: string;
   /** Epoch milliseconds. */
   readonly expiresAt: number;
+  /** `cnf.jkt`: the DPoP key the token is bound to (RFC 9449 §6); null for a bearer token. */
+  readonly jkt: string | null;
 }

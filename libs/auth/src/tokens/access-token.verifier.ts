@@ -1,17 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import jwt, { type Algorithm, type Jwt, type JwtPayload } from 'jsonwebtoken';
 import { AppConfig, Clock } from '@app/platform';
-import { InvalidAccessToken } from '../auth.errors.js';
+import { DpopAccessRefused, InvalidAccessToken } from '../auth.errors.js';
+import type { DpopRequest } from '../dpop/dpop-request.js';
+import { DpopNonceRequired, DpopProofInvalid } from '../dpop/dpop.errors.js';
+import { DpopService } from '../dpop/dpop.service.js';
 import { LastSeenRecorder } from '../revocation/last-seen.recorder.js';
 import { RevocationSet } from '../revocation/revocation-set.js';
 import type { AccessPrincipal } from './access-principal.js';
 import { ACCESS_TOKEN_TYPE } from './access-token.service.js';
-
-/** Tokens signed by a clock a little ahead of ours are tolerated, no more. */
-export const CLOCK_TOLERANCE_S = 5;
+import { CLOCK_TOLERANCE_S } from './clock-tolerance.js';
 
 /** `Authorization: Bearer <token>` (RFC 6750 §2.1; the scheme is case-insensitive). */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+/** `Authorization: DPoP <token>` (RFC 9449 §7.1; the scheme is case-insensitive too). */
+const DPOP = /^DPoP +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
  * The pinned jsonwebtoken options for access tokens (AccessTokenVerifier and AccessTokenStrategy share
@@ -55,15 +58,50 @@ export class AccessTokenVerifier {
     private readonly clock: Clock,
     private readonly revocations: RevocationSet,
     private readonly lastSeen: LastSeenRecorder,
+    private readonly dpop: DpopService,
   ) {
     this.options = accessTokenVerifyOptions(config);
   }
 
-  /** The principal of a request's `Authorization` header value. */
-  verifyAuthorization(authorization: string | undefined): AccessPrincipal {
-    const token = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
-    if (token === undefined) throw new InvalidAccessToken(false);
-    return this.verifyToken(token);
+  /**
+   * The principal of a request's `Authorization` header: `Bearer <token>` for a bearer device's
+   * token, `DPoP <token>` with a proof for a key-bound one (API.md § Device-bound tokens). A bound
+   * token presented as Bearer is refused: without the key, a stolen one is useless. Bearer stays
+   * synchronous (the hot path); only a DPoP request awaits its proof's signature check.
+   */
+  verifyAuthorization(authorization: string | undefined, dpop?: () => DpopRequest): AccessPrincipal | Promise<AccessPrincipal> {
+    const bearer = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+    if (bearer !== undefined) {
+      const principal = this.verifyToken(bearer);
+      if (principal.jkt !== null) throw new InvalidAccessToken(false);
+      return principal;
+    }
+    const bound = authorization === undefined ? undefined : DPOP.exec(authorization)?.[1];
+    if (bound !== undefined && dpop) return this.verifyBound(bound, dpop());
+    throw new InvalidAccessToken(false);
+  }
+
+  /** RFC 9449 §7.1: the token, then a proof by its key for this request, with `ath` of this token. */
+  private async verifyBound(token: string, request: DpopRequest): Promise<AccessPrincipal> {
+    let principal: AccessPrincipal;
+    try {
+      principal = this.verifyToken(token);
+    } catch (error) {
+      if (error instanceof InvalidAccessToken) throw new DpopAccessRefused('invalid_token', error.detail);
+      throw error;
+    }
+    if (principal.jkt === null) throw new DpopAccessRefused('invalid_token', 'The access token is invalid.');
+    let jkt: string;
+    try {
+      jkt = await this.dpop.verify(request, token);
+    } catch (error) {
+      if (error instanceof DpopNonceRequired) throw new DpopAccessRefused('use_dpop_nonce', error.detail, error.headers);
+      if (error instanceof DpopProofInvalid) throw new DpopAccessRefused('invalid_dpop_proof', error.detail, error.headers);
+      throw error;
+    }
+    if (jkt !== principal.jkt)
+      throw new DpopAccessRefused('invalid_token', 'The DPoP proof was made with another key than the token is bound to.');
+    return principal;
   }
 
   /** The principal of an access token given on its own (the dashboard keeps it in a cookie). */
@@ -110,6 +148,8 @@ export class AccessTokenVerifier {
       throw new InvalidAccessToken(true);
     if (this.revocations.has(payload.sid)) throw new InvalidAccessToken(false);
     this.lastSeen.note(payload.sid);
-    return { userId: payload.sub, deviceId: payload.sid, expiresAt: payload.exp * 1000 };
+    const cnf = payload.cnf as { jkt?: unknown } | undefined;
+    if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || typeof cnf.jkt !== 'string')) throw new InvalidAccessToken(false);
+    return { userId: payload.sub, deviceId: payload.sid, expiresAt: payload.exp * 1000, jkt: cnf ? (cnf.jkt as string) : null };
   }
 }

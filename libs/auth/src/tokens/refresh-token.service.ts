@@ -4,12 +4,17 @@ import { AppConfig, Clock } from '@app/platform';
 import { DeviceRepository, RefreshTokenRepository, type DeviceEntity, type RefreshTokenEntity } from '@app/persistence';
 import { RefreshTokenRejected, RefreshTokenReused } from '../auth.errors.js';
 import { anonymous, SYSTEM_ACTOR, type RequestOrigin } from '../actor/actor.js';
+import type { DpopRequest } from '../dpop/dpop-request.js';
+import { DpopProofInvalid } from '../dpop/dpop.errors.js';
+import { DpopService } from '../dpop/dpop.service.js';
+import { SecurityEventRecorder } from '../events/security-event.recorder.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { AccessTokenService } from './access-token.service.js';
 import { generateRefreshToken, hashRefreshToken, isWellFormedRefreshToken, openSuccessor, sealSuccessor } from './refresh-token-secret.js';
 import type { TokenResponse } from './token-response.js';
 
 const INVALID = 'The refresh token is invalid, expired or revoked.';
+const NO_ORIGIN: RequestOrigin = { ip: null, userAgent: null };
 
 /**
  * The grace rule (API.md, reuse detection): a spent token is a retry, not theft, only while
@@ -40,6 +45,8 @@ export class RefreshTokenService {
     private readonly tokens: RefreshTokenRepository,
     private readonly devices: DeviceRepository,
     private readonly revocation: RevocationService,
+    private readonly dpop: DpopService,
+    private readonly events: SecurityEventRecorder,
   ) {}
 
   /** The first token pair of a device that just signed in. */
@@ -50,16 +57,23 @@ export class RefreshTokenService {
     return this.respond(device, secret, token.expiresAt);
   }
 
-  async refresh(presented: string): Promise<TokenResponse> {
+  /**
+   * Rotates a refresh token. `dpop` is the request's proof, if any (null: a caller that never
+   * has one, the dashboard): a key-bound device needs a proof by its key, checked before
+   * anything is spent (RFC 9449 §5); an unbound device whose refresh carries a valid proof
+   * becomes bound from then on.
+   */
+  async refresh(presented: string, dpop: DpopRequest | null = null, origin: RequestOrigin = NO_ORIGIN): Promise<TokenResponse> {
     if (!isWellFormedRefreshToken(presented)) throw new RefreshTokenRejected(INVALID);
     let token = await this.tokens.findByHash(hashRefreshToken(presented));
     if (!token) throw new RefreshTokenRejected(INVALID);
-    const device = await this.devices.findById(token.deviceId);
+    let device = await this.devices.findById(token.deviceId);
     const now = this.clock.now();
     if (!device || device.revokedAt !== null) throw new RefreshTokenRejected(INVALID);
     if (device.sessionExpiresAt <= now) {
       throw new RefreshTokenRejected('The device session reached its maximum age; sign in again.');
     }
+    device = await this.proveKey(device, dpop, origin);
 
     if (token.rotatedAt === null) {
       if (token.expiresAt <= now) throw new RefreshTokenRejected(INVALID);
@@ -94,6 +108,33 @@ export class RefreshTokenService {
     throw new RefreshTokenReused();
   }
 
+  /**
+   * A bound device's refresh must carry a valid proof by its key; a thief with the refresh token
+   * but not the key can neither refresh nor, by a spent token, sign the owner out: nothing is
+   * spent or revoked, and `dpop_proof_rejected` is recorded. An unbound device is bound by a
+   * valid proof (the first one wins if two race).
+   */
+  private async proveKey(device: DeviceEntity, dpop: DpopRequest | null, origin: RequestOrigin): Promise<DeviceEntity> {
+    if (device.jkt === null && dpop?.proof === undefined) return device;
+    let jkt: string;
+    try {
+      if (dpop?.proof === undefined) throw this.dpop.refusal('This device is bound to a key: the refresh needs a DPoP proof made with it.');
+      jkt = await this.dpop.verify(dpop);
+      if (device.jkt !== null && jkt !== device.jkt)
+        throw this.dpop.refusal('The DPoP proof was made with another key than this device is bound to.');
+    } catch (error) {
+      // A missing nonce is a step of the protocol, not a stranger's attempt: only refusals count.
+      if (device.jkt !== null && error instanceof DpopProofInvalid) {
+        await this.events.record(anonymous(origin), { type: 'dpop_proof_rejected', userId: device.userId, device });
+      }
+      throw error;
+    }
+    if (device.jkt === null && !(await this.devices.bindKey(device.id, jkt))) {
+      throw this.dpop.refusal('The device was bound to another key meanwhile.');
+    }
+    return { ...device, jkt };
+  }
+
   /** RFC 7009: ends the session of the device the token belongs to; unknown tokens are ignored. */
   async revokeByToken(presented: string, origin: RequestOrigin): Promise<void> {
     if (!isWellFormedRefreshToken(presented)) return;
@@ -119,10 +160,10 @@ export class RefreshTokenService {
   }
 
   private respond(device: DeviceEntity, refreshToken: string, refreshExpiresAt: number): TokenResponse {
-    const access = this.accessTokens.issue(device.userId, device.id);
+    const access = this.accessTokens.issue(device.userId, device.id, device.jkt);
     return {
       access_token: access.token,
-      token_type: 'Bearer',
+      token_type: device.jkt === null ? 'Bearer' : 'DPoP',
       expires_in: access.expiresIn,
       refresh_token: refreshToken,
       refresh_token_expires_in: Math.max(0, Math.floor((refreshExpiresAt - this.clock.now()) / 1000)),

@@ -10,7 +10,8 @@ export type SecurityEventType =
   | 'refresh_token_reused'
   | 'password_changed'
   | 'operator_granted'
-  | 'operator_revoked';
+  | 'operator_revoked'
+  | 'dpop_proof_rejected';
 
 /** Who did it: the account holder, an operator from the dashboard, or the service itself. */
 export type SecurityEventActor = 'user' | 'operator' | 'system';

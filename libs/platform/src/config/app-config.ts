@@ -69,6 +69,8 @@ export class AppConfig {
    * for RFC 8414 metadata and the default `iss`; null: URLs are built from the request.
    */
   readonly publicUrl!: string | null;
+  /** DPoP (RFC 9449): refuse sign-ins without a proof; require server nonces in proofs; how old a proof may be (seconds). */
+  readonly dpop!: { readonly required: boolean; readonly nonce: boolean; readonly proofMaxAge: number };
 
   private constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -120,6 +122,11 @@ export class AppConfig {
       trustProxy: reader.trustProxy('TRUST_PROXY'),
       requestTimeout: reader.duration('REQUEST_TIMEOUT', '30s', 1),
       publicUrl,
+      dpop: {
+        required: reader.boolean('DPOP_REQUIRED', false),
+        nonce: reader.boolean('DPOP_NONCE', false),
+        proofMaxAge: reader.duration('DPOP_PROOF_MAX_AGE', '60s', 1),
+      },
     };
     reader.retired('ADMIN_EMAILS', 'grant the role with `npm run operator -- grant <email>`');
     if (problems.length > 0) {

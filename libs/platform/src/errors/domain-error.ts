@@ -14,6 +14,11 @@ export abstract class DomainError extends Error {
   /** Stable, machine-readable name, used in the problem `type`. */
   abstract readonly code: string;
   readonly oauthError: OAuthErrorCode = 'invalid_request';
+  /**
+   * Headers the answer carries besides the ones its category implies: a DPoP challenge
+   * (RFC 9449 §7.1) instead of the Bearer one, a fresh `DPoP-Nonce` (§8).
+   */
+  headers: Readonly<Record<string, string>> = {};
 
   constructor(readonly detail: string) {
     super(detail);

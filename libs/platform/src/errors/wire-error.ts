@@ -36,6 +36,9 @@ export function toProblem(exception: unknown): WireError {
       detail: exception.detail,
     };
     if (exception instanceof ValidationFailed) body.errors = exception.errors;
+    // RFC 9449 §5 and §8 errors keep their OAuth name in problem+json too, so OAuth client
+    // libraries recognise them at the sign-in endpoint.
+    if (exception.oauthError === 'invalid_dpop_proof' || exception.oauthError === 'use_dpop_nonce') body.error = exception.oauthError;
     return problem(status, body, domainHeaders(exception));
   }
   const { status, detail } = describeNonDomain(exception);
@@ -46,7 +49,7 @@ export function toProblem(exception: unknown): WireError {
 export function toOAuthError(exception: unknown): WireError {
   if (exception instanceof DomainError && exception.category !== 'unavailable' && exception.category !== 'too_many_requests') {
     const body = { error: exception.oauthError, error_description: exception.detail };
-    return { status: 400, contentType: 'application/json', headers: NO_STORE, body };
+    return { status: 400, contentType: 'application/json', headers: { ...NO_STORE, ...exception.headers }, body };
   }
   if (exception instanceof DomainError) {
     const status = STATUS_BY_CATEGORY[exception.category];
@@ -70,6 +73,10 @@ function problem(status: number, body: Record<string, unknown>, headers: Record<
 }
 
 function domainHeaders(exception: DomainError): Record<string, string> {
+  return { ...categoryHeaders(exception), ...exception.headers };
+}
+
+function categoryHeaders(exception: DomainError): Record<string, string> {
   if (exception.category === 'invalid_token') {
     // RFC 6750 §3: the challenge says what kind of failure without saying which check.
     return { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${exception.detail}"` };

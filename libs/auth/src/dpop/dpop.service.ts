@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig, Clock, deriveSecret, DomainError } from '@app/platform';
+import { CLOCK_TOLERANCE_S } from '../tokens/clock-tolerance.js';
+import { DpopNonces } from './dpop-nonces.js';
+import { DpopProofInvalid } from './dpop.errors.js';
+import { DPOP_SIGNING_ALGORITHMS, DpopProofVerifier } from './dpop-proof.verifier.js';
+import type { DpopRequest } from './dpop-request.js';
+
+/** How long one nonce window lasts; a nonce is accepted for two (RFC 9449 §8). */
+const NONCE_WINDOW_S = 60;
+
+/**
+ * This process's DPoP checks (RFC 9449) with the deployment's settings: DPOP_PROOF_MAX_AGE,
+ * DPOP_NONCE (stateless nonces any process verifies: the key derives from the signing key),
+ * PUBLIC_URL for `htu`. Every refusal carries the next `DPoP-Nonce` when nonces are on, so the
+ * client can retry at once.
+ */
+@Injectable()
+export class DpopService {
+  readonly algorithms = DPOP_SIGNING_ALGORITHMS;
+  private readonly nonces: DpopNonces | null;
+  private readonly verifier: DpopProofVerifier;
+
+  constructor(
+    private readonly config: AppConfig,
+    clock: Clock,
+  ) {
+    const now = () => clock.now();
+    this.nonces = config.dpop.nonce
+      ? new DpopNonces({ key: deriveSecret(config.jwt.signingKey, 'dpop nonce v1'), windowSeconds: NONCE_WINDOW_S, now })
+      : null;
+    this.verifier = new DpopProofVerifier({
+      maxAgeSeconds: config.dpop.proofMaxAge,
+      clockToleranceSeconds: CLOCK_TOLERANCE_S,
+      now,
+      freshnessFromNonce: this.nonces !== null,
+      nonceLifetimeSeconds: this.nonces?.lifetimeSeconds,
+    });
+  }
+
+  /** The key thumbprint (`jkt`) the request's proof was made with; the proof must carry `ath` when `accessToken` is given. */
+  async verify(request: DpopRequest, accessToken?: string): Promise<string> {
+    try {
+      const url = (this.config.publicUrl ?? request.origin) + request.path;
+      const nonces = this.nonces;
+      const nonce = nonces ? (value: string | undefined) => nonces.isValid(value) : undefined;
+      return (await this.verifier.verify(request.proof, { method: request.method, url, accessToken, nonce })).jkt;
+    } catch (error) {
+      if (error instanceof DomainError) error.headers = { ...error.headers, ...this.nonceHeader() };
+      throw error;
+    }
+  }
+
+  /** `invalid_dpop_proof` for a request whose proof is missing or made with the wrong key. */
+  refusal(detail: string): DpopProofInvalid {
+    const error = new DpopProofInvalid(detail);
+    error.headers = this.nonceHeader();
+    return error;
+  }
+
+  /** `DPoP-Nonce: <current>` when nonces are on (RFC 9449 §8.2: also on successful answers). */
+  nonceHeader(): Record<string, string> {
+    return this.nonces ? { 'DPoP-Nonce': this.nonces.current() } : {};
+  }
+}
