@@ -121,6 +121,24 @@ describe('dashboard (e2e)', () => {
     expect((await page(access)).headers.location).toBe('/signin?next=%2Fdevices');
   });
 
+  it('marks a device bound to a DPoP key as key-bound', async () => {
+    await register('key-bound@example.com');
+    const { cookie, csrf } = await signInForm();
+    const signedIn = await http()
+      .post('/signin')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ email: 'key-bound@example.com', password: PASSWORD, _csrf: csrf })
+      .expect(303);
+    const session = (signedIn.headers['set-cookie'] as unknown as string[]).map((line) => line.split(';')[0]).join('; ');
+    const before = await http().get('/devices').set('Cookie', session).expect(200);
+    expect(before.text).not.toContain('Key-bound');
+    const deviceId = /data-device-id="([^"]+)"/.exec(before.text)![1];
+    await dataSource.getRepository(DeviceEntity).update({ id: deviceId }, { jkt: 'x'.repeat(43) });
+    const after = await http().get('/devices').set('Cookie', session).expect(200);
+    expect(after.text).toContain('Key-bound');
+  });
+
   it('escapes what users typed into the sign-in form when it is shown again', async () => {
     const { cookie, csrf } = await signInForm();
     const response = await http()

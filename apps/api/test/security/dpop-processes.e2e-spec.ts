@@ -1,0 +1,143 @@
+import { generateKeyPair, generateProof, type KeyPair } from 'dpop';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { TokenResponse } from '@app/auth';
+import { startApiProcess, type ApiProcess } from '../../../../test/support/app-process.js';
+import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../support/test-api.js';
+
+/**
+ * DPoP across real API processes on one database. Each process remembers the proofs (`jti`)
+ * it has seen, so a captured proof replayed to another process within its window is accepted
+ * there once: the documented residual risk (SECURITY.md). With DPOP_NONCE the window is the
+ * nonce's lifetime, by the server's clock, and these tests show both.
+ */
+const PUBLIC_URL = 'https://auth.example.test';
+const PASSWORD = 'correct horse battery';
+const SKEWED_CLOCK = pathToFileURL(resolve('apps/api/test/support/skewed-clock.mjs')).href;
+
+async function call(base: string, method: string, path: string, headers: Record<string, string>, body?: unknown) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : {} };
+}
+
+const proofFor = (keys: KeyPair, method: string, path: string, accessToken?: string, nonce?: string) =>
+  generateProof(keys, `${PUBLIC_URL}${path}`, method, nonce, accessToken);
+
+async function signInBound(base: string, keys: KeyPair, nonce?: string): Promise<TokenResponse> {
+  const email = `dpop-processes-${Date.now()}-${Math.random()}@example.com`;
+  expect((await call(base, 'POST', '/auth/register', {}, { email, password: PASSWORD })).status).toBe(201);
+  const login = await call(
+    base,
+    'POST',
+    '/auth/login',
+    { DPoP: await proofFor(keys, 'POST', '/auth/login', undefined, nonce) },
+    {
+      email,
+      password: PASSWORD,
+      device: { name: 'Bound phone' },
+    },
+  );
+  expect(login.status).toBe(200);
+  return login.body as TokenResponse;
+}
+
+describe('DPoP across processes, without nonces (e2e)', () => {
+  let database: ScratchDatabase;
+  let first: ApiProcess;
+  let second: ApiProcess;
+
+  beforeAll(async () => {
+    database = await scratchDatabase();
+    const env = { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, PUBLIC_URL, REVOCATION_SYNC_INTERVAL: '1s' };
+    first = await startApiProcess(env);
+    second = await startApiProcess(env);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([first?.stop(), second?.stop()]);
+    await database?.remove();
+  });
+
+  it('refuses a replayed proof on the process that saw it, and accepts it once on another (the documented residual)', async () => {
+    const keys = await generateKeyPair('ES256');
+    const tokens = await signInBound(first.url, keys);
+    const headers = { authorization: `DPoP ${tokens.access_token}`, DPoP: await proofFor(keys, 'GET', '/me', tokens.access_token) };
+    expect((await call(first.url, 'GET', '/me', headers)).status).toBe(200);
+    expect((await call(first.url, 'GET', '/me', headers)).status).toBe(401);
+    expect((await call(second.url, 'GET', '/me', headers)).status).toBe(200);
+    expect((await call(second.url, 'GET', '/me', headers)).status).toBe(401);
+  });
+
+  it('refuses a revoked bound device on the other process within 1.5 s', async () => {
+    const keys = await generateKeyPair('ES256');
+    const tokens = await signInBound(first.url, keys);
+    const logout = await call(first.url, 'POST', '/auth/logout', {
+      authorization: `DPoP ${tokens.access_token}`,
+      DPoP: await proofFor(keys, 'POST', '/auth/logout', tokens.access_token),
+    });
+    expect(logout.status).toBe(204);
+    const started = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - started < 3000) {
+      const headers = { authorization: `DPoP ${tokens.access_token}`, DPoP: await proofFor(keys, 'GET', '/me', tokens.access_token) };
+      status = (await call(second.url, 'GET', '/me', headers)).status;
+      if (status === 200) await new Promise((done) => setTimeout(done, 20));
+    }
+    expect(status).toBe(401);
+    expect(Date.now() - started).toBeLessThanOrEqual(1500);
+  });
+});
+
+describe('DPoP across processes with DPOP_NONCE (e2e)', () => {
+  let database: ScratchDatabase;
+  let first: ApiProcess;
+  let second: ApiProcess;
+  let later: ApiProcess;
+
+  beforeAll(async () => {
+    database = await scratchDatabase();
+    const env = { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, PUBLIC_URL, DPOP_NONCE: 'true' };
+    first = await startApiProcess(env);
+    // `later` plays the same deployment three minutes from now: a replay that comes that late.
+    [second, later] = await Promise.all([
+      startApiProcess(env),
+      startApiProcess({ ...env, NODE_OPTIONS: `--import ${SKEWED_CLOCK}`, CLOCK_SKEW_MS: String(3 * 60_000) }),
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([first, second, later].map((process) => process?.stop()));
+    await database?.remove();
+  });
+
+  it("takes one process's nonce on another, and bounds a cross-process replay by the nonce's lifetime (2 min)", async () => {
+    const keys = await generateKeyPair('ES256');
+    const askNonce = await call(
+      first.url,
+      'POST',
+      '/auth/login',
+      { DPoP: await proofFor(keys, 'POST', '/auth/login') },
+      { email: 'nobody@example.com', password: 'x', device: { name: 'x' } },
+    );
+    expect(askNonce.body.error).toBe('use_dpop_nonce');
+    const nonce = askNonce.headers.get('dpop-nonce') ?? undefined;
+    expect(nonce).toBeDefined();
+    // A nonce issued by the first process is good on the second: stateless, one key per deployment.
+    const tokens = await signInBound(second.url, keys, nonce);
+
+    const headers = { authorization: `DPoP ${tokens.access_token}`, DPoP: await proofFor(keys, 'GET', '/me', tokens.access_token, nonce) };
+    expect((await call(first.url, 'GET', '/me', headers)).status).toBe(200);
+    // Replayed at once to another process: accepted there once (within the nonce's lifetime)…
+    expect((await call(second.url, 'GET', '/me', headers)).status).toBe(200);
+    // …but three minutes later the nonce is stale: refused, with a fresh nonce to retry with.
+    const late = await call(later.url, 'GET', '/me', headers);
+    expect(late.status).toBe(401);
+    expect(late.headers.get('www-authenticate')).toBe('DPoP error="use_dpop_nonce", algs="ES256 EdDSA Ed25519"');
+    expect(late.headers.get('dpop-nonce')).toBeTruthy();
+  });
+});
