@@ -10,7 +10,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TokenResponse } from '@app/auth';
+import { generateKeyPair, generateProof } from 'dpop';
+import { DpopProofVerifier, type TokenResponse } from '@app/auth';
 import { AppConfig } from '@app/platform';
 import { ApiClient, signAccessToken } from './support/api-client.js';
 import { runLoad, type LoadClient, type LoadResult, type LoadSpec } from './support/load.js';
@@ -27,6 +28,10 @@ const SETTINGS = {
   warmupS: quick ? 1 : 2,
   runS: quick ? 1 : 2,
   throughputRounds: quick ? 2 : 10,
+  /** DPoP proofs made before each DPoP run, per second of it (far above what one process serves). */
+  dpopProofsPerSecond: 8000,
+  /** Proofs verified in-process to time one verification. */
+  proofVerifications: quick ? 500 : 3000,
   refreshSessions: 32,
   refreshRunS: quick ? 2 : 5,
   refreshRounds: quick ? 1 : 5,
@@ -127,10 +132,20 @@ async function measureThroughput(context: Context) {
     await client.register(email('throughput'), PASSWORD);
     const tokens = await client.login(email('throughput'), PASSWORD, 'Bench phone');
     const headers = { authorization: `Bearer ${tokens.access_token}` };
+    // A second device of the same account, bound to an ES256 key (DPoP): every request carries
+    // a fresh proof, made before the run (a proof is good once), as a mobile client makes them.
+    const dpopKeys = await generateKeyPair('ES256');
+    const bound = await client.login(email('throughput'), PASSWORD, 'Bench bound phone', await generateProof(dpopKeys, `${api.url}/auth/login`, 'POST'));
+    const dpopProofs = (count: number) =>
+      Promise.all(Array.from({ length: count }, () => generateProof(dpopKeys, `${api.url}/me`, 'GET', undefined, bound.access_token)));
 
     // Each target answers as it should before anything is timed.
     check((await client.status('/')) === 200, 'API GET / is 200');
     check((await client.status('/me', tokens.access_token)) === 200, 'API GET /me is 200');
+    check(bound.token_type === 'DPoP', 'a sign-in with a proof is bound');
+    const [probe] = await dpopProofs(1);
+    check((await client.status('/me', undefined, { authorization: `DPoP ${bound.access_token}`, DPoP: probe })) === 200, 'API GET /me with DPoP is 200');
+    check((await client.status('/me', undefined, { authorization: `DPoP ${bound.access_token}`, DPoP: probe })) === 401, 'a replayed proof is 401');
     check((await new ApiClient(databaseGuard.url).status('/me', tokens.access_token)) === 200, 'database guard GET /me is 200');
     check((await new ApiClient(bare.url).status('/me', tokens.access_token)) === 200, 'bare GET /me is 200');
     check((await new ApiClient(bare.url).status('/me', `${tokens.access_token}x`)) === 401, 'bare GET /me refuses a bad signature');
@@ -141,21 +156,43 @@ async function measureThroughput(context: Context) {
     const looksUp = (await new ApiClient(databaseGuard.url).status('/me', unknownDevice)) === 401;
     check(trustsToken && looksUp, 'a signed token for an unknown device: API 200, database guard 401');
 
+    // Proofs for one DPoP run: more than the run can use (an exhausted pool would show as 401s).
+    const dpopSpec = async (durationS: number): Promise<Partial<LoadSpec>> => {
+      const pool = await dpopProofs(Math.ceil(durationS * SETTINGS.dpopProofsPerSecond));
+      let next = 0;
+      return {
+        setupClient: (loadClient: LoadClient) =>
+          loadClient.setRequests([
+            {
+              method: 'GET',
+              path: '/me',
+              setupRequest: (request) => ({ ...request, headers: { authorization: `DPoP ${bound.access_token}`, dpop: pool[next++ % pool.length] } }),
+            },
+          ]),
+      };
+    };
     const targets = [
       { key: 'open', label: 'API GET / (open)', server: api, spec: { path: '/' } },
       { key: 'me', label: 'API GET /me (JWT guard)', server: api, spec: { path: '/me', headers } },
+      { key: 'dpop', label: 'API GET /me (DPoP-bound token + proof)', server: api, spec: { path: '/me' } },
       { key: 'databaseGuard', label: 'GET /me (database guard)', server: databaseGuard, spec: { path: '/me', headers } },
       { key: 'bare', label: 'GET /me (bare node:http)', server: bare, spec: { path: '/me', headers } },
     ] as const;
     const base = { connections: SETTINGS.connections };
-    for (const target of targets) await runLoad(target.server, { ...base, ...target.spec, durationS: SETTINGS.warmupS });
+    const specOf = async (target: (typeof targets)[number], durationS: number) => ({
+      ...base,
+      ...target.spec,
+      ...(target.key === 'dpop' ? await dpopSpec(durationS) : {}),
+      durationS,
+    });
+    for (const target of targets) await runLoad(target.server, await specOf(target, SETTINGS.warmupS));
 
-    const runs: Record<(typeof targets)[number]['key'], LoadResult[]> = { open: [], me: [], databaseGuard: [], bare: [] };
+    const runs: Record<(typeof targets)[number]['key'], LoadResult[]> = { open: [], me: [], dpop: [], databaseGuard: [], bare: [] };
     for (let roundIndex = 0; roundIndex < SETTINGS.throughputRounds; roundIndex++) {
       // Rotate the order each round, so that no target always runs first (or always last).
       const order = targets.map((_, i) => targets[(i + roundIndex) % targets.length]);
       for (const target of order) {
-        runs[target.key].push(await runLoad(target.server, { ...base, ...target.spec, durationS: SETTINGS.runS }));
+        runs[target.key].push(await runLoad(target.server, await specOf(target, SETTINGS.runS)));
       }
       log(
         `throughput round ${roundIndex + 1}/${SETTINGS.throughputRounds}: ${order.map((t) => `${t.key} ${Math.round(runs[t.key].at(-1)!.rps)}/s`).join(', ')}`,
@@ -170,6 +207,9 @@ async function measureThroughput(context: Context) {
       guardCost: ratioSummary(perRound(runs.me, runs.open)),
       jwtOverDatabase: ratioSummary(perRound(runs.me, runs.databaseGuard)),
       meOverBare: ratioSummary(perRound(runs.me, runs.bare)),
+      dpopOverBearer: ratioSummary(perRound(runs.dpop, runs.me)),
+      dpopErrors: runs.dpop.reduce((sum, run) => sum + run.errors, 0),
+      proofVerifyUs: await measureProofVerification(),
       cpuNormalised: {
         guardCost: ratioSummary(perRoundCpu(runs.me, runs.open)),
         jwtOverDatabase: ratioSummary(perRoundCpu(runs.me, runs.databaseGuard)),
@@ -357,6 +397,20 @@ type MemoryFigures =
     };
 
 // 6: resident memory, empty database vs 100,000 devices with 10,000 recently revoked.
+// The cost of one DPoP proof verification (jose's ES256 verify, thumbprint, the RFC 9449
+// checks and the replay cache), in-process, on proofs made beforehand by the client library.
+async function measureProofVerification(): Promise<{ microseconds: number; proofs: number }> {
+  const keys = await generateKeyPair('ES256');
+  const url = 'https://bench.example/me';
+  const proofs = await Promise.all(Array.from({ length: SETTINGS.proofVerifications }, () => generateProof(keys, url, 'GET', undefined, 'token')));
+  const verifier = new DpopProofVerifier({ maxAgeSeconds: 600, clockToleranceSeconds: 5, now: () => Date.now() });
+  for (const proof of proofs.slice(0, 100)) await verifier.verify(proof, { method: 'GET', url, accessToken: 'token' }); // warm-up
+  const started = process.hrtime.bigint();
+  for (const proof of proofs.slice(100)) await verifier.verify(proof, { method: 'GET', url, accessToken: 'token' });
+  const microseconds = Number(process.hrtime.bigint() - started) / 1000 / (proofs.length - 100);
+  return { microseconds: round(microseconds, 1), proofs: proofs.length - 100 };
+}
+
 // 7: does a failed sign-in take longer for an existing account than for an unknown email? It
 // must not (account enumeration by timing). One request at a time, the two kinds alternating,
 // so that drift of the machine hits both alike; Welch's z on the means says whether any
@@ -542,6 +596,14 @@ function rows(results: Results, database: string): Row[] {
       measured: `${t.meOverBare.median.toFixed(2)} ${range(t.meOverBare)}; bare ${t.targets.bare.rps} req/s; per CPU-second ${c.meOverBare.median.toFixed(2)}`,
       target: '≥ 0.5',
       met: t.meOverBare.median >= 0.5,
+    });
+  }
+  if (t) {
+    out.push({
+      figure: '3b. GET /me with a DPoP-bound token ÷ with a bearer token',
+      measured: `${t.dpopOverBearer.median.toFixed(2)} (${t.dpopOverBearer.min.toFixed(2)}–${t.dpopOverBearer.max.toFixed(2)}); ${t.targets.dpop.rps} req/s, ${t.dpopErrors} errors; one proof verification ${t.proofVerifyUs.microseconds} µs`,
+      target: '≥ 0.5',
+      met: t.dpopOverBearer.median >= 0.5 && t.dpopErrors === 0,
     });
   }
   const r = results.refreshAndStorm;

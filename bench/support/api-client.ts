@@ -7,10 +7,10 @@ import type { AppConfig } from '@app/platform';
 export class ApiClient {
   constructor(private readonly baseUrl: string) {}
 
-  private async post(path: string, body: unknown): Promise<Response> {
+  private async post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
     return fetch(`${this.baseUrl}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'device-auth-bench' },
+      headers: { 'content-type': 'application/json', 'user-agent': 'device-auth-bench', ...headers },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     });
@@ -21,8 +21,9 @@ export class ApiClient {
     if (response.status !== 201) throw new Error(`register ${email}: ${response.status} ${await response.text()}`);
   }
 
-  async login(email: string, password: string, deviceName: string): Promise<TokenResponse> {
-    const response = await this.post('/auth/login', { email, password, device: { name: deviceName, platform: 'android' } });
+  /** Signs in; with `dpop` (a proof for POST /auth/login) the device is bound to its key. */
+  async login(email: string, password: string, deviceName: string, dpop?: string): Promise<TokenResponse> {
+    const response = await this.post('/auth/login', { email, password, device: { name: deviceName, platform: 'android' } }, dpop ? { DPoP: dpop } : {});
     if (response.status !== 200) throw new Error(`login ${email}: ${response.status} ${await response.text()}`);
     return (await response.json()) as TokenResponse;
   }
@@ -40,9 +41,9 @@ export class ApiClient {
     return response.status;
   }
 
-  async status(path: string, accessToken?: string): Promise<number> {
+  async status(path: string, accessToken?: string, headers: Record<string, string> = {}): Promise<number> {
     const response = await fetch(`${this.baseUrl}${path}`, {
-      headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {},
+      headers: { ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}), ...headers },
       signal: AbortSignal.timeout(30_000),
     });
     await response.arrayBuffer();
