@@ -135,7 +135,12 @@ async function measureThroughput(context: Context) {
     // A second device of the same account, bound to an ES256 key (DPoP): every request carries
     // a fresh proof, made before the run (a proof is good once), as a mobile client makes them.
     const dpopKeys = await generateKeyPair('ES256');
-    const bound = await client.login(email('throughput'), PASSWORD, 'Bench bound phone', await generateProof(dpopKeys, `${api.url}/auth/login`, 'POST'));
+    const bound = await client.login(
+      email('throughput'),
+      PASSWORD,
+      'Bench bound phone',
+      await generateProof(dpopKeys, `${api.url}/auth/login`, 'POST'),
+    );
     const dpopProofs = (count: number) =>
       Promise.all(Array.from({ length: count }, () => generateProof(dpopKeys, `${api.url}/me`, 'GET', undefined, bound.access_token)));
 
@@ -144,8 +149,14 @@ async function measureThroughput(context: Context) {
     check((await client.status('/me', tokens.access_token)) === 200, 'API GET /me is 200');
     check(bound.token_type === 'DPoP', 'a sign-in with a proof is bound');
     const [probe] = await dpopProofs(1);
-    check((await client.status('/me', undefined, { authorization: `DPoP ${bound.access_token}`, DPoP: probe })) === 200, 'API GET /me with DPoP is 200');
-    check((await client.status('/me', undefined, { authorization: `DPoP ${bound.access_token}`, DPoP: probe })) === 401, 'a replayed proof is 401');
+    check(
+      (await client.status('/me', undefined, { authorization: `DPoP ${bound.access_token}`, DPoP: probe })) === 200,
+      'API GET /me with DPoP is 200',
+    );
+    check(
+      (await client.status('/me', undefined, { authorization: `DPoP ${bound.access_token}`, DPoP: probe })) === 401,
+      'a replayed proof is 401',
+    );
     check((await new ApiClient(databaseGuard.url).status('/me', tokens.access_token)) === 200, 'database guard GET /me is 200');
     check((await new ApiClient(bare.url).status('/me', tokens.access_token)) === 200, 'bare GET /me is 200');
     check((await new ApiClient(bare.url).status('/me', `${tokens.access_token}x`)) === 401, 'bare GET /me refuses a bad signature');
@@ -166,7 +177,10 @@ async function measureThroughput(context: Context) {
             {
               method: 'GET',
               path: '/me',
-              setupRequest: (request) => ({ ...request, headers: { authorization: `DPoP ${bound.access_token}`, dpop: pool[next++ % pool.length] } }),
+              setupRequest: (request) => ({
+                ...request,
+                headers: { authorization: `DPoP ${bound.access_token}`, dpop: pool[next++ % pool.length] },
+              }),
             },
           ]),
       };
@@ -402,7 +416,9 @@ type MemoryFigures =
 async function measureProofVerification(): Promise<{ microseconds: number; proofs: number }> {
   const keys = await generateKeyPair('ES256');
   const url = 'https://bench.example/me';
-  const proofs = await Promise.all(Array.from({ length: SETTINGS.proofVerifications }, () => generateProof(keys, url, 'GET', undefined, 'token')));
+  const proofs = await Promise.all(
+    Array.from({ length: SETTINGS.proofVerifications }, () => generateProof(keys, url, 'GET', undefined, 'token')),
+  );
   const verifier = new DpopProofVerifier({ maxAgeSeconds: 600, clockToleranceSeconds: 5, now: () => Date.now() });
   for (const proof of proofs.slice(0, 100)) await verifier.verify(proof, { method: 'GET', url, accessToken: 'token' }); // warm-up
   const started = process.hrtime.bigint();

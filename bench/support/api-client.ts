@@ -23,7 +23,11 @@ export class ApiClient {
 
   /** Signs in; with `dpop` (a proof for POST /auth/login) the device is bound to its key. */
   async login(email: string, password: string, deviceName: string, dpop?: string): Promise<TokenResponse> {
-    const response = await this.post('/auth/login', { email, password, device: { name: deviceName, platform: 'android' } }, dpop ? { DPoP: dpop } : {});
+    const response = await this.post(
+      '/auth/login',
+      { email, password, device: { name: deviceName, platform: 'android' } },
+      dpop ? { DPoP: dpop } : {},
+    );
     if (response.status !== 200) throw new Error(`login ${email}: ${response.status} ${await response.text()}`);
     return (await response.json()) as TokenResponse;
   }
