@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { generateKeyPair, generateProof } from 'dpop';
 import { LastSeenRecorder } from '@app/auth';
 import { DeviceEntity } from '@app/persistence';
 import { bearer, registerAndLogin, startTestApi, type TestApi } from './support/test-api.js';
@@ -8,7 +9,7 @@ describe('guarded request path (e2e)', () => {
 
   beforeAll(async () => {
     // Background work (revocation sync, last-seen flush) is pushed out of the measured window.
-    api = await startTestApi({ REVOCATION_SYNC_INTERVAL: '1h', LAST_SEEN_FLUSH_INTERVAL: '1h' });
+    api = await startTestApi({ REVOCATION_SYNC_INTERVAL: '1h', LAST_SEEN_FLUSH_INTERVAL: '1h', PUBLIC_URL: 'https://auth.example.test' });
   });
 
   afterAll(async () => {
@@ -30,6 +31,34 @@ describe('guarded request path (e2e)', () => {
       // The counter does count: a database-backed endpoint shows up.
       await api.http().get('/devices').set('Authorization', bearer(caller.tokens)).expect(200);
       expect(logQuery).toHaveBeenCalled();
+    } finally {
+      logQuery.mockRestore();
+    }
+  });
+
+  it('makes no database query for DPoP-bound requests either (the proof is checked from memory)', async () => {
+    const email = `guard-dpop-${Date.now()}@example.com`;
+    await api.http().post('/auth/register').send({ email, password: 'correct horse battery' }).expect(201);
+    const keys = await generateKeyPair('ES256');
+    const origin = 'https://auth.example.test';
+    const login = await api
+      .http()
+      .post('/auth/login')
+      .set('DPoP', await generateProof(keys, `${origin}/auth/login`, 'POST'))
+      .send({ email, password: 'correct horse battery', device: { name: 'Bound' } })
+      .expect(200);
+    const token: string = login.body.access_token;
+    const logQuery = jest.spyOn(api.dataSource.logger, 'logQuery');
+    try {
+      for (let i = 0; i < 10; i++) {
+        const proof = await generateProof(keys, `${origin}/me`, 'GET', undefined, token);
+        await api
+          .http()
+          .get('/me')
+          .set({ authorization: `DPoP ${token}`, dpop: proof })
+          .expect(200);
+      }
+      expect(logQuery).not.toHaveBeenCalled();
     } finally {
       logQuery.mockRestore();
     }
