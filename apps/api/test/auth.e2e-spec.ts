@@ -300,7 +300,11 @@ describe('auth (e2e)', () => {
       ['a non-string token', 'json', { refresh_token: 42 }, 'invalid_request'],
     ])('answers %s with 400 %s (RFC 6749 §5.2)', async (_, type, body, error) => {
       const response = await api.http().post('/auth/refresh').type(type).send(body).expect(400);
-      expect(response.body).toEqual({ error, error_description: expect.any(String) });
+      expect(response.body).toEqual({
+        error,
+        error_description: expect.any(String),
+        ...(error === 'invalid_grant' ? { reason: 'invalid' } : {}),
+      });
       expect(response.headers['content-type']).toMatch(/^application\/json/);
     });
 
@@ -325,7 +329,7 @@ describe('auth (e2e)', () => {
       const rotated = await refresh(api, tokens.refresh_token).expect(200);
       api.clock.advance(11_000);
       const replay = await refresh(api, tokens.refresh_token).expect(400);
-      expect(replay.body).toEqual({ error: 'invalid_grant', error_description: expect.any(String) });
+      expect(replay.body).toEqual({ error: 'invalid_grant', error_description: expect.any(String), reason: 'reused' });
       // The whole device session is gone: the newest refresh token and the access token too.
       await refresh(api, rotated.body.refresh_token).expect(400);
       await api.http().get('/me').set('Authorization', bearer(rotated.body)).expect(401);
@@ -371,7 +375,11 @@ describe('auth (e2e)', () => {
       }
       api.clock.advance(4 * DAY_MS);
       const response = await refresh(api, current).expect(400);
-      expect(response.body).toEqual({ error: 'invalid_grant', error_description: expect.stringMatching(/maximum age/) });
+      expect(response.body).toEqual({
+        error: 'invalid_grant',
+        error_description: expect.stringMatching(/maximum age/),
+        reason: 'session_expired',
+      });
     });
 
     it('prunes refresh tokens past their idle lifetime, leaving the live chain working', async () => {

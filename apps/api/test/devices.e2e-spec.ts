@@ -62,7 +62,7 @@ describe('devices (e2e)', () => {
     const denied = await me(tokens).expect(401);
     expect(denied.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
     const refused = await refresh(api, tokens.refresh_token).expect(400);
-    expect(refused.body).toEqual({ error: 'invalid_grant', error_description: expect.any(String) });
+    expect(refused.body).toEqual({ error: 'invalid_grant', error_description: expect.any(String), reason: expect.any(String) });
   }
 
   function expectProblem(response: { headers: Record<string, string>; body: unknown }, status: number) {

@@ -59,17 +59,31 @@ export class DpopAccessRefused extends DomainError {
   }
 }
 
+/**
+ * Why a session ended, as API.md's `invalid_grant` says it (`reason`), so that a client can tell
+ * its user: signed out elsewhere, password changed, theft detected, idle too long, too old; or
+ * `invalid` for a token the server does not know (nothing more is said about it).
+ */
+export type SessionEndReason = 'revoked' | 'password_changed' | 'reused' | 'expired' | 'session_expired' | 'invalid';
+
 /** A refresh token that is unknown, expired, spent or of a revoked device: `invalid_grant`. */
 export class RefreshTokenRejected extends DomainError {
   readonly category = 'invalid_input';
   readonly code = 'invalid-grant';
   override readonly oauthError = 'invalid_grant';
+
+  constructor(
+    detail: string,
+    readonly reason: SessionEndReason,
+  ) {
+    super(detail);
+  }
 }
 
 /** A spent refresh token came back: theft is assumed and the device was revoked. */
 export class RefreshTokenReused extends RefreshTokenRejected {
   constructor() {
-    super('The refresh token was already used; the device session has been revoked.');
+    super('The refresh token was already used; the device session has been revoked.', 'reused');
   }
 }
 

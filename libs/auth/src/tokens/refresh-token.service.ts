@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppConfig, Clock } from '@app/platform';
-import { DeviceRepository, RefreshTokenRepository, type DeviceEntity, type RefreshTokenEntity } from '@app/persistence';
-import { RefreshTokenRejected, RefreshTokenReused } from '../auth.errors.js';
+import { DeviceRepository, RefreshTokenRepository, type DeviceEntity, type RefreshTokenEntity, type RevocationReason } from '@app/persistence';
+import { RefreshTokenRejected, RefreshTokenReused, type SessionEndReason } from '../auth.errors.js';
 import { anonymous, SYSTEM_ACTOR, type RequestOrigin } from '../actor/actor.js';
 import type { DpopRequest } from '../dpop/dpop-request.js';
 import { DpopProofInvalid } from '../dpop/dpop.errors.js';
@@ -15,6 +15,13 @@ import type { TokenResponse } from './token-response.js';
 
 const INVALID = 'The refresh token is invalid, expired or revoked.';
 const NO_ORIGIN: RequestOrigin = { ip: null, userAgent: null };
+
+/** API.md's `reason` for a revoked device: its revocation's reason, in the client's words. */
+function endReasonOf(reason: RevocationReason | null): SessionEndReason {
+  if (reason === 'password_changed') return 'password_changed';
+  if (reason === 'refresh_token_reused') return 'reused';
+  return 'revoked';
+}
 
 /**
  * The grace rule (API.md, reuse detection): a spent token is a retry, not theft, only while
@@ -64,19 +71,20 @@ export class RefreshTokenService {
    * becomes bound from then on.
    */
   async refresh(presented: string, dpop: DpopRequest | null = null, origin: RequestOrigin = NO_ORIGIN): Promise<TokenResponse> {
-    if (!isWellFormedRefreshToken(presented)) throw new RefreshTokenRejected(INVALID);
+    if (!isWellFormedRefreshToken(presented)) throw new RefreshTokenRejected(INVALID, 'invalid');
     let token = await this.tokens.findByHash(hashRefreshToken(presented));
-    if (!token) throw new RefreshTokenRejected(INVALID);
+    if (!token) throw new RefreshTokenRejected(INVALID, 'invalid');
     let device = await this.devices.findById(token.deviceId);
     const now = this.clock.now();
-    if (!device || device.revokedAt !== null) throw new RefreshTokenRejected(INVALID);
+    if (!device) throw new RefreshTokenRejected(INVALID, 'invalid');
+    if (device.revokedAt !== null) throw new RefreshTokenRejected(INVALID, endReasonOf(device.revokedReason));
     if (device.sessionExpiresAt <= now) {
-      throw new RefreshTokenRejected('The device session reached its maximum age; sign in again.');
+      throw new RefreshTokenRejected('The device session reached its maximum age; sign in again.', 'session_expired');
     }
     device = await this.proveKey(device, dpop, origin);
 
     if (token.rotatedAt === null) {
-      if (token.expiresAt <= now) throw new RefreshTokenRejected(INVALID);
+      if (token.expiresAt <= now) throw new RefreshTokenRejected(INVALID, 'expired');
       // The successor is written first but unreachable (nobody knows its secret) until the
       // conditional update below makes it the chain's live token. Of concurrent requests,
       // exactly one wins that update; the others drop their successor and take the grace path.

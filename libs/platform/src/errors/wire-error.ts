@@ -48,7 +48,9 @@ export function toProblem(exception: unknown): WireError {
 /** Maps any thrown value to an RFC 6749 §5.2 error, for the token endpoints. */
 export function toOAuthError(exception: unknown): WireError {
   if (exception instanceof DomainError && exception.category !== 'unavailable' && exception.category !== 'too_many_requests') {
-    const body = { error: exception.oauthError, error_description: exception.detail };
+    // API.md: an invalid_grant also says why the session ended (`reason`), when the error knows.
+    const reason = (exception as { reason?: unknown }).reason;
+    const body = { error: exception.oauthError, error_description: exception.detail, ...(typeof reason === 'string' ? { reason } : {}) };
     return { status: 400, contentType: 'application/json', headers: { ...NO_STORE, ...exception.headers }, body };
   }
   if (exception instanceof DomainError) {

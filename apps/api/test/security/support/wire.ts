@@ -62,9 +62,16 @@ export function expectOAuthError(response: WireResponse, status: number, error?:
   expect(response.status).toBe(status);
   expect(response.headers['content-type']).toMatch(/^application\/json/);
   expect(response.headers['cache-control']).toBe('no-store');
-  expect(response.body).toEqual({
+  const { reason, ...rest } = response.body as { reason?: unknown };
+  expect(rest).toEqual({
     error: error ?? expect.stringMatching(/^(invalid_request|invalid_grant|unsupported_grant_type)$/),
     error_description: expect.any(String),
   });
+  // API.md: an invalid_grant (and only it) says why the session ended.
+  if (rest && (rest as { error?: unknown }).error === 'invalid_grant') {
+    expect(reason).toMatch(/^(revoked|password_changed|reused|expired|session_expired|invalid)$/);
+  } else {
+    expect(reason).toBeUndefined();
+  }
   expectNoLeak(response);
 }
