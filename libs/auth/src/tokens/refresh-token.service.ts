@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppConfig, Clock } from '@app/platform';
-import { DeviceRepository, RefreshTokenRepository, type DeviceEntity, type RefreshTokenEntity, type RevocationReason } from '@app/persistence';
+import {
+  DeviceRepository,
+  RefreshTokenRepository,
+  type DeviceEntity,
+  type RefreshTokenEntity,
+  type RevocationReason,
+} from '@app/persistence';
 import { RefreshTokenRejected, RefreshTokenReused, type SessionEndReason } from '../auth.errors.js';
 import { anonymous, SYSTEM_ACTOR, type RequestOrigin } from '../actor/actor.js';
 import type { DpopRequest } from '../dpop/dpop-request.js';
