@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { freePort } from '../../bench/support/server-process.js';
+import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from './scratch-database.js';
 
 /** An `apps/api` or `apps/admin` process started as the README starts it (the built `main.js`). */
 export interface ApiProcess {
@@ -47,5 +48,35 @@ export async function startAppProcess(
         child.once('exit', () => done());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/** API processes sharing one scratch database, stopped (and the database dropped) together. */
+export interface ApiCluster {
+  readonly processes: ApiProcess[];
+  readonly database: ScratchDatabase;
+  stop(): Promise<void>;
+}
+
+/**
+ * `count` API processes on one fresh database: the first starts alone (it migrates), then the
+ * others at once; `overrides[i]` adds to process i's environment (a skewed clock, say).
+ */
+export async function startApiCluster(
+  count: number,
+  env: Record<string, string>,
+  overrides: Record<string, string>[] = [],
+): Promise<ApiCluster> {
+  const database = await scratchDatabase();
+  const envOf = (index: number) => ({ DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, ...env, ...overrides[index] });
+  const processes = [await startApiProcess(envOf(0))];
+  processes.push(...(await Promise.all(Array.from({ length: count - 1 }, (_, index) => startApiProcess(envOf(index + 1))))));
+  return {
+    processes,
+    database,
+    async stop() {
+      await Promise.all(processes.map((process) => process.stop()));
+      await database.remove();
+    },
   };
 }

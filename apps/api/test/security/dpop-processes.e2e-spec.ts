@@ -2,8 +2,7 @@ import { generateKeyPair, generateProof, type KeyPair } from 'dpop';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TokenResponse } from '@app/auth';
-import { startApiProcess, type ApiProcess } from '../../../../test/support/app-process.js';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../support/test-api.js';
+import { startApiCluster, type ApiCluster, type ApiProcess } from '../../../../test/support/app-process.js';
 
 /**
  * DPoP across real API processes on one database. Each process remembers the proofs (`jti`)
@@ -47,21 +46,16 @@ async function signInBound(base: string, keys: KeyPair, nonce?: string): Promise
 }
 
 describe('DPoP across processes, without nonces (e2e)', () => {
-  let database: ScratchDatabase;
+  let cluster: ApiCluster;
   let first: ApiProcess;
   let second: ApiProcess;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    const env = { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, PUBLIC_URL, REVOCATION_SYNC_INTERVAL: '1s' };
-    first = await startApiProcess(env);
-    second = await startApiProcess(env);
+    cluster = await startApiCluster(2, { PUBLIC_URL, REVOCATION_SYNC_INTERVAL: '1s' });
+    [first, second] = cluster.processes;
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all([first?.stop(), second?.stop()]);
-    await database?.remove();
-  });
+  afterAll(() => cluster?.stop());
 
   it('refuses a replayed proof on the process that saw it, and accepts it once on another (the documented residual)', async () => {
     const keys = await generateKeyPair('ES256');
@@ -94,26 +88,19 @@ describe('DPoP across processes, without nonces (e2e)', () => {
 });
 
 describe('DPoP across processes with DPOP_NONCE (e2e)', () => {
-  let database: ScratchDatabase;
+  let cluster: ApiCluster;
   let first: ApiProcess;
   let second: ApiProcess;
   let later: ApiProcess;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    const env = { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, PUBLIC_URL, DPOP_NONCE: 'true' };
-    first = await startApiProcess(env);
     // `later` plays the same deployment three minutes from now: a replay that comes that late.
-    [second, later] = await Promise.all([
-      startApiProcess(env),
-      startApiProcess({ ...env, NODE_OPTIONS: `--import ${SKEWED_CLOCK}`, CLOCK_SKEW_MS: String(3 * 60_000) }),
-    ]);
+    const later3min = { NODE_OPTIONS: `--import ${SKEWED_CLOCK}`, CLOCK_SKEW_MS: String(3 * 60_000) };
+    cluster = await startApiCluster(3, { PUBLIC_URL, DPOP_NONCE: 'true' }, [{}, {}, later3min]);
+    [first, second, later] = cluster.processes;
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all([first, second, later].map((process) => process?.stop()));
-    await database?.remove();
-  });
+  afterAll(() => cluster?.stop());
 
   it("takes one process's nonce on another, and bounds a cross-process replay by the nonce's lifetime (2 min)", async () => {
     const keys = await generateKeyPair('ES256');

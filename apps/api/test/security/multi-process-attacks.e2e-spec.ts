@@ -3,8 +3,7 @@ import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TokenResponse } from '@app/auth';
-import { startApiProcess, type ApiProcess } from '../../../../test/support/app-process.js';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../support/test-api.js';
+import { startApiCluster, type ApiCluster, type ApiProcess } from '../../../../test/support/app-process.js';
 
 /**
  * The invariants of API.md § Errors and § Revocation across real API processes on one
@@ -62,26 +61,15 @@ async function refusedWithin(base: string, accessToken: string, limitMs: number)
 }
 
 describe('two processes under parallel attack (e2e)', () => {
-  let database: ScratchDatabase;
+  let cluster: ApiCluster;
   let processes: ApiProcess[];
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    const env = {
-      DATABASE_URL: database.url,
-      JWT_SECRET: TEST_JWT_SECRET,
-      LOGIN_RATE_LIMIT: `${LIMIT}/15m`,
-      REVOCATION_SYNC_INTERVAL: '1s',
-    };
-    // The first migrates; then the second starts on the migrated database.
-    processes = [await startApiProcess(env)];
-    processes.push(await startApiProcess(env));
+    cluster = await startApiCluster(2, { LOGIN_RATE_LIMIT: `${LIMIT}/15m`, REVOCATION_SYNC_INTERVAL: '1s' });
+    processes = cluster.processes;
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all((processes ?? []).map((process) => process.stop()));
-    await database?.remove();
-  });
+  afterAll(() => cluster?.stop());
 
   it.each([1, 2, 3])(
     'lets at most LOGIN_RATE_LIMIT of 160 guesses split over two processes check a password, the right one among them (round %i)',
@@ -100,27 +88,19 @@ describe('two processes under parallel attack (e2e)', () => {
 });
 
 describe('processes whose clocks disagree (e2e)', () => {
-  let database: ScratchDatabase;
+  let cluster: ApiCluster;
   let right: ApiProcess;
   let observer: ApiProcess;
   let fast: ApiProcess;
   let slow: ApiProcess;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    const env = { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, REVOCATION_SYNC_INTERVAL: '1s' };
-    right = await startApiProcess(env);
-    [observer, fast, slow] = await Promise.all([
-      startApiProcess(env),
-      startApiProcess({ ...env, NODE_OPTIONS: `--import ${SKEWED_CLOCK}`, CLOCK_SKEW_MS: String(20_000) }),
-      startApiProcess({ ...env, NODE_OPTIONS: `--import ${SKEWED_CLOCK}`, CLOCK_SKEW_MS: String(-5 * 60_000) }),
-    ]);
+    const skewed = (ms: number) => ({ NODE_OPTIONS: `--import ${SKEWED_CLOCK}`, CLOCK_SKEW_MS: String(ms) });
+    cluster = await startApiCluster(4, { REVOCATION_SYNC_INTERVAL: '1s' }, [{}, {}, skewed(20_000), skewed(-5 * 60_000)]);
+    [right, observer, fast, slow] = cluster.processes;
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all([right, observer, fast, slow].map((process) => process?.stop()));
-    await database?.remove();
-  });
+  afterAll(() => cluster?.stop());
 
   it('refuses on every process within 1.5 s devices revoked through hosts 20 s fast, 5 min slow and right', async () => {
     const email = uniqueEmail('skew');
@@ -292,20 +272,15 @@ class ListDevices implements Command {
 }
 
 describe('two processes: password change races and random interleavings (e2e, fast-check)', () => {
-  let database: ScratchDatabase;
+  let cluster: ApiCluster;
   let processes: ApiProcess[];
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    const env = { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: '100000/15m', REVOCATION_SYNC_INTERVAL: '1s' };
-    processes = [await startApiProcess(env)];
-    processes.push(await startApiProcess(env));
+    cluster = await startApiCluster(2, { LOGIN_RATE_LIMIT: '100000/15m', REVOCATION_SYNC_INTERVAL: '1s' });
+    processes = cluster.processes;
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all((processes ?? []).map((process) => process.stop()));
-    await database?.remove();
-  });
+  afterAll(() => cluster?.stop());
 
   it.each([1, 2, 3])(
     'leaves no device of a sign-in on one process that checked the old password usable once a change on the other answered 204 (round %i)',
