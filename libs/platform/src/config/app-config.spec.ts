@@ -32,6 +32,11 @@ describe('AppConfig.fromEnv', () => {
       loginRateLimit: { max: 10, windowSeconds: 900 },
       registerRateLimit: { max: 20, windowSeconds: 3600 },
       migrationsRun: true,
+      passwordQueueLimit: 128,
+      trustProxy: false,
+      requestTimeout: 30,
+      publicUrl: null,
+      dpop: { required: false, nonce: false, proofMaxAge: 60 },
     });
     expect(config.jwt.algorithm).toBe('HS256');
   });
@@ -128,5 +133,26 @@ describe('AppConfig.fromEnv', () => {
     const config = AppConfig.fromEnv({ PUBLIC_URL: 'https://auth.example.com/' });
     expect(config.publicUrl).toBe('https://auth.example.com');
     expect(config.jwt.issuer).toBe('https://auth.example.com');
+  });
+
+  it('reads TRUST_PROXY as a hop count or a list of addresses and CIDRs, and refuses anything else', () => {
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, TRUST_PROXY: ' 10.0.0.0/8, 127.0.0.1 ,::1,loopback' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+      'loopback',
+    ]);
+    for (const value of ['proxy.internal', '10.0.0.0/33', '10.0.0.1/8/1', ',']) {
+      expect(problemsOf({ TRUST_PROXY: value })).toEqual([expect.stringMatching(/^TRUST_PROXY: /)]);
+    }
+  });
+
+  it('refuses a REQUEST_TIMEOUT, DPOP_PROOF_MAX_AGE or DPOP_NONCE that does not parse, naming each', () => {
+    expect(problemsOf({ REQUEST_TIMEOUT: 'soon', DPOP_PROOF_MAX_AGE: '0', DPOP_NONCE: 'maybe' })).toEqual([
+      expect.stringMatching(/^REQUEST_TIMEOUT: /),
+      expect.stringMatching(/^DPOP_NONCE: /),
+      expect.stringMatching(/^DPOP_PROOF_MAX_AGE: /),
+    ]);
   });
 });
