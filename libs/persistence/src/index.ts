@@ -4,6 +4,7 @@ export { RefreshTokenEntity } from './entities/refresh-token.entity.js';
 export { SecurityEventEntity, type SecurityEventActor, type SecurityEventType } from './entities/security-event.entity.js';
 export { UserEntity, type AccountRole } from './entities/user.entity.js';
 export { LoginAttemptEntity } from './entities/login-attempt.entity.js';
+export { RevocationChannel, REVOCATION_LISTENER_APPLICATION_NAME, type RevocationListener } from './notifications/revocation-channel.js';
 export { HealthModule } from './health/health.module.js';
 export { PersistenceModule } from './persistence.module.js';
 export {

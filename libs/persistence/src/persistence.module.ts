@@ -2,6 +2,7 @@ import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/comm
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/platform';
 import { openDataSource } from './data-source.js';
+import { RevocationChannel } from './notifications/revocation-channel.js';
 import { DeviceRepository } from './repositories/device.repository.js';
 import { LoginAttemptRepository } from './repositories/login-attempt.repository.js';
 import { RefreshTokenRepository } from './repositories/refresh-token.repository.js';
@@ -13,8 +14,12 @@ const REPOSITORIES = [UserRepository, DeviceRepository, RefreshTokenRepository, 
 /** The one DataSource of an app (migrated on start) and the repositories over it. */
 @Global()
 @Module({
-  providers: [{ provide: DataSource, inject: [AppConfig], useFactory: (config: AppConfig) => openDataSource(config) }, ...REPOSITORIES],
-  exports: [DataSource, ...REPOSITORIES],
+  providers: [
+    { provide: DataSource, inject: [AppConfig], useFactory: (config: AppConfig) => openDataSource(config) },
+    ...REPOSITORIES,
+    RevocationChannel,
+  ],
+  exports: [DataSource, ...REPOSITORIES, RevocationChannel],
 })
 export class PersistenceModule implements OnApplicationShutdown {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}

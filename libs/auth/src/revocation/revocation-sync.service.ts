@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig, PeriodicTask } from '@app/platform';
-import { DeviceRepository } from '@app/persistence';
+import { DeviceRepository, RevocationChannel } from '@app/persistence';
 import { RevocationSet } from './revocation-set.js';
 
 /**
@@ -13,7 +13,10 @@ const OVERLAP_MS = 10_000;
 /**
  * Brings this process's RevocationSet up to date from the database every
  * REVOCATION_SYNC_INTERVAL with one indexed query, so that a device revoked through any
- * process (the dashboard, another API process) is refused here within that interval.
+ * process (the dashboard, another API process) is refused here within that interval. On
+ * PostgreSQL the RevocationChannel also pushes each revocation as it commits (LISTEN/NOTIFY),
+ * so it is refused here within milliseconds; the periodic read stays as the safety net for a
+ * lost connection, and catches up at once when the channel reconnects.
  *
  * No app process's clock takes part: `revoked_at` is written by the database's clock, the
  * cursor is the newest `revoked_at` seen, and entries are pruned by the database's time of the
@@ -30,6 +33,7 @@ export class RevocationSyncService implements OnApplicationBootstrap, OnApplicat
     config: AppConfig,
     private readonly devices: DeviceRepository,
     private readonly revocations: RevocationSet,
+    private readonly channel: RevocationChannel,
   ) {
     // The set keeps what it has when a round fails (only an outage does); the next one retries.
     this.task = new PeriodicTask(
@@ -41,6 +45,12 @@ export class RevocationSyncService implements OnApplicationBootstrap, OnApplicat
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // Push first (PostgreSQL), so that nothing revoked between the first read and the
+    // LISTEN is missed; then the first full read; the periodic rounds stay as the safety net.
+    await this.channel.listen({
+      revoked: (deviceId, revokedAt) => this.revocations.add(deviceId, revokedAt),
+      reconnected: () => void this.sync(),
+    });
     await this.sync();
     this.task.start();
   }
