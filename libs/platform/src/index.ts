@@ -4,6 +4,8 @@ export {
   type AccessTokenKey,
   type DatabaseTarget,
   type Environment,
+  type LogFormat,
+  type LogLevelName,
   type RateLimit,
 } from './config/app-config.js';
 export { parseDurationSeconds } from './config/duration.js';

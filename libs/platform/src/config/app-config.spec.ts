@@ -155,4 +155,32 @@ describe('AppConfig.fromEnv', () => {
       expect.stringMatching(/^DPOP_PROOF_MAX_AGE: /),
     ]);
   });
+
+  it('logs JSON in production and pretty text otherwise, at info, unless LOG_FORMAT/LOG_LEVEL say otherwise', () => {
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET })).toMatchObject({ logFormat: 'pretty', logLevel: 'info' });
+    expect(AppConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: SECRET }).logFormat).toBe('json');
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, LOG_FORMAT: 'JSON', LOG_LEVEL: 'debug' })).toMatchObject({
+      logFormat: 'json',
+      logLevel: 'debug',
+    });
+    expect(AppConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: SECRET, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(problemsOf({ LOG_FORMAT: 'xml', LOG_LEVEL: 'loud' })).toEqual([
+      "LOG_FORMAT: 'xml' is not one of json, pretty",
+      "LOG_LEVEL: 'loud' is not one of fatal, error, warn, info, debug, trace, silent",
+    ]);
+  });
+
+  it('turns metrics on with a METRICS_TOKEN of at least 16 characters, and never repeats a short one', () => {
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET }).metricsToken).toBeNull();
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, METRICS_TOKEN: 'scrape-me-0123456789' }).metricsToken).toBe('scrape-me-0123456789');
+    const problems = problemsOf({ METRICS_TOKEN: 'short-secret' });
+    expect(problems).toEqual(['METRICS_TOKEN: must be at least 16 characters']);
+    expect(problems.join()).not.toContain('short-secret');
+  });
+
+  it('bounds the shutdown by SHUTDOWN_TIMEOUT (10 s by default)', () => {
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET }).shutdownTimeout).toBe(10);
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, SHUTDOWN_TIMEOUT: '1m' }).shutdownTimeout).toBe(60);
+    expect(problemsOf({ SHUTDOWN_TIMEOUT: '0' })).toEqual([expect.stringMatching(/^SHUTDOWN_TIMEOUT: /)]);
+  });
 });

@@ -14,6 +14,12 @@ export interface RateLimit {
   readonly windowSeconds: number;
 }
 
+/** How logs are written: one JSON object a line (production), or coloured text for a terminal. */
+export type LogFormat = 'json' | 'pretty';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
 export interface AccessTokenKey {
   /** HS256 with JWT_SECRET by default; ES256 when JWT_PRIVATE_KEY (an EC P-256 key) is set. */
   readonly algorithm: 'HS256' | 'ES256';
@@ -71,6 +77,13 @@ export class AppConfig {
   readonly publicUrl!: string | null;
   /** DPoP (RFC 9449): refuse sign-ins without a proof; require server nonces in proofs; how old a proof may be (seconds). */
   readonly dpop!: { readonly required: boolean; readonly nonce: boolean; readonly proofMaxAge: number };
+  /** LOG_FORMAT: `json` in production, `pretty` otherwise; LOG_LEVEL: the lowest level written. */
+  readonly logFormat!: LogFormat;
+  readonly logLevel!: LogLevelName;
+  /** METRICS_TOKEN: the bearer secret for `GET /metrics`; null: metrics are off (404). */
+  readonly metricsToken!: string | null;
+  /** SHUTDOWN_TIMEOUT in seconds: how long a stopping process may drain before it exits anyway. */
+  readonly shutdownTimeout!: number;
 
   private constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -127,6 +140,10 @@ export class AppConfig {
         nonce: reader.boolean('DPOP_NONCE', false),
         proofMaxAge: reader.duration('DPOP_PROOF_MAX_AGE', '60s', 1),
       },
+      logFormat: reader.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, production ? 'json' : 'pretty'),
+      logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+      metricsToken: reader.secret('METRICS_TOKEN', MIN_METRICS_TOKEN_LENGTH),
+      shutdownTimeout: reader.duration('SHUTDOWN_TIMEOUT', '10s', 1),
     };
     reader.retired('ADMIN_EMAILS', 'grant the role with `npm run operator -- grant <email>`');
     if (problems.length > 0) {
@@ -144,6 +161,8 @@ export class ConfigurationError extends Error {
 }
 
 const MIN_SECRET_BYTES = 32;
+/** A metrics scraper's token: long enough that guessing it over HTTP is hopeless. */
+const MIN_METRICS_TOKEN_LENGTH = 16;
 
 class EnvReader {
   constructor(
@@ -169,6 +188,25 @@ class EnvReader {
       return fallback;
     }
     return parsed;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${name}: '${value}' is not one of ${allowed.join(', ')}`);
+    return fallback;
+  }
+
+  /** A shared secret of at least `minLength` characters; unset: null. Never echoed in a problem. */
+  secret(name: string, minLength: number): string | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    if (value.length < minLength) {
+      this.problems.push(`${name}: must be at least ${minLength} characters`);
+      return null;
+    }
+    return value;
   }
 
   port(name: string, fallback: number): number {
