@@ -1,17 +1,23 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
-import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import Handlebars from 'handlebars';
 import { join } from 'node:path';
-import { AppConfig, httpServerOptions, readPackageInfo, type PlatformOptions } from '@app/platform';
+import {
+  AppConfig,
+  appLoggers,
+  httpServerOptions,
+  logRequests,
+  readPackageInfo,
+  requestLoggingOptions,
+  type LoggingOptions,
+  type PlatformOptions,
+} from '@app/platform';
 import { AdminModule } from './admin.module.js';
 import { DashboardExceptionFilter } from './session/dashboard-exception.filter.js';
 
-export interface AdminAppOptions extends PlatformOptions {
-  readonly logger?: LogLevel[] | false;
-}
+export interface AdminAppOptions extends PlatformOptions, LoggingOptions {}
 
 const PARTIALS = ['device-list', 'event-list'];
 
@@ -30,10 +36,13 @@ export const CONTENT_SECURITY_POLICY = [
 export async function createAdminApp(options: AdminAppOptions = {}): Promise<NestFastifyApplication> {
   // Proxies and timeouts are fixed when Fastify is created, before Nest reads configuration.
   const config = options.env ? AppConfig.fromEnv(options.env) : AppConfig.fromProcessEnv();
-  const adapter = new FastifyAdapter({ ...httpServerOptions(config), bodyLimit: 16 * 1024 });
+  const loggers = appLoggers(config, 'admin', options);
+  const adapter = new FastifyAdapter({ ...httpServerOptions(config), ...requestLoggingOptions(loggers.requests), bodyLimit: 16 * 1024 });
   const app = await NestFactory.create<NestFastifyApplication>(AdminModule.forRoot(options), adapter, {
-    logger: options.logger ?? ['error', 'warn', 'log'],
+    logger: loggers.nest,
+    abortOnError: false,
   });
+  logRequests(app.getHttpAdapter().getInstance(), loggers.requests !== undefined);
   // helmet for the other headers; the CSP is ours, whole: helmet would merge its own defaults
   // (script-src 'self', …) into any policy it builds.
   await app.register(fastifyHelmet, {
@@ -62,7 +71,7 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Nes
   });
 
   app.useGlobalFilters(new DashboardExceptionFilter());
-  app.enableShutdownHooks();
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

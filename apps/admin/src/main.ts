@@ -1,7 +1,5 @@
 import 'reflect-metadata';
-import { AppConfig } from '@app/platform';
+import { serveApp } from '@app/platform';
 import { createAdminApp } from './create-admin-app.js';
 
-const app = await createAdminApp();
-const config = app.get(AppConfig);
-await app.listen(config.adminPort, config.host);
+await serveApp(() => createAdminApp(), (config) => config.adminPort);

@@ -1,14 +1,27 @@
 import helmet from 'helmet';
-import type { LoggerService, LogLevel } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyHttpOptions, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { parse as parseQueryString } from 'node:querystring';
 import { FORM_CONTENT_TYPE } from '@app/auth';
-import { AppConfig, createValidationPipe, httpServerOptions, ProblemDetailsFilter, type PlatformOptions } from '@app/platform';
+import {
+  AppConfig,
+  appLoggers,
+  createValidationPipe,
+  httpServerOptions,
+  logRequests,
+  measureRequests,
+  MetricsRegistry,
+  ProblemDetailsFilter,
+  REQUEST_ID_HEADER,
+  requestLoggingOptions,
+  type LoggingOptions,
+  type PlatformOptions,
+} from '@app/platform';
 import { ApiModule } from './api.module.js';
 
 /** API.md: bodies over 16 KiB are rejected (413). */
@@ -38,10 +51,7 @@ const OAUTH_ROUTES = new Set(['/auth/refresh', '/auth/revoke']);
  * Builds the API application exactly as it runs: main.ts and the e2e tests both call this,
  * so tests exercise the real adapter, parsers, pipes and filters.
  */
-export interface ApiAppOptions extends PlatformOptions {
-  /** Log levels, `false` for none, or a LoggerService that receives everything (tests capture logs). */
-  readonly logger?: LoggerService | LogLevel[] | false;
-}
+export interface ApiAppOptions extends PlatformOptions, LoggingOptions {}
 
 /**
  * Security headers for a JSON API: nothing it serves is meant to be rendered, framed or run
@@ -73,8 +83,10 @@ export async function createApiApp(options: ApiAppOptions = {}): Promise<NestFas
   // Nest's configuration module runs: read the same configuration here (a bad value stops the
   // start with the same message).
   const config = options.env ? AppConfig.fromEnv(options.env) : AppConfig.fromProcessEnv();
+  const loggers = appLoggers(config, 'api', options);
   const serverOptions: FastifyHttpOptions<Server> = {
     ...httpServerOptions(config),
+    ...requestLoggingOptions(loggers.requests),
     bodyLimit: BODY_LIMIT,
     // Errors raised before Nest sees the request (an undecodable URL, an over-long path
     // parameter, a malformed or oversized request head) answer problem+json too, and do not
@@ -84,11 +96,16 @@ export async function createApiApp(options: ApiAppOptions = {}): Promise<NestFas
   };
   const adapter = new FastifyAdapter(serverOptions);
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(options), adapter, {
-    logger: options.logger ?? ['error', 'warn', 'log'],
+    logger: loggers.nest,
+    // A failed start is thrown to main.ts (which logs it and exits 1), not answered by
+    // process.abort() and a core dump.
+    abortOnError: false,
     // Fastify's own JSON parser stays; forms get the parser below instead of Nest's.
     bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  logRequests(fastify, loggers.requests !== undefined);
+  measureRequests(fastify, app.get(MetricsRegistry));
   // An onRequest hook: error answers (404, 413, 415, 401) get the headers too.
   const headers = securityHeaders();
   fastify.addHook('onRequest', (_request, reply, done) => {
@@ -127,7 +144,9 @@ export async function createApiApp(options: ApiAppOptions = {}): Promise<NestFas
 
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter(app.get(HttpAdapterHost), OAUTH_ROUTES));
-  app.enableShutdownHooks();
+  // On SIGTERM: stop accepting, finish in-flight requests, run the shutdown hooks (last-seen
+  // flush, pools), then exit 0 through process.exit so that the log is flushed (serveApp bounds it).
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   await app.init();
   await fastify.ready();
   return app;
@@ -174,9 +193,12 @@ function problemBody(status: number, detail: string): string {
 }
 
 /** Fastify's router refused the URL (undecodable, or a path parameter over 100 characters). */
-function answerUnroutableRequest(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+function answerUnroutableRequest(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const status = error.statusCode === 414 ? 414 : 400;
-  void reply.code(status).headers(PROBLEM_HEADERS).send(problemBody(status, 'The request URL could not be read.'));
+  void reply
+    .code(status)
+    .headers({ ...PROBLEM_HEADERS, [REQUEST_ID_HEADER]: request.id })
+    .send(problemBody(status, 'The request URL could not be read.'));
 }
 
 /**
@@ -197,8 +219,9 @@ function answerMalformedRequest(error: Error & { code?: string }, socket: Socket
     const headers = Object.entries(PROBLEM_HEADERS)
       .map(([name, value]) => `${name}: ${value}\r\n`)
       .join('');
+    // No request object, so no id from the client's header either: a new one, as API.md asks.
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${headers}X-Request-Id: ${randomUUID()}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy(error);

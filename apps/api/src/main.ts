@@ -1,7 +1,5 @@
 import 'reflect-metadata';
-import { AppConfig } from '@app/platform';
+import { serveApp } from '@app/platform';
 import { createApiApp } from './create-api-app.js';
 
-const app = await createApiApp();
-const config = app.get(AppConfig);
-await app.listen(config.port, config.host);
+await serveApp(() => createApiApp(), (config) => config.port);

@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { AppConfig, type Environment } from './config/app-config.js';
 import { Clock } from './clock.js';
+import { MetricsRegistry } from './metrics/metrics-registry.js';
 
 const APP_CONFIG_KEY = 'app';
 
@@ -12,7 +13,7 @@ export interface PlatformOptions {
   readonly clock?: Clock;
 }
 
-/** Configuration and the clock, available to every module of an app. */
+/** Configuration, the clock and the metrics registry, available to every module of an app. */
 @Global()
 @Module({})
 export class PlatformModule {
@@ -35,8 +36,9 @@ export class PlatformModule {
           inject: [ConfigService],
           useFactory: (config: ConfigService) => config.getOrThrow<AppConfig>(APP_CONFIG_KEY),
         },
+        MetricsRegistry,
       ],
-      exports: [AppConfig, Clock],
+      exports: [AppConfig, Clock, MetricsRegistry],
     };
   }
 }

@@ -12,12 +12,18 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1000;
  *   byte at a time held a connection forever. Node enforces the larger of `headersTimeout`
  *   (60 s by default) and `requestTimeout`, and only when it checks (every 30 s by default),
  *   so all three are set: a trickled request ends within REQUEST_TIMEOUT + 1 s.
+ * - Shutdown: Fastify's default answers 503 to a request that arrives on a kept-alive connection
+ *   while the server drains; it is served instead (with `Connection: close`), so that no client
+ *   sees a 5xx from a rolling restart. Idle connections are closed at once (`'idle'`), busy ones
+ *   after their response; new connections are refused.
  */
 export function httpServerOptions(config: AppConfig) {
   const timeoutMs = config.requestTimeout * 1000;
   return {
     trustProxy: trustProxy(config.trustProxy),
     requestTimeout: timeoutMs,
+    return503OnClosing: false,
+    forceCloseConnections: 'idle' as const,
     http: { headersTimeout: timeoutMs, requestTimeout: timeoutMs, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
   };
 }

@@ -1,0 +1,73 @@
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
+
+/** The label of the request id in every line Fastify logs for a request. */
+const REQUEST_ID_LABEL = 'requestId';
+
+/**
+ * A request the device is known for: the API's guard puts the verified token's Actor on it, the
+ * dashboard's guard its session's; the token endpoints tag the device they signed in or
+ * refreshed (tagRequestDevice).
+ */
+interface DeviceTaggedRequest {
+  actor?: { readonly deviceId?: string };
+  taggedDeviceId?: string;
+}
+
+/** Names the device a request was for, for its log line (a sign-in, a refresh). */
+export function tagRequestDevice(request: object, deviceId: string): void {
+  (request as DeviceTaggedRequest).taggedDeviceId = deviceId;
+}
+
+/**
+ * The Fastify options that give every request an id (the client's `X-Request-Id` if
+ * well-formed, else a new UUID) and route the server's logs to `logger` (none: silent).
+ * Fastify's two lines per request are off: requestLogging writes one, with the route.
+ */
+export function requestLoggingOptions(logger: FastifyBaseLogger | undefined) {
+  return {
+    ...(logger ? { loggerInstance: logger } : {}),
+    genReqId: requestIdOf,
+    requestIdLogLabel: REQUEST_ID_LABEL,
+    disableRequestLogging: true,
+  };
+}
+
+/**
+ * Every response carries `X-Request-Id`, and (with a logger) every request ends in one line:
+ * its id, method, route template (`/devices/:id`: no ids, no query string with whatever a
+ * client put in it), path, status, latency, client IP and device when known. Headers and
+ * bodies are never logged, so neither are the credentials in them.
+ */
+export function logRequests(fastify: FastifyInstance, enabled: boolean): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  if (!enabled) return;
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const status = reply.statusCode;
+    const line = {
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+      path: pathOf(request),
+      status,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      ip: request.ip,
+      deviceId: deviceOf(request),
+    };
+    if (status >= 500) request.log.error(line, 'request failed');
+    else request.log.info(line, 'request completed');
+    done();
+  });
+}
+
+function pathOf(request: FastifyRequest): string {
+  const query = request.url.indexOf('?');
+  return query === -1 ? request.url : request.url.slice(0, query);
+}
+
+function deviceOf(request: FastifyRequest): string | undefined {
+  const tagged = request as unknown as DeviceTaggedRequest;
+  return tagged.actor?.deviceId ?? tagged.taggedDeviceId;
+}
