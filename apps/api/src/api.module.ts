@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthApiModule } from '@app/auth';
 import { DevicesApiModule } from '@app/devices';
 import { HealthModule, PersistenceModule } from '@app/persistence';
-import { PlatformModule, type PlatformOptions } from '@app/platform';
+import { MetricsModule, PlatformModule, type PlatformOptions } from '@app/platform';
 import { RootController } from './root.controller.js';
 
 @Module({})
@@ -10,7 +10,7 @@ export class ApiModule {
   static forRoot(options: PlatformOptions = {}): DynamicModule {
     return {
       module: ApiModule,
-      imports: [PlatformModule.forRoot(options), PersistenceModule, HealthModule, AuthApiModule, DevicesApiModule],
+      imports: [PlatformModule.forRoot(options), PersistenceModule, HealthModule, MetricsModule, AuthApiModule, DevicesApiModule],
       controllers: [RootController],
     };
   }

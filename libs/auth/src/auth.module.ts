@@ -5,6 +5,7 @@ import { DpopService } from './dpop/dpop.service.js';
 import { SecurityEventRecorder } from './events/security-event.recorder.js';
 import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
+import { AuthMetrics } from './metrics/auth-metrics.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { LastSeenRecorder } from './revocation/last-seen.recorder.js';
 import { RevocationSet } from './revocation/revocation-set.js';
@@ -36,6 +37,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     LastSeenRecorder,
     SecurityEventRecorder,
     DpopService,
+    AuthMetrics,
   ],
   exports: [
     AuthService,
@@ -49,6 +51,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     LastSeenRecorder,
     SecurityEventRecorder,
     DpopService,
+    AuthMetrics,
   ],
 })
 export class AuthModule {}

@@ -15,6 +15,7 @@ import type { DpopRequest } from './dpop/dpop-request.js';
 import { DpopService } from './dpop/dpop.service.js';
 import { SecurityEventRecorder } from './events/security-event.recorder.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
+import { AuthMetrics } from './metrics/auth-metrics.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { RevocationService } from './revocation/revocation.service.js';
 import { RefreshTokenService } from './tokens/refresh-token.service.js';
@@ -50,6 +51,7 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokenService,
     private readonly revocation: RevocationService,
     private readonly dpop: DpopService,
+    private readonly metrics: AuthMetrics,
   ) {}
 
   async register({ email, password }: Credentials, origin: RequestOrigin): Promise<{ id: string; email: string }> {
@@ -68,10 +70,26 @@ export class AuthService {
    * `login_failed` event of an existing account is written after the answer has left.
    */
   async login(
-    { email, password }: Credentials,
+    credentials: Credentials,
     description: DeviceDescription,
     origin: RequestOrigin,
     dpop: DpopRequest | null = null,
+  ): Promise<TokenResponse> {
+    try {
+      const tokens = await this.signIn(credentials, description, origin, dpop);
+      this.metrics.signIn();
+      return tokens;
+    } catch (error) {
+      this.metrics.signIn(error);
+      throw error;
+    }
+  }
+
+  private async signIn(
+    { email, password }: Credentials,
+    description: DeviceDescription,
+    origin: RequestOrigin,
+    dpop: DpopRequest | null,
   ): Promise<TokenResponse> {
     const jkt = await this.boundKey(dpop);
     const client = clientOf(origin);

@@ -42,3 +42,5 @@ export {
 } from './dpop/dpop-proof.verifier.js';
 export { Dpop, dpopRequestOf, type DpopRequest } from './dpop/dpop-request.js';
 export { DpopService } from './dpop/dpop.service.js';
+export { AuthMetrics } from './metrics/auth-metrics.js';
+export { DeviceLogInterceptor } from './logging/device-log.interceptor.js';

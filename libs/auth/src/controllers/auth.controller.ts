@@ -1,4 +1,4 @@
-import { Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import { Public } from '@app/platform';
 import type { Actor, RequestOrigin } from '../actor/actor.js';
 import { CurrentActor } from '../actor/current-actor.decorator.js';
@@ -9,6 +9,7 @@ import { ChangePasswordDto } from '../dto/change-password.dto.js';
 import { LoginDto } from '../dto/login.dto.js';
 import { RegisterDto } from '../dto/register.dto.js';
 import { RegistrationRateLimitGuard } from '../guards/registration-rate-limit.guard.js';
+import { DeviceLogInterceptor } from '../logging/device-log.interceptor.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 
 @Controller('auth')
@@ -26,6 +27,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
+  @UseInterceptors(DeviceLogInterceptor)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   login(@Body() body: LoginDto, @Origin() origin: RequestOrigin, @Dpop() dpop: DpopRequest): Promise<TokenResponse> {

@@ -1,9 +1,11 @@
-import { Body, Controller, Header, Headers, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, Post, UseFilters, UseInterceptors } from '@nestjs/common';
 import { OAuthErrorFilter, Public } from '@app/platform';
 import type { RequestOrigin } from '../actor/actor.js';
 import { Origin } from '../actor/request-origin.decorator.js';
 import { Dpop, type DpopRequest } from '../dpop/dpop-request.js';
 import { readRefreshRequest, readRevokeRequest } from '../dto/token-requests.js';
+import { DeviceLogInterceptor } from '../logging/device-log.interceptor.js';
+import { AuthMetrics } from '../metrics/auth-metrics.js';
 import { RefreshTokenService } from '../tokens/refresh-token.service.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 
@@ -11,19 +13,30 @@ import type { TokenResponse } from '../tokens/token-response.js';
 @Controller('auth')
 @UseFilters(OAuthErrorFilter)
 export class TokenController {
-  constructor(private readonly refreshTokens: RefreshTokenService) {}
+  constructor(
+    private readonly refreshTokens: RefreshTokenService,
+    private readonly metrics: AuthMetrics,
+  ) {}
 
   @Public()
   @Post('refresh')
+  @UseInterceptors(DeviceLogInterceptor)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  refresh(
+  async refresh(
     @Headers('content-type') contentType: string | undefined,
     @Body() body: unknown,
     @Dpop() dpop: DpopRequest,
     @Origin() origin: RequestOrigin,
   ): Promise<TokenResponse> {
-    return this.refreshTokens.refresh(readRefreshRequest(contentType, body), dpop, origin);
+    try {
+      const tokens = await this.refreshTokens.refresh(readRefreshRequest(contentType, body), dpop, origin);
+      this.metrics.refresh();
+      return tokens;
+    } catch (error) {
+      this.metrics.refresh(error);
+      throw error;
+    }
   }
 
   /** RFC 7009 §2.2: 200 whether or not the token was known. */

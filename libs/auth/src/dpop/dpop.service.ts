@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig, Clock, deriveSecret, DomainError } from '@app/platform';
 import { CLOCK_TOLERANCE_S } from '../tokens/clock-tolerance.js';
+import { AuthMetrics } from '../metrics/auth-metrics.js';
 import { DpopNonces } from './dpop-nonces.js';
 import { DpopProofInvalid } from './dpop.errors.js';
 import { DPOP_SIGNING_ALGORITHMS, DpopProofVerifier } from './dpop-proof.verifier.js';
@@ -24,6 +25,7 @@ export class DpopService {
   constructor(
     private readonly config: AppConfig,
     clock: Clock,
+    private readonly metrics: AuthMetrics,
   ) {
     const now = () => clock.now();
     this.nonces = config.dpop.nonce
@@ -46,6 +48,7 @@ export class DpopService {
       const nonce = nonces ? (value: string | undefined) => nonces.isValid(value) : undefined;
       return (await this.verifier.verify(request.proof, { method: request.method, url, accessToken, nonce })).jkt;
     } catch (error) {
+      this.metrics.dpopRejected(error);
       if (error instanceof DomainError) error.headers = { ...error.headers, ...this.nonceHeader() };
       throw error;
     }
@@ -55,6 +58,7 @@ export class DpopService {
   refusal(detail: string): DpopProofInvalid {
     const error = new DpopProofInvalid(detail);
     error.headers = this.nonceHeader();
+    this.metrics.dpopRejected(error);
     return error;
   }
 

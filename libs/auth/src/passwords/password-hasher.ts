@@ -35,6 +35,11 @@ export class PasswordHasher implements OnModuleInit {
     this.dummyHash = await argon2.hash('not-a-real-password-0123456789', OPTIONS);
   }
 
+  /** Hashes and verifications waiting for their turn (the metrics' queue depth). */
+  get queueDepth(): number {
+    return this.queue.size;
+  }
+
   /** Hashes a new password; `client` is whose turn it takes (the client IP). */
   hash(password: string, client: string): Promise<string> {
     return this.queue.run(client, () => argon2.hash(password, OPTIONS));

@@ -27,6 +27,8 @@ const OVERLAP_MS = 10_000;
 export class RevocationSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
   /** The newest `revoked_at` seen (database time); null before the first answer. */
   private cursor: number | null = null;
+  /** When (this host's ms) a round last succeeded, for the metrics; null before the first. */
+  private syncedAt: number | null = null;
   private readonly task: PeriodicTask;
 
   constructor(
@@ -59,6 +61,10 @@ export class RevocationSyncService implements OnApplicationBootstrap, OnApplicat
     this.task.stop();
   }
 
+  get lastSyncedAt(): number | null {
+    return this.syncedAt;
+  }
+
   /** One round now (see readNewRevocations). */
   sync(): Promise<void> {
     return this.task.run();
@@ -74,5 +80,6 @@ export class RevocationSyncService implements OnApplicationBootstrap, OnApplicat
     }
     this.cursor ??= databaseNow - this.revocations.retentionMs;
     this.revocations.prune(databaseNow);
+    this.syncedAt = Date.now();
   }
 }

@@ -9,6 +9,7 @@ import {
 } from '@app/persistence';
 import type { AnyActor } from '../actor/actor.js';
 import { SecurityEventRecorder } from '../events/security-event.recorder.js';
+import { AuthMetrics } from '../metrics/auth-metrics.js';
 import { RevocationSet } from './revocation-set.js';
 
 /**
@@ -26,6 +27,7 @@ export class RevocationService {
     private readonly tokens: RefreshTokenRepository,
     private readonly events: SecurityEventRecorder,
     private readonly revocations: RevocationSet,
+    private readonly metrics: AuthMetrics,
   ) {}
 
   async revoke(target: RevocationTarget, reason: RevocationReason, by: AnyActor): Promise<RevokedDevice[]> {
@@ -33,6 +35,7 @@ export class RevocationService {
     const revoked = await this.devices.revoke(target, { reason, revokedBy: by.kind === 'account' ? by.userId : null });
     if (revoked.length === 0) return revoked;
     for (const device of revoked) this.revocations.add(device.id, device.revokedAt);
+    this.metrics.revoked(reason, revoked.length);
     await this.tokens.spendAllOfDevices(
       revoked.map((device) => device.id),
       this.clock.now(),

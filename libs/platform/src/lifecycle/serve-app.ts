@@ -22,6 +22,7 @@ export async function serveApp<App extends INestApplication>(create: () => Promi
   const config = app.get(AppConfig);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
+      logger.log(`${signal}: no new connections; finishing the requests under way, then exiting`);
       setTimeout(() => {
         logger.error(`Shutdown took longer than SHUTDOWN_TIMEOUT (${config.shutdownTimeout}s): exiting without finishing it`);
         process.exit(1);

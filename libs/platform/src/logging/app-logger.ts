@@ -15,7 +15,7 @@ import { REDACTED_PATHS } from './log-redaction.js';
 export function createAppLogger(config: AppConfig, app: string, destination?: DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     level: config.logLevel,
-    base: { app },
+    base: { app, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
@@ -24,7 +24,14 @@ export function createAppLogger(config: AppConfig, app: string, destination?: De
   if (config.logFormat === 'pretty') {
     return pino(
       options,
-      pinoPretty({ colorize: process.stdout.isTTY === true, sync: true, ignore: 'pid,hostname,app', translateTime: 'SYS:HH:MM:ss.l' }),
+      pinoPretty({
+        colorize: process.stdout.isTTY === true,
+        sync: true,
+        singleLine: true,
+        ignore: 'pid,hostname,app,context',
+        messageFormat: '{if context}[{context}] {end}{msg}',
+        translateTime: 'SYS:HH:MM:ss.l',
+      }),
     );
   }
   return pino(options, pino.destination({ dest: 1, sync: true }));

@@ -1,4 +1,5 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+// fastify itself: a dependency of @nestjs/platform-fastify (pinned there), which both apps run on.
+import { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 
 /** The label of the request id in every line Fastify logs for a request. */
@@ -28,8 +29,7 @@ export function requestLoggingOptions(logger: FastifyBaseLogger | undefined) {
   return {
     ...(logger ? { loggerInstance: logger } : {}),
     genReqId: requestIdOf,
-    requestIdLogLabel: REQUEST_ID_LABEL,
-    disableRequestLogging: true,
+    logController: new LogController({ requestIdLogLabel: REQUEST_ID_LABEL, disableRequestLogging: true }),
   };
 }
 
