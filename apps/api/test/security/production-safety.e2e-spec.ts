@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { generateKeyPair, generateProof } from 'dpop';
 import type { LoggerService } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { spawn } from 'node:child_process';
@@ -12,6 +13,7 @@ import type { TokenResponse } from '@app/auth';
 import { RefreshTokenEntity, UserEntity } from '@app/persistence';
 import { createApiApp } from '../../src/create-api-app.js';
 import { startApiProcess } from '../../../../test/support/app-process.js';
+import { LogCapture } from '../support/log-capture.js';
 import {
   registerAndLogin,
   scratchDatabase,
@@ -162,14 +164,18 @@ describe('logs (e2e)', () => {
   let app: NestFastifyApplication;
   let database: ScratchDatabase;
   const logger = new CapturingLogger();
+  // The request lines (pino, JSON), beside Nest's own logs in `logger`.
+  const requestLogs = new LogCapture();
   const clock = new TestClock();
+  const publicUrl = 'https://auth.example.com';
 
   beforeAll(async () => {
     database = await scratchDatabase();
     app = await createApiApp({
-      env: { JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url, LOGIN_RATE_LIMIT: '3/15m' },
+      env: { JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url, LOGIN_RATE_LIMIT: '3/15m', PUBLIC_URL: publicUrl },
       clock,
       logger,
+      logDestination: requestLogs,
     });
   });
 
@@ -178,17 +184,22 @@ describe('logs (e2e)', () => {
     await database.remove();
   });
 
-  it('never contain a password, token, token hash, password hash or the signing key, whatever the flow', async () => {
+  it('never contain a password, token, token hash, password hash, DPoP proof or the signing key, whatever the flow', async () => {
     const written: string[] = [];
     const capture = (chunk: unknown) => void written.push(String(chunk));
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (capture(chunk), true));
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (capture(chunk), true));
-    const http = () => request(app.getHttpServer());
+    let requestCount = 0;
+    const http = () => {
+      requestCount += 1;
+      return request(app.getHttpServer());
+    };
     const email = 'logged@example.com';
     const password = 'log-me-not password 1';
     const newPassword = 'log-me-not password 2';
     const tokens: TokenResponse[] = [];
     const hashes: string[] = [];
+    const proofs: string[] = [];
     try {
       await http().post('/auth/register').send({ email, password }).expect(201);
       hashes.push((await app.get(DataSource).getRepository(UserEntity).findOneByOrFail({ email })).passwordHash);
@@ -223,6 +234,33 @@ describe('logs (e2e)', () => {
         .set('Authorization', `Bearer ${second.access_token}`)
         .send({ currentPassword: password, newPassword: password })
         .expect(403);
+      // A key-bound device: its proofs are credentials too (each one good for a minute).
+      const keys = await generateKeyPair('ES256');
+      const proof = async (method: string, path: string, token?: string) => {
+        const made = await generateProof(keys, `${publicUrl}${path}`, method, undefined, token);
+        proofs.push(made);
+        return made;
+      };
+      const bound = (
+        await http()
+          .post('/auth/login')
+          .set('DPoP', await proof('POST', '/auth/login'))
+          .send({ email, password: newPassword, device: { name: 'Bound' } })
+          .expect(200)
+      ).body as TokenResponse;
+      tokens.push(bound);
+      await http()
+        .get('/me')
+        .set({ Authorization: `DPoP ${bound.access_token}`, DPoP: await proof('GET', '/me', bound.access_token) })
+        .expect(200);
+      const boundRotated = (
+        await http()
+          .post('/auth/refresh')
+          .set('DPoP', await proof('POST', '/auth/refresh'))
+          .send({ refresh_token: bound.refresh_token })
+          .expect(200)
+      ).body as TokenResponse;
+      tokens.push(boundRotated);
       // Failed sign-ins (wrong password, unknown email) into the rate limit.
       const failures = [];
       for (let i = 0; i < 3; i++)
@@ -263,11 +301,14 @@ describe('logs (e2e)', () => {
       ...hashes,
       ...users.map((user) => user.passwordHash),
       ...refreshTokens.flatMap((token) => [token.tokenHash, ...(token.sealedSuccessor ? [token.sealedSuccessor] : [])]),
+      ...proofs.flatMap((proof) => [proof, proof.split('.')[2]]),
     ];
     expect(secrets.length).toBeGreaterThan(15);
-    const everything = [...logger.lines, ...written].join('\n');
-    // The capture works: Nest's start-up lines went through it.
+    const everything = [...logger.lines, ...written, requestLogs.text].join('\n');
+    // The captures work: Nest's start-up lines went through one, a JSON line per request through the other.
     expect(logger.lines.some((line) => line.includes('Nest application successfully started'))).toBe(true);
+    expect(requestLogs.requests).toHaveLength(requestCount);
+    expect(requestLogs.requests.every((line) => typeof line.requestId === 'string' && typeof line.status === 'number')).toBe(true);
     for (const secret of secrets) expect(everything).not.toContain(secret);
   });
 });

@@ -3,7 +3,7 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { DataSource } from 'typeorm';
 import type { TokenResponse } from '@app/auth';
-import { AppConfig, type Environment } from '@app/platform';
+import { AppConfig, type Environment, type LoggingOptions } from '@app/platform';
 import { createApiApp } from '../../src/create-api-app.js';
 
 import { scratchDatabase, TEST_JWT_SECRET, TestClock } from '../../../../test/support/scratch-database.js';
@@ -29,9 +29,10 @@ export interface TestApi {
 
 /**
  * Starts the real API (createApiApp, as main.ts does) on a scratch database, with test
- * settings that the suite can override.
+ * settings that the suite can override. Quiet, unless `logDestination` is given: then the
+ * request log lines are written there as JSON.
  */
-export async function startTestApi(env: Environment = {}): Promise<TestApi> {
+export async function startTestApi(env: Environment = {}, logging: Pick<LoggingOptions, 'logDestination'> = {}): Promise<TestApi> {
   const database = env.DATABASE_URL ? undefined : await scratchDatabase();
   const databaseUrl = env.DATABASE_URL ?? database!.url;
   const clock = new TestClock();
@@ -39,6 +40,7 @@ export async function startTestApi(env: Environment = {}): Promise<TestApi> {
     env: { JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: '1000/15m', REGISTER_RATE_LIMIT: '100000/1h', ...env, DATABASE_URL: databaseUrl },
     clock,
     logger: false,
+    ...logging,
   });
   return {
     app,
