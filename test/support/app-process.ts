@@ -7,7 +7,15 @@ import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from './scratc
 /** An `apps/api` or `apps/admin` process started as the README starts it (the built `main.js`). */
 export interface ApiProcess {
   readonly url: string;
-  stop(): Promise<void>;
+  /** What the process has written so far: its log (stdout) and stderr. */
+  output(): { readonly stdout: string; readonly stderr: string };
+  /** Sends SIGTERM (a graceful stop) and resolves once the process has exited. */
+  stop(): Promise<ProcessExit>;
+}
+
+export interface ProcessExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
 }
 
 export function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
@@ -25,11 +33,14 @@ export async function startAppProcess(
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(process.execPath, [main], {
     env: { NODE_ENV: 'test', HOST: '127.0.0.1', [app === 'api' ? 'PORT' : 'ADMIN_PORT']: String(port), ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     cwd: options.cwd,
   });
+  let stdout = '';
   let stderr = '';
+  child.stdout?.on('data', (chunk) => (stdout += chunk));
   child.stderr?.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<ProcessExit>((done) => child.once('exit', (code, signal) => done({ code, signal })));
   const started = Date.now();
   while (Date.now() - started < 20_000) {
     if (child.exitCode !== null) throw new Error(`${app} process exited (${child.exitCode}): ${stderr}`);
@@ -42,12 +53,11 @@ export async function startAppProcess(
   }
   return {
     url,
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-      }),
+    output: () => ({ stdout, stderr }),
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
   };
 }
 

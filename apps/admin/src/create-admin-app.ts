@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import {
   AppConfig,
   appLoggers,
+  drainConnectionsOnClose,
   httpServerOptions,
   logRequests,
   readPackageInfo,
@@ -43,6 +44,7 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Nes
     abortOnError: false,
   });
   logRequests(app.getHttpAdapter().getInstance(), loggers.requests !== undefined);
+  drainConnectionsOnClose(app.getHttpAdapter().getInstance());
   // helmet for the other headers; the CSP is ours, whole: helmet would merge its own defaults
   // (script-src 'self', …) into any policy it builds.
   await app.register(fastifyHelmet, {

@@ -12,6 +12,7 @@ import {
   AppConfig,
   appLoggers,
   createValidationPipe,
+  drainConnectionsOnClose,
   httpServerOptions,
   logRequests,
   measureRequests,
@@ -106,6 +107,7 @@ export async function createApiApp(options: ApiAppOptions = {}): Promise<NestFas
   const fastify = app.getHttpAdapter().getInstance();
   logRequests(fastify, loggers.requests !== undefined);
   measureRequests(fastify, app.get(MetricsRegistry));
+  drainConnectionsOnClose(fastify);
   // An onRequest hook: error answers (404, 413, 415, 401) get the headers too.
   const headers = securityHeaders();
   fastify.addHook('onRequest', (_request, reply, done) => {

@@ -41,3 +41,4 @@ export { MetricsModule } from './metrics/metrics.module.js';
 export { MetricsRegistry } from './metrics/metrics-registry.js';
 export { appLoggers, type AppLoggers, type LoggingOptions } from './logging/app-loggers.js';
 export { serveApp } from './lifecycle/serve-app.js';
+export { drainConnectionsOnClose } from './lifecycle/connection-draining.js';

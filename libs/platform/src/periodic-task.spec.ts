@@ -14,6 +14,29 @@ describe('PeriodicTask', () => {
     expect(rounds).toBe(1);
   });
 
+  it('runs a full round after the one under way when asked to run to completion (a shutdown flush)', async () => {
+    const seen: number[][] = [];
+    let pending = [1];
+    let finish!: () => void;
+    const task = new PeriodicTask(
+      'flush',
+      60_000,
+      async () => {
+        const batch = pending;
+        pending = [];
+        seen.push(batch);
+        if (seen.length === 1) await new Promise<void>((resolve) => (finish = resolve));
+      },
+      'Test',
+    );
+    const first = task.run();
+    pending.push(2); // handed over while the first round is writing
+    const flushed = task.runToCompletion();
+    finish();
+    await Promise.all([first, flushed]);
+    expect(seen).toEqual([[1], [2]]);
+  });
+
   it('logs a failed round as a warning naming the job, and runs again next time', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {

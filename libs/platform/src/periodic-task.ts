@@ -9,7 +9,7 @@ import { Logger } from '@nestjs/common';
 export class PeriodicTask {
   private readonly logger: Logger;
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private running: Promise<void> | undefined;
 
   constructor(
     /** What the job does, for the log: "sync revocations". */
@@ -34,13 +34,28 @@ export class PeriodicTask {
   /** One round now (a round already under way makes this a no-op); never throws. */
   async run(): Promise<void> {
     if (this.running) return;
-    this.running = true;
+    this.running = this.round();
+    try {
+      await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  /**
+   * A full round that starts after the one under way (if any) has ended: what a shutdown needs,
+   * so that work handed over while a round was already running is not left behind.
+   */
+  async runToCompletion(): Promise<void> {
+    await this.running;
+    await this.run();
+  }
+
+  private async round(): Promise<void> {
     try {
       await this.work();
     } catch (error) {
       this.logger.warn(`Could not ${this.what}: ${(error as Error).message}`);
-    } finally {
-      this.running = false;
     }
   }
 }

@@ -33,9 +33,12 @@ export class LastSeenRecorder implements OnApplicationBootstrap, OnApplicationSh
     this.pending.set(deviceId, this.clock.now());
   }
 
-  /** Writes what was noted since the last flush (a failure is logged; those notes are dropped). */
+  /**
+   * Writes what was noted since the last flush, after a write under way has ended (a failure is
+   * logged; those notes are dropped).
+   */
   flush(): Promise<void> {
-    return this.task.run();
+    return this.task.runToCompletion();
   }
 
   private async write(): Promise<void> {
