@@ -63,4 +63,61 @@ describe('start-up (e2e)', () => {
       rmSync(folder, { recursive: true, force: true });
     }
   });
+
+  it.each(['api', 'admin'])(
+    'stops the %s app on a configuration error with the named problems alone on stderr, and exit code 1',
+    async (app) => {
+      const folder = mkdtempSync(join(tmpdir(), 'device-auth-config-error-'));
+      try {
+        const main = resolve(`dist/apps/${app}/src/main.js`);
+        const failure = await run(process.execPath, [main], {
+          cwd: folder,
+          env: {
+            PATH: process.env.PATH,
+            NODE_ENV: 'production',
+            ACCESS_TOKEN_TTL: '15x',
+            METRICS_TOKEN: 'short',
+            DATABASE_URL: database.url,
+          },
+        }).then(
+          () => null,
+          (error: { code: number; stdout: string; stderr: string }) => error,
+        );
+        expect(failure).not.toBeNull();
+        expect(failure!.code).toBe(1);
+        expect(failure!.stderr).toBe(
+          [
+            'Invalid configuration:',
+            '  JWT_SECRET: required when NODE_ENV=production (at least 32 random bytes), unless JWT_PRIVATE_KEY is set',
+            "  ACCESS_TOKEN_TTL: '15x' is not a duration of at least 1s (use 900, 900s, 15m, 12h or 30d)",
+            '  METRICS_TOKEN: must be at least 16 characters',
+            '',
+          ].join('\n'),
+        );
+        expect(failure!.stdout).toBe('');
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it('logs JSON lines in production, one per request, with the id each response carried', async () => {
+    const api = await startAppProcess('api', { NODE_ENV: 'production', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url });
+    try {
+      const ids = [];
+      for (const path of ['/', '/health/ready', '/no-such-route']) ids.push((await fetch(`${api.url}${path}`)).headers.get('x-request-id'));
+      await api.stop();
+      const lines = api
+        .output()
+        .stdout.split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      // No escape codes, no Nest banner per route: every line is one JSON object.
+      expect(api.output().stdout).not.toContain('\u001b[');
+      for (const id of ids) expect(lines.filter((line) => line.requestId === id)).toHaveLength(1);
+      expect(lines.some((line) => line.context === 'RouterExplorer')).toBe(false);
+    } finally {
+      await api.stop();
+    }
+  });
 });
