@@ -85,7 +85,9 @@ describe('graceful shutdown (e2e)', () => {
     const log = api.output().stdout.split('\n');
     const signalLine = log.findIndex((line) => line.includes('SIGTERM: no new connections'));
     expect(signalLine).toBeGreaterThan(0);
-    expect(log.slice(signalLine).filter((line) => line.includes('"route":"/auth/login","path":"/auth/login","status":200')).length).toBeGreaterThan(0);
+    expect(
+      log.slice(signalLine).filter((line) => line.includes('"route":"/auth/login","path":"/auth/login","status":200')).length,
+    ).toBeGreaterThan(0);
     expect(failuresBeforeStop).toEqual([]);
     expect(statuses.length).toBeGreaterThan(10);
     expect(statuses.filter((status) => status >= 500)).toEqual([]);

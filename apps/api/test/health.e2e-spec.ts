@@ -1,10 +1,8 @@
-import request from 'supertest';
 import { runMigrations } from '@app/persistence';
-import { createAdminApp } from '../../admin/src/create-admin-app.js';
-import { scratchDatabase, startTestApi, TEST_JWT_SECRET, testPostgresUrl, type ScratchDatabase } from './support/test-api.js';
+import { scratchDatabase, startTestApi, testPostgresUrl, type ScratchDatabase } from './support/test-api.js';
 import { expectProblem } from './security/support/wire.js';
 
-/** API.md: /health, /health/live (the process runs) and /health/ready (database reachable, migrations applied), on both apps. */
+/** API.md: /health, /health/live (the process runs) and /health/ready (database reachable, migrations applied); the dashboard's: apps/admin/test/health.e2e-spec.ts. */
 describe('health (e2e)', () => {
   let database: ScratchDatabase;
 
@@ -44,18 +42,6 @@ describe('health (e2e)', () => {
       await api.http().get('/health/live').expect(200, { status: 'ok' });
     } finally {
       await api.close();
-    }
-  });
-
-  it('answers on the dashboard too, with X-Request-Id', async () => {
-    const admin = await createAdminApp({ env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET }, logger: false });
-    try {
-      const http = () => request(admin.getHttpServer());
-      await http().get('/health/live').expect(200, { status: 'ok' });
-      const ready = await http().get('/health/ready').set('X-Request-Id', 'dashboard-probe-1').expect(200, { status: 'ok' });
-      expect(ready.headers['x-request-id']).toBe('dashboard-probe-1');
-    } finally {
-      await admin.close();
     }
   });
 });

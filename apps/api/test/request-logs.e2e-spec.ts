@@ -68,7 +68,9 @@ describe('request logs (e2e)', () => {
       });
     }
     // Routes as templates; the device each request was for, where it is known.
-    const [loginLine, refreshLine, meLine, devicesLine, revokeLine, logoutLine] = ids.map((id) => lines.find((line) => line.requestId === id)!);
+    const [loginLine, refreshLine, meLine, devicesLine, revokeLine, logoutLine] = ids.map((id) =>
+      lines.find((line) => line.requestId === id)!,
+    );
     expect(loginLine).toMatchObject({ route: '/auth/login', deviceId: second.device_id });
     expect(refreshLine).toMatchObject({ route: '/auth/refresh', deviceId: second.device_id });
     expect(meLine).toMatchObject({ route: '/me', deviceId: second.device_id });

@@ -12,7 +12,10 @@ const logger = new Logger('Lifecycle');
  *   longer than SHUTDOWN_TIMEOUT (a request that never ends, a hung pool), the process exits 1
  *   anyway, so an orchestrator's stop is never stuck.
  */
-export async function serveApp<App extends INestApplication>(create: () => Promise<App>, portOf: (config: AppConfig) => number): Promise<App> {
+export async function serveApp<App extends INestApplication>(
+  create: () => Promise<App>,
+  portOf: (config: AppConfig) => number,
+): Promise<App> {
   let app: App;
   try {
     app = await create();

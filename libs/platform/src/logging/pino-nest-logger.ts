@@ -40,7 +40,12 @@ export class PinoNestLogger implements LoggerService {
     this.write('fatal', message, params, contextOf(params));
   }
 
-  private write(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', message: unknown, params: unknown[], context?: string): void {
+  private write(
+    level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace',
+    message: unknown,
+    params: unknown[],
+    context?: string,
+  ): void {
     const rest = context === undefined ? params : params.slice(0, -1);
     const fields: Record<string, unknown> = context === undefined ? {} : { context };
     if (message instanceof Error) {
