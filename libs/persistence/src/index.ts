@@ -15,6 +15,6 @@ export {
   type RevokedDevice,
 } from './repositories/device.repository.js';
 export { LoginAttemptRepository, type AttemptWindow } from './repositories/login-attempt.repository.js';
-export { RefreshTokenRepository, type Rotation } from './repositories/refresh-token.repository.js';
+export { RefreshTokenRepository, type Rotation, type TokenOfDevice } from './repositories/refresh-token.repository.js';
 export { SecurityEventRepository, type NewSecurityEvent } from './repositories/security-event.repository.js';
 export { UserRepository } from './repositories/user.repository.js';
