@@ -57,6 +57,7 @@ export function createApiDocument(app: INestApplication, config: AppConfig): Ope
     },
   };
   for (const operation of operationsOf(document)) finishOperation(operation);
+  closeRequestSchemas(document);
   return withSortedMaps(document);
 }
 
@@ -89,6 +90,36 @@ function finishOperation(operation: OperationObject): void {
   for (const response of Object.values(operation.responses)) {
     if (!response || '$ref' in response) continue;
     response.headers = { ...response.headers, ...wireHeaders('X-Request-Id') };
+  }
+}
+
+/**
+ * API.md: unknown fields are refused (the validation pipe's forbidNonWhitelisted, and the token
+ * endpoints' own check), so every schema a request body uses, nested ones too, is closed.
+ */
+function closeRequestSchemas(document: OpenAPIObject): void {
+  const schemas = (document.components?.schemas ?? {}) as Record<string, Record<string, unknown>>;
+  const pending = [...operationsOf(document)].flatMap((operation) =>
+    operation.requestBody && 'content' in operation.requestBody
+      ? Object.values(operation.requestBody.content).map((media) => media.schema)
+      : [],
+  );
+  const seen = new Set<string>();
+  while (pending.length > 0) {
+    const node = pending.pop() as Record<string, unknown> | undefined;
+    if (!node || typeof node !== 'object') continue;
+    const ref = typeof node.$ref === 'string' ? node.$ref.replace('#/components/schemas/', '') : undefined;
+    if (ref !== undefined) {
+      if (seen.has(ref) || !schemas[ref]) continue;
+      seen.add(ref);
+      schemas[ref].additionalProperties = false;
+      pending.push(schemas[ref]);
+      continue;
+    }
+    for (const value of Object.values(node)) {
+      if (Array.isArray(value)) pending.push(...value);
+      else if (value && typeof value === 'object') pending.push(value);
+    }
   }
 }
 
