@@ -42,3 +42,5 @@ export {
 } from './dpop/dpop-proof.verifier.js';
 export { Dpop, dpopRequestOf, type DpopRequest } from './dpop/dpop-request.js';
 export { DpopService } from './dpop/dpop.service.js';
+export { ACCESS_TOKEN_SECURITY_SCHEMES, ApiAccessToken, ApiDpopProofHeader } from './openapi/api-access-token.decorator.js';
+export { DEVICE_NAME_PROPERTY } from './dto/device-name.decorator.js';

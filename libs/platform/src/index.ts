@@ -29,3 +29,13 @@ export { normalizeAccountEmail } from './text/account-email.js';
 export { PeriodicTask } from './periodic-task.js';
 export { uuidParam } from './uuid-param.js';
 export { deriveSecret } from './config/derived-secret.js';
+export { ProblemDetailsSchema } from './openapi/problem-details.schema.js';
+export { OAuthErrorSchema } from './openapi/oauth-error.schema.js';
+export {
+  ApiOAuthErrorResponse,
+  ApiProblemResponse,
+  ApiRequestBodies,
+  ApiValidationResponse,
+  REQUEST_BODY_SCHEMAS_EXTENSION,
+} from './openapi/api-responses.decorator.js';
+export { WIRE_HEADERS, wireHeaders, type WireHeaderName } from './openapi/wire-headers.js';

@@ -37,6 +37,7 @@ describe('AppConfig.fromEnv', () => {
       requestTimeout: 30,
       publicUrl: null,
       dpop: { required: false, nonce: false, proofMaxAge: 60 },
+      apiDocs: true,
     });
     expect(config.jwt.algorithm).toBe('HS256');
   });
@@ -146,6 +147,13 @@ describe('AppConfig.fromEnv', () => {
     for (const value of ['proxy.internal', '10.0.0.0/33', '10.0.0.1/8/1', ',']) {
       expect(problemsOf({ TRUST_PROXY: value })).toEqual([expect.stringMatching(/^TRUST_PROXY: /)]);
     }
+  });
+
+  it('serves the API description outside production unless API_DOCS=false, and in production only with API_DOCS=true', () => {
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, API_DOCS: 'false' }).apiDocs).toBe(false);
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, NODE_ENV: 'production' }).apiDocs).toBe(false);
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, NODE_ENV: 'production', API_DOCS: 'true' }).apiDocs).toBe(true);
+    expect(problemsOf({ API_DOCS: 'sometimes' })).toEqual(["API_DOCS: 'sometimes' is not a boolean (use true or false)"]);
   });
 
   it('refuses a REQUEST_TIMEOUT, DPOP_PROOF_MAX_AGE or DPOP_NONCE that does not parse, naming each', () => {

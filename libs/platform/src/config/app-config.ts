@@ -71,6 +71,8 @@ export class AppConfig {
   readonly publicUrl!: string | null;
   /** DPoP (RFC 9449): refuse sign-ins without a proof; require server nonces in proofs; how old a proof may be (seconds). */
   readonly dpop!: { readonly required: boolean; readonly nonce: boolean; readonly proofMaxAge: number };
+  /** API_DOCS: serve `/openapi.json` and Swagger UI at `/docs`; on outside production by default. */
+  readonly apiDocs!: boolean;
 
   private constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -127,6 +129,7 @@ export class AppConfig {
         nonce: reader.boolean('DPOP_NONCE', false),
         proofMaxAge: reader.duration('DPOP_PROOF_MAX_AGE', '60s', 1),
       },
+      apiDocs: reader.boolean('API_DOCS', !production),
     };
     reader.retired('ADMIN_EMAILS', 'grant the role with `npm run operator -- grant <email>`');
     if (problems.length > 0) {
