@@ -78,7 +78,10 @@ describe('security webhook (e2e)', () => {
         reason: 'refresh_token_reused',
         actor: 'system',
       });
-      const delivery = await api.dataSource.getRepository(WebhookDeliveryEntity).findOneByOrFail({ id: event.id });
+      const deliveries = api.dataSource.getRepository(WebhookDeliveryEntity);
+      // Marked delivered once the 200 is in (a moment after the receiver saw the request).
+      await waitFor(async () => (await deliveries.findOneByOrFail({ id: event.id })).deliveredAt !== null, 5000);
+      const delivery = await deliveries.findOneByOrFail({ id: event.id });
       expect(delivery).toMatchObject({ attempts: 2, nextAttemptAt: null, claimedUntil: null, lastError: null });
       expect(delivery.deliveredAt).not.toBeNull();
 
