@@ -87,7 +87,10 @@ describe('operator overview and user search (e2e)', () => {
   const emailsOn = (html: string) =>
     [...html.matchAll(/<li><a href="\/admin\/users\/[0-9a-f-]{36}">([^<]*)<\/a><\/li>/g)].map((match) => match[1]);
   const linkOn = (html: string, rel: string) =>
-    html.match(new RegExp(`<a href="([^"]*)" rel="${rel}">`))?.[1]?.replaceAll('&amp;', '&') ?? null;
+    html
+      .match(new RegExp(`<a href="([^"]*)" rel="${rel}">`))?.[1]
+      ?.replaceAll('&#x3D;', '=')
+      .replaceAll('&amp;', '&') ?? null;
 
   it('counts the active devices per platform, leaving out revoked and expired sessions', async () => {
     const owner = await account('counted@example.com');
@@ -128,8 +131,8 @@ describe('operator overview and user search (e2e)', () => {
     for (let index = 0; index < 60; index++) await event(victim, 'refresh_token_reused', `Flood ${index}`, now + index);
     const flooded = (await operator.get('/admin')).text;
     expect(flooded.match(/<li class="event event-/g)).toHaveLength(50);
-    expect(flooded).toContain("'Flood 59'");
-    expect(flooded).not.toContain("'Flood 9'");
+    expect(flooded).toContain('&#x27;Flood 59&#x27;');
+    expect(flooded).not.toContain('&#x27;Flood 9&#x27;');
   });
 
   it('finds users by the start of their email, normalised, a page of 25 at a time in email order', async () => {
@@ -142,14 +145,14 @@ describe('operator overview and user search (e2e)', () => {
     expect(emailsOn(first.text)).toEqual(emails.slice(0, 25));
     expect(linkOn(first.text, 'first')).toBeNull();
     const next = linkOn(first.text, 'next');
-    expect(next).toBe(`/admin/users?email=pager-&after=${encodeURIComponent(emails[24])}`);
+    expect(next).toBe(`/admin/users?email=PAGER-&after=${encodeURIComponent(emails[24])}`);
 
     // Accounts added before the cursor do not shift the next page.
     await account('pager-00a@example.com');
     const second = await operator.get(next!);
     expect(emailsOn(second.text)).toEqual(emails.slice(25));
     expect(linkOn(second.text, 'next')).toBeNull();
-    expect(linkOn(second.text, 'first')).toBe('/admin/users?email=pager-');
+    expect(linkOn(second.text, 'first')).toBe('/admin/users?email=PAGER-');
 
     await account('éclair@example.com');
     expect(emailsOn((await operator.get(`/admin/users?email=${encodeURIComponent('E\u0301CLAIR')}`)).text)).toEqual(['éclair@example.com']);
