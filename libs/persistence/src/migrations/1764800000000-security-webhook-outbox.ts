@@ -22,6 +22,10 @@ const TYPES_SQL = WEBHOOK_EVENT_TYPES.map((type) => `'${type}'`).join(', ');
  * `next_attempt_at` is null once there is nothing more to do (delivered, or given up), so the
  * workers' "what is due?" is one index range. `claimed_until` is a lease: a process that
  * crashed mid-delivery leaves a claim that expires and another process retries it.
+ *
+ * Beware in later migrations: on SQLite, TypeORM changes a column by rebuilding the table, and
+ * dropping `security_events` drops this trigger with it; such a migration must create it again
+ * (security-webhook-migration.e2e-spec.ts shows what must keep working).
  */
 export class SecurityWebhookOutbox1764800000000 implements MigrationInterface {
   name = 'SecurityWebhookOutbox1764800000000';
