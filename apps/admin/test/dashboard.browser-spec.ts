@@ -301,7 +301,7 @@ describeInBrowser('dashboard in a real browser', () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'operator@example.com');
     await Promise.all([page.waitForURL(/\/admin$/), page.click('nav a:has-text("Overview")')]);
-    expect(Number(await page.locator('.count-android').textContent())).toBeGreaterThanOrEqual(1);
+    expect(Number(await page.locator('.count-web').textContent())).toBeGreaterThanOrEqual(1);
     const entry = page.locator('.threats li', { hasText: email });
     await expect(entry.locator('.what').textContent()).resolves.toContain(`Refresh token reuse detected on '${XSS_NAME}'`);
     expect(await page.locator('.threats img').count()).toBe(0);
