@@ -95,7 +95,9 @@ export class SecurityWebhookDispatcher implements OnApplicationBootstrap, Before
       const outcome = await this.deliveries.retryLater(delivery, delayMs, GIVE_UP_AFTER_MS, failure);
       const what = `security webhook for event ${delivery.id} (${event?.type}), attempt ${delivery.attempts}: ${failure}`;
       if (outcome === 'given_up') this.logger.error(`Gave up the ${what}; no more attempts`);
-      else if (outcome === 'retrying') this.logger.warn(`Failed ${what}; retrying in ${Math.round(delayMs / 1000)} s`);
+      // A receiver down for a day would otherwise log every event ~150 times: the first failure and every tenth.
+      else if (outcome === 'retrying' && (delivery.attempts === 1 || delivery.attempts % 10 === 0))
+        this.logger.warn(`Failed ${what}; retrying with backoff (next in ${Math.round(delayMs / 1000)} s)`);
     } catch (error) {
       // The claim lapses and the delivery is tried again; only the bookkeeping failed.
       this.logger.warn(`Could not record the outcome of the security webhook for event ${delivery.id}: ${(error as Error).message}`);
