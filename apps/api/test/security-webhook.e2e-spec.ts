@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { IsNull } from 'typeorm';
 import { SecurityEventEntity, WebhookDeliveryEntity, WebhookDeliveryRepository } from '@app/persistence';
 import { bearer, login, refresh, registerAndLogin, startTestApi, waitFor, type TestApi } from './support/test-api.js';
-import { refusingUrl, WebhookReceiver } from './support/webhook-receiver.js';
+import { refusingUrl, WebhookReceiver } from '../../../test/support/webhook-receiver.js';
 
 jest.setTimeout(90_000);
 
