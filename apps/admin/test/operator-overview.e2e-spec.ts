@@ -108,6 +108,8 @@ describe('operator overview and user search (e2e)', () => {
     expect(page.text).toContain('<dd class="count-other">1</dd>');
     expect(page.text).toContain('<dd class="count-accounts">3</dd>');
     expect(page.text).toContain('aria-current="page">Overview</a>');
+    // SECURITY_WEBHOOK_URL is unset here: no webhook section.
+    expect(page.text).not.toContain('webhook-pending');
   });
 
   it('lists reuse detections and refused DPoP refreshes across accounts, newest first, escaped, linked to the account, bounded', async () => {

@@ -12,15 +12,25 @@ const SECRET = 'a-webhook-secret-shared-with-the-receiver';
 
 jest.setTimeout(60_000);
 
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** The dashboard process sends the security webhook too: here, for a device an operator revoked. */
 describe('security webhook from the dashboard (e2e)', () => {
   let database: ScratchDatabase;
   let receiver: WebhookReceiver;
   let app: NestFastifyApplication;
+  /** What the receiver answers. */
+  let status = 200;
 
   beforeAll(async () => {
     database = await scratchDatabase();
-    receiver = await new WebhookReceiver(SECRET).start();
+    receiver = await new WebhookReceiver(SECRET, () => status).start();
     app = await createAdminApp({
       env: {
         DATABASE_URL: database.url,
@@ -52,8 +62,7 @@ describe('security webhook from the dashboard (e2e)', () => {
     await operator.get(`/admin/users/${userId}/devices/${phone.device_id}/revoke`);
     expect((await operator.post(`/admin/users/${userId}/devices/${phone.device_id}/revoke`)).status).toBe(303);
 
-    const started = Date.now();
-    while (receiver.received.length === 0 && Date.now() - started < 10_000) await new Promise((resolve) => setTimeout(resolve, 25));
+    await waitUntil(async () => receiver.received.length > 0);
     expect(receiver.received).toHaveLength(1);
     expect(receiver.received[0].signatureValid).toBe(true);
     expect(receiver.payloads[0]).toMatchObject({
@@ -64,5 +73,20 @@ describe('security webhook from the dashboard (e2e)', () => {
       reason: 'operator',
       actor: 'operator',
     });
+
+    // The overview tells operators how the webhook stands.
+    const count = async (name: string) =>
+      Number((await operator.get('/admin')).text.match(new RegExp(`class="webhook-${name}">(\\d+)<`))?.[1]);
+    await waitUntil(async () => (await count('pending')) === 0);
+    expect([await count('failing'), await count('given-up')]).toEqual([0, 0]);
+    status = 500;
+    const tablet = await auth.login({ email: 'user@example.com', password: PASSWORD }, { name: 'Tablet' }, origin);
+    await operator.get(`/admin/users/${userId}/devices/${tablet.device_id}/revoke`);
+    expect((await operator.post(`/admin/users/${userId}/devices/${tablet.device_id}/revoke`)).status).toBe(303);
+    await waitUntil(async () => (await count('failing')) === 1);
+    expect(await count('pending')).toBe(1);
+    status = 200;
+    await waitUntil(async () => (await count('pending')) === 0);
+    expect(receiver.payloads.filter((payload) => payload.deviceId === tablet.device_id).length).toBeGreaterThanOrEqual(2);
   });
 });

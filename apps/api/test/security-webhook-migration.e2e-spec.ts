@@ -1,5 +1,12 @@
 import { DataSource } from 'typeorm';
-import { createDataSource, MIGRATIONS, SecurityEventEntity, WebhookDeliveryEntity, type SecurityEventType } from '@app/persistence';
+import {
+  createDataSource,
+  MIGRATIONS,
+  SecurityEventEntity,
+  WebhookDeliveryEntity,
+  WebhookDeliveryRepository,
+  type SecurityEventType,
+} from '@app/persistence';
 import { AppConfig } from '@app/platform';
 import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from './support/test-api.js';
 
@@ -21,7 +28,7 @@ describe('SecurityWebhookOutbox migration (e2e)', () => {
     await database?.remove();
   });
 
-  it('queues the webhook types from then on (not the history), by the database clock, and undoes cleanly', async () => {
+  it('queues the webhook types from then on (not the history), by the database clock; leases, retries, gives up, prunes; undoes cleanly', async () => {
     database = await scratchDatabase();
     const options = createDataSource(AppConfig.fromEnv({ DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET })).options;
     const previous = new DataSource({ ...options, migrations: MIGRATIONS.filter((migration) => migration.name !== MIGRATION) });
@@ -80,6 +87,29 @@ describe('SecurityWebhookOutbox migration (e2e)', () => {
       expect(delivery.createdAt).toBeGreaterThanOrEqual(before - 2000);
       expect(delivery.nextAttemptAt).toBe(delivery.createdAt);
     }
+
+    // The outbox's statements, with no dispatcher running: lease, retry, give up, prune.
+    const outbox = new WebhookDeliveryRepository(dataSource);
+    const [first, second, third] = await outbox.claimDue(10, 60_000);
+    expect([first, second, third].map((claim) => claim?.attempts)).toEqual([1, 1, 1]);
+    expect(await outbox.claimDue(10, 60_000)).toEqual([]); // leased
+    expect(await outbox.markDelivered(first)).toBe(true);
+    expect(await outbox.markDelivered(first)).toBe(false); // the claim is spent
+    expect(await outbox.retryLater(second, 0, 60_000, 'HTTP 500')).toBe('retrying');
+    expect(await outbox.retryLater(third, 0, 0, 'ECONNREFUSED')).toBe('given_up');
+    expect(await outbox.status()).toEqual({ pending: 1, failing: 1, givenUp: 1 });
+    const again = await outbox.claimDue(10, 60_000);
+    expect(again).toEqual([{ id: second.id, claimId: expect.any(String), attempts: 2 }]);
+    expect(await outbox.retryLater(again[0], 0, 60_000, 'HTTP 500')).toBe('retrying');
+    expect(await outbox.retryLater(again[0], 0, 60_000, 'HTTP 500')).toBe('lost_claim');
+    expect(await deliveries.findOneByOrFail({ id: third.id })).toMatchObject({
+      nextAttemptAt: null,
+      deliveredAt: null,
+      lastError: 'ECONNREFUSED',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await outbox.prune(10, 60_000)).toBe(2); // the delivered and the given-up one; the pending one stays
+    expect((await deliveries.find()).map((delivery) => delivery.id)).toEqual([second.id]);
 
     await dataSource.undoLastMigration();
     await dataSource.getRepository(SecurityEventEntity).insert(event('00000000-0000-4000-8000-000000000008', 'device_revoked'));

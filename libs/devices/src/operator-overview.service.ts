@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { Actor } from '@app/auth';
-import { DeviceRepository, SecurityEventRepository, UserRepository, type DevicePlatform, type SecurityEventEntity } from '@app/persistence';
-import { Clock } from '@app/platform';
+import {
+  DeviceRepository,
+  SecurityEventRepository,
+  UserRepository,
+  WebhookDeliveryRepository,
+  type DevicePlatform,
+  type SecurityEventEntity,
+  type WebhookOutboxStatus,
+} from '@app/persistence';
+import { AppConfig, Clock } from '@app/platform';
 import { DeviceNotFound } from './device-not-found.error.js';
 
 /** Signs of theft or of attempts at it, across all accounts. */
@@ -15,24 +23,29 @@ export interface OperatorOverview {
   readonly activeDevices: { readonly total: number; readonly byPlatform: readonly { platform: DevicePlatform; count: number }[] };
   /** The newest reuse detections and refused DPoP refreshes, newest first, with the account's email. */
   readonly recentThreats: readonly { readonly event: SecurityEventEntity; readonly email: string | null }[];
+  /** The security webhook's outbox (kept 24 h undelivered, 7 days delivered); null when SECURITY_WEBHOOK_URL is unset. */
+  readonly webhook: WebhookOutboxStatus | null;
 }
 
 /** The operators' view across all accounts; anyone else gets nothing (as if it did not exist). */
 @Injectable()
 export class OperatorOverviewService {
   constructor(
+    private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly users: UserRepository,
     private readonly devices: DeviceRepository,
     private readonly events: SecurityEventRepository,
+    private readonly deliveries: WebhookDeliveryRepository,
   ) {}
 
   async overview(actor: Actor): Promise<OperatorOverview> {
     if (actor.role !== 'operator') throw new DeviceNotFound();
-    const [accounts, active, threats] = await Promise.all([
+    const [accounts, active, threats, webhook] = await Promise.all([
       this.users.countAccounts(),
       this.devices.countActiveByPlatform(this.clock.now()),
       this.events.listRecentOfTypes(THREAT_TYPES, RECENT_THREATS),
+      this.config.securityWebhook ? this.deliveries.status() : null,
     ]);
     const emails = new Map(
       (await this.users.findByIds([...new Set(threats.map((event) => event.userId))])).map((user) => [user.id, user.email]),
@@ -42,6 +55,7 @@ export class OperatorOverviewService {
       accounts,
       activeDevices: { total: byPlatform.reduce((sum, entry) => sum + entry.count, 0), byPlatform },
       recentThreats: threats.map((event) => ({ event, email: emails.get(event.userId) ?? null })),
+      webhook,
     };
   }
 }

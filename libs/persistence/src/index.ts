@@ -19,4 +19,9 @@ export { LoginAttemptRepository, type AttemptWindow } from './repositories/login
 export { RefreshTokenRepository, type Rotation } from './repositories/refresh-token.repository.js';
 export { SecurityEventRepository, type NewSecurityEvent } from './repositories/security-event.repository.js';
 export { UserRepository } from './repositories/user.repository.js';
-export { WebhookDeliveryRepository, type ClaimedDelivery, type RetryOutcome } from './repositories/webhook-delivery.repository.js';
+export {
+  WebhookDeliveryRepository,
+  type ClaimedDelivery,
+  type RetryOutcome,
+  type WebhookOutboxStatus,
+} from './repositories/webhook-delivery.repository.js';

@@ -30,6 +30,7 @@ export class OperatorOverviewController {
       section: 'overview',
       accounts: overview.accounts,
       activeDevices: overview.activeDevices,
+      webhook: overview.webhook,
       threats: overview.recentThreats.map(({ event, email }) => ({
         ...toEventView({ ...event, repeated: 1 }, actor, NO_DEVICE_NAMES, now),
         userId: event.userId,

@@ -12,6 +12,12 @@ export interface ClaimedDelivery {
   readonly attempts: number;
 }
 
+export interface WebhookOutboxStatus {
+  readonly pending: number;
+  readonly failing: number;
+  readonly givenUp: number;
+}
+
 /** What became of a failed delivery. */
 export type RetryOutcome = 'retrying' | 'given_up' | 'lost_claim';
 
@@ -89,5 +95,19 @@ export class WebhookDeliveryRepository {
       { doneOlderThanMs, pendingOlderThanMs },
     );
     return affected;
+  }
+
+  /** How the outbox stands: still to send (and of those, how many have failed at least once), and given up. */
+  async status(): Promise<WebhookOutboxStatus> {
+    const { rows } = await executeSql(
+      this.dataSource,
+      `SELECT
+         COUNT(CASE WHEN next_attempt_at IS NOT NULL THEN 1 END) AS pending,
+         COUNT(CASE WHEN next_attempt_at IS NOT NULL AND last_error IS NOT NULL THEN 1 END) AS failing,
+         COUNT(CASE WHEN next_attempt_at IS NULL AND delivered_at IS NULL THEN 1 END) AS given_up
+       FROM webhook_deliveries`,
+    );
+    const row = rows[0] ?? {};
+    return { pending: Number(row.pending ?? 0), failing: Number(row.failing ?? 0), givenUp: Number(row.given_up ?? 0) };
   }
 }
