@@ -25,6 +25,13 @@ export { PasswordHasher } from './passwords/password-hasher.js';
 export { LastSeenRecorder } from './revocation/last-seen.recorder.js';
 export { RevocationSet } from './revocation/revocation-set.js';
 export { SecurityEventRecorder, type SecurityEventSubject } from './events/security-event.recorder.js';
+export { SecurityWebhookDispatcher } from './events/webhook/security-webhook.dispatcher.js';
+export {
+  securityWebhookBody,
+  securityWebhookRetryDelayMs,
+  signSecurityWebhookBody,
+  type SecurityWebhookPayload,
+} from './events/webhook/security-webhook-body.js';
 export { RevocationService } from './revocation/revocation.service.js';
 export type { AccessPrincipal } from './tokens/access-principal.js';
 export { ACCESS_TOKEN_TYPE, AccessTokenService } from './tokens/access-token.service.js';

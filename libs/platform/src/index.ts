@@ -5,6 +5,7 @@ export {
   type DatabaseTarget,
   type Environment,
   type RateLimit,
+  type SecurityWebhookTarget,
 } from './config/app-config.js';
 export { parseDurationSeconds } from './config/duration.js';
 export { httpServerOptions } from './config/http-server-options.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, MoreThan, type Repository } from 'typeorm';
-import { DeviceEntity, type RevocationReason } from '../entities/device.entity.js';
+import { DeviceEntity, type DevicePlatform, type RevocationReason } from '../entities/device.entity.js';
 import { databaseNowMs, executeSql } from '../sql.js';
 
 /** Which active devices a revocation ends. */
@@ -110,6 +110,18 @@ export class DeviceRepository {
   }
 
   /** Names of all the user's devices, revoked ones included (for readable event logs). */
+  /** Devices neither revoked nor past their session's absolute end at `now`, counted per platform. */
+  async countActiveByPlatform(now: number): Promise<Map<DevicePlatform, number>> {
+    const rows = await this.devices
+      .createQueryBuilder('device')
+      .select('device.platform', 'platform')
+      .addSelect('COUNT(*)', 'count')
+      .where('device.revokedAt IS NULL AND device.sessionExpiresAt > :now', { now })
+      .groupBy('device.platform')
+      .getRawMany<{ platform: DevicePlatform; count: string | number }>();
+    return new Map(rows.map((row) => [row.platform, Number(row.count)]));
+  }
+
   async namesByUser(userId: string): Promise<Map<string, string>> {
     const devices = await this.devices.find({ where: { userId }, select: { id: true, name: true } });
     return new Map(devices.map((device) => [device.id, device.name]));
