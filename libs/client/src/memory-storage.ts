@@ -1,0 +1,50 @@
+import type { AuthStorage } from './storage.js';
+
+/**
+ * The default storage: a Map, so the session lives as long as the object. Share one instance
+ * between AuthClients to share their session; its `lock` queues holders of one name in order.
+ */
+export class MemoryStorage implements AuthStorage {
+  private readonly items = new Map<string, string>();
+  private readonly keys = new Map<string, CryptoKeyPair>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  async getItem(key: string): Promise<string | null> {
+    return this.items.get(key) ?? null;
+  }
+
+  async setItem(key: string, value: string): Promise<void> {
+    this.items.set(key, value);
+  }
+
+  async removeItem(key: string): Promise<void> {
+    this.items.delete(key);
+  }
+
+  async getKey(name: string): Promise<CryptoKeyPair | undefined> {
+    return this.keys.get(name);
+  }
+
+  async setKey(name: string, keyPair: CryptoKeyPair): Promise<void> {
+    this.keys.set(name, keyPair);
+  }
+
+  async removeKey(name: string): Promise<void> {
+    this.keys.delete(name);
+  }
+
+  lock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(name) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    // The chain must not reject, or one failed holder would fail every later one.
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(name, settled);
+    void settled.then(() => {
+      if (this.locks.get(name) === settled) this.locks.delete(name);
+    });
+    return run;
+  }
+}
