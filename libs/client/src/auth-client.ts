@@ -298,9 +298,13 @@ export class AuthClient {
   /**
    * Runs `send` until it answers, waiting 0.25 s, 0.5 s, 1 s … (at most 5 s, or the server's
    * Retry-After) between attempts, for up to `retryTimeout`; then the last answer is returned
-   * or AuthNetworkError thrown. An abort by the caller's signal is passed on at once.
+   * or AuthNetworkError thrown. An abort by the caller's signal (AbortError) is passed on at once.
    */
-  private async withRetry(send: () => Promise<Response>, retryable: (response: Response) => boolean, retryNetwork: boolean): Promise<Response> {
+  private async withRetry(
+    send: () => Promise<Response>,
+    retryable: (response: Response) => boolean,
+    retryNetwork: boolean,
+  ): Promise<Response> {
     // Real time, not `now`: this is about how long to wait, not about token expiry.
     const deadline = Date.now() + this.retryTimeoutMs;
     for (let attempt = 0; ; attempt++) {
@@ -309,7 +313,9 @@ export class AuthClient {
       try {
         response = await send();
       } catch (error) {
-        if (isAbort(error) || !(error instanceof TypeError)) throw error;
+        // fetch reports an unreachable server, a reset connection, a DNS failure as TypeError
+        // (compared by name: the error may come from another realm, e.g. a test VM).
+        if (!isNamed(error, 'TypeError')) throw error;
         if (!retryNetwork || Date.now() + backoff > deadline) throw new AuthNetworkError(error);
         await sleep(backoff);
         continue;
@@ -419,8 +425,8 @@ function retryAfterOf(response: Response): number | undefined {
   return Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
-function isAbort(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
+function isNamed(error: unknown, name: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
 }
 
 function sleep(ms: number): Promise<void> {

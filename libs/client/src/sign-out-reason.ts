@@ -4,14 +4,7 @@
  * storage could not give back (a restart with storage that keeps no keys), so it cannot go on.
  */
 export type SignOutReason =
-  | 'revoked'
-  | 'password_changed'
-  | 'reused'
-  | 'expired'
-  | 'session_expired'
-  | 'invalid'
-  | 'logout'
-  | 'key_unavailable';
+  'revoked' | 'password_changed' | 'reused' | 'expired' | 'session_expired' | 'invalid' | 'logout' | 'key_unavailable';
 
 const SERVER_REASONS: readonly string[] = ['revoked', 'password_changed', 'reused', 'expired', 'session_expired', 'invalid'];
 
