@@ -25,8 +25,9 @@ export class ApiProxy {
       const headers = { ...incoming.headers };
       for (const name of proxy!.stripped) delete headers[name];
       // Host is passed on unchanged: the API checks DPoP `htu` against the Host it was sent to.
+      // A connection per request (agent: false): a pooled one would outlive a restarted server.
       const request = forward(
-        { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers },
+        { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers, agent: false },
         (answer: IncomingMessage) => {
           if (proxy!.dropNext.delete(path)) {
             answer.resume();
