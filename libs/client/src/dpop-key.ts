@@ -1,4 +1,5 @@
 import { calculateThumbprint, generateKeyPair, generateProof } from 'dpop';
+import type { StoredKeyPair } from './storage.js';
 
 /**
  * The device's DPoP key (RFC 9449): an ES256 pair from WebCrypto whose private half cannot be
@@ -8,7 +9,7 @@ import { calculateThumbprint, generateKeyPair, generateProof } from 'dpop';
 export class DpopKey {
   constructor(
     readonly id: string,
-    readonly keyPair: CryptoKeyPair,
+    readonly keyPair: StoredKeyPair,
   ) {}
 
   static async generate(): Promise<DpopKey> {

@@ -2,4 +2,4 @@ export { AuthClient, type AuthClientOptions, type LoginInput, type SignedOutEven
 export { AuthClientError, AuthHttpError, AuthNetworkError, DpopNotSupportedError, SignedOutError } from './errors.js';
 export { MemoryStorage } from './memory-storage.js';
 export type { SignOutReason } from './sign-out-reason.js';
-export type { AuthStorage } from './storage.js';
+export type { AuthStorage, StoredKeyPair } from './storage.js';

@@ -1,4 +1,4 @@
-import type { AuthStorage } from './storage.js';
+import type { AuthStorage, StoredKeyPair } from './storage.js';
 
 /**
  * The default storage: a Map, so the session lives as long as the object. Share one instance
@@ -6,7 +6,7 @@ import type { AuthStorage } from './storage.js';
  */
 export class MemoryStorage implements AuthStorage {
   private readonly items = new Map<string, string>();
-  private readonly keys = new Map<string, CryptoKeyPair>();
+  private readonly keys = new Map<string, StoredKeyPair>();
   private readonly locks = new Map<string, Promise<unknown>>();
 
   async getItem(key: string): Promise<string | null> {
@@ -21,11 +21,11 @@ export class MemoryStorage implements AuthStorage {
     this.items.delete(key);
   }
 
-  async getKey(name: string): Promise<CryptoKeyPair | undefined> {
+  async getKey(name: string): Promise<StoredKeyPair | undefined> {
     return this.keys.get(name);
   }
 
-  async setKey(name: string, keyPair: CryptoKeyPair): Promise<void> {
+  async setKey(name: string, keyPair: StoredKeyPair): Promise<void> {
     this.keys.set(name, keyPair);
   }
 

@@ -1,3 +1,5 @@
+import type { KeyPair } from 'dpop';
+
 /**
  * Where the client keeps its session between launches: any object with the async shape of
  * `localStorage` / React Native's AsyncStorage. Values are strings (JSON written by the client).
@@ -12,12 +14,15 @@
  *   the AuthClient instance, and a bound session found in storage after a restart ends with the
  *   reason `key_unavailable`.
  */
+/** A WebCrypto key pair (the DOM's CryptoKeyPair, as the `dpop` package types it without DOM typings). */
+export type StoredKeyPair = KeyPair;
+
 export interface AuthStorage {
   getItem(key: string): Promise<string | null> | string | null;
   setItem(key: string, value: string): Promise<void> | void;
   removeItem(key: string): Promise<void> | void;
   lock?<T>(name: string, fn: () => Promise<T>): Promise<T>;
-  getKey?(name: string): Promise<CryptoKeyPair | null | undefined>;
-  setKey?(name: string, keyPair: CryptoKeyPair): Promise<void>;
+  getKey?(name: string): Promise<StoredKeyPair | null | undefined>;
+  setKey?(name: string, keyPair: StoredKeyPair): Promise<void>;
   removeKey?(name: string): Promise<void>;
 }

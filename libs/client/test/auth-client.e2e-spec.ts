@@ -66,7 +66,7 @@ async function otherDevice(account: {
     body: JSON.stringify({ ...account, device: { name: 'Other phone' } }),
   });
   expect(response.status).toBe(200);
-  return response.json();
+  return (await response.json()) as { access_token: string; refresh_token: string; device_id: string };
 }
 
 async function storedSession(storage: MemoryStorage): Promise<{ refreshToken: string; tokenType: string; deviceId: string }> {
@@ -107,7 +107,7 @@ describe('AuthClient against the real API (e2e)', () => {
     const responses = await Promise.all(Array.from({ length: 50 }, () => client.fetch('/me')));
 
     expect(responses.map((response) => response.status)).toEqual(Array(50).fill(200));
-    const bodies = await Promise.all(responses.map((response) => response.json()));
+    const bodies = (await Promise.all(responses.map((response) => response.json()))) as { deviceId: string }[];
     expect(new Set(bodies.map((body) => body.deviceId))).toEqual(new Set([deviceId]));
     expect(proxy.count('/auth/refresh') - before).toBe(1);
     // The refreshed token is good for 15 minutes more: the next call needs no refresh.
@@ -149,7 +149,7 @@ describe('AuthClient against the real API (e2e)', () => {
     clock.offset += 15 * 60_000;
     const next = await client.fetch('/devices');
     expect(next.status).toBe(200);
-    expect((await next.json()).devices).toHaveLength(1);
+    expect(((await next.json()) as { devices: unknown[] }).devices).toHaveLength(1);
     expect(proxy.count('/auth/refresh') - before).toBe(3);
     expect(signedOut).toEqual([]);
   });
@@ -238,7 +238,9 @@ describe('AuthClient against the real API (e2e)', () => {
 
       const devices = await client.fetch('/devices');
       expect(devices.status).toBe(200);
-      expect((await devices.json()).devices).toEqual([expect.objectContaining({ id: deviceId, keyBound: true, current: true })]);
+      expect(((await devices.json()) as { devices: unknown[] }).devices).toEqual([
+        expect.objectContaining({ id: deviceId, keyBound: true, current: true }),
+      ]);
 
       const before = proxy.count('/auth/refresh');
       clock.offset = FOURTEEN_AND_A_HALF_MINUTES;

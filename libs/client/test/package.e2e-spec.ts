@@ -67,13 +67,15 @@ it('packs into a tarball that installs in a plain Node ESM project and runs the 
     'after logout: logout',
   ]);
   // The example's logout revoked its device at the server.
-  const devices = await fetch(`${api}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...account, device: { name: 'Checker' } }),
-  }).then((response) => response.json());
-  const list = await fetch(`${api}/devices`, { headers: { authorization: `Bearer ${devices.access_token}` } }).then((response) =>
-    response.json(),
-  );
-  expect(list.devices.map((device: { name: string }) => device.name)).toEqual(['Checker']);
+  const checker = (await (
+    await fetch(`${api}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...account, device: { name: 'Checker' } }),
+    })
+  ).json()) as { access_token: string };
+  const list = (await (await fetch(`${api}/devices`, { headers: { authorization: `Bearer ${checker.access_token}` } })).json()) as {
+    devices: { name: string }[];
+  };
+  expect(list.devices.map((device) => device.name)).toEqual(['Checker']);
 }, 90_000);

@@ -1,4 +1,4 @@
-import { createServer, request as forward, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request as forward, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -11,42 +11,49 @@ export class ApiProxy {
   private readonly dropNext = new Set<string>();
   private readonly stripped = new Set<string>();
 
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
+  private readonly server: Server;
+  private readonly upstream: URL;
+  private port = 0;
+
+  private constructor(target: string) {
+    this.upstream = new URL(target);
+    this.server = createServer((incoming, outgoing) => this.pass(incoming, outgoing));
+  }
 
   static async start(target: string): Promise<ApiProxy> {
-    const upstream = new URL(target);
-    let proxy: ApiProxy | undefined;
-    const server = createServer((incoming, outgoing) => {
-      const path = (incoming.url ?? '/').split('?')[0];
-      proxy!.counts.set(path, (proxy!.counts.get(path) ?? 0) + 1);
-      const headers = { ...incoming.headers };
-      for (const name of proxy!.stripped) delete headers[name];
-      // Host is passed on unchanged: the API checks DPoP `htu` against the Host it was sent to.
-      // A connection per request (agent: false): a pooled one would outlive a restarted server.
-      const request = forward(
-        { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers, agent: false },
-        (answer: IncomingMessage) => {
-          if (proxy!.dropNext.delete(path)) {
-            answer.resume();
-            answer.once('end', () => incoming.socket.destroy());
-            return;
-          }
-          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(outgoing);
-        },
-      );
-      request.once('error', () => incoming.socket.destroy());
-      incoming.pipe(request);
-    });
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    proxy = new ApiProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const proxy = new ApiProxy(target);
+    await new Promise<void>((done) => proxy.server.listen(0, '127.0.0.1', done));
+    proxy.port = (proxy.server.address() as AddressInfo).port;
     return proxy;
   }
 
-  /** Requests for `path` that reached the server. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  private pass(incoming: IncomingMessage, outgoing: ServerResponse): void {
+    const path = (incoming.url ?? '/').split('?')[0];
+    const headers = { ...incoming.headers };
+    for (const name of this.stripped) delete headers[name];
+    // Host is passed on unchanged: the API checks DPoP `htu` against the Host it was sent to.
+    // A connection per request (agent: false): a pooled one would outlive a restarted server.
+    const { hostname, port } = this.upstream;
+    const request = forward({ host: hostname, port, method: incoming.method, path: incoming.url, headers, agent: false }, (answer) => {
+      this.counts.set(path, (this.counts.get(path) ?? 0) + 1);
+      if (this.dropNext.delete(path)) {
+        answer.resume();
+        answer.once('end', () => incoming.socket.destroy());
+        return;
+      }
+      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(outgoing);
+    });
+    // The server is down: the client sees a dropped connection, as it would without the proxy.
+    request.once('error', () => incoming.socket.destroy());
+    incoming.pipe(request);
+  }
+
+  /** Requests for `path` that the server answered. */
   count(path: string): number {
     return this.counts.get(path) ?? 0;
   }
