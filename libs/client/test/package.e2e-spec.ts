@@ -24,14 +24,19 @@ afterAll(async () => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
-/** The first ```js block after "## Integration" in the package README. */
-function readmeExample(): string {
-  const readme = readFileSync(join(packageDir, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Integration'));
-  const match = /```js\n([\s\S]*?)```/.exec(section);
-  if (!match) throw new Error('no js example under "## Integration" in libs/client/README.md');
+/** The first ```js block after `heading` in a README. */
+function exampleIn(readmePath: string, heading: string): string {
+  const readme = readFileSync(readmePath, 'utf8');
+  const match = /```js\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf(heading)));
+  if (!match) throw new Error(`no js example under "${heading}" in ${readmePath}`);
   return match[1];
 }
+
+const readmeExample = () => exampleIn(join(packageDir, 'README.md'), '## Integration');
+
+it('shows the same integration example in the repository README', () => {
+  expect(exampleIn(resolve('README.md'), '## Client SDK')).toBe(readmeExample());
+});
 
 it('packs into a tarball that installs in a plain Node ESM project and runs the README example against the API', async () => {
   const { stdout: packed } = await run('npm', ['pack', '--json', '--pack-destination', workDir], { cwd: packageDir });
