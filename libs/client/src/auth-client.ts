@@ -1,5 +1,6 @@
 import { DpopKey } from './dpop-key.js';
 import { AuthHttpError, AuthNetworkError, DpopNotSupportedError, SignedOutError } from './errors.js';
+import { LockQueue } from './lock-queue.js';
 import { MemoryStorage } from './memory-storage.js';
 import { serverReason, type SignOutReason } from './sign-out-reason.js';
 import { SingleFlight } from './single-flight.js';
@@ -77,6 +78,7 @@ export class AuthClient {
   private readonly now: () => number;
   private readonly refreshFlight = new SingleFlight<Session>();
   private readonly signedOutListeners = new Set<(event: SignedOutEvent) => void>();
+  private readonly localLocks = new LockQueue();
 
   /** undefined: not read from storage yet; null: signed out. */
   private session: Session | null | undefined;
@@ -117,24 +119,29 @@ export class AuthClient {
     const sentAt = this.now();
     const response = await this.tokenRequest('/auth/login', input, key, false);
     const body = await readJson(response);
-    if (!response.ok) throw new AuthHttpError(response.status, body, retryAfterOf(response));
-    const tokens = body as TokenResponseBody;
+    if (!response.ok || !isTokenResponse(body)) throw new AuthHttpError(response.status, body, retryAfterOf(response));
+    const tokens = body;
     if (key && tokens.token_type !== 'DPoP') {
       // Never run unbound when the app asked for binding; the device the server just made
       // would otherwise stay active until its refresh token expires.
       await this.revoke(tokens.refresh_token).catch(() => undefined);
       throw new DpopNotSupportedError();
     }
-    const previous = await this.load().catch(() => null);
-    if (key) {
-      await this.storage.setKey?.(this.keyName(key.id), key.keyPair);
-      this.key = key;
-    }
     const session = sessionOf(tokens, sentAt, key?.id);
-    await this.save(session);
-    if (previous?.keyId && previous.keyId !== key?.id) await this.storage.removeKey?.(this.keyName(previous.keyId));
-    this.session = session;
-    this.signedOutReason = undefined;
+    // Under the lock, so that a refresh of the previous session cannot land after this save.
+    await this.withLock(async () => {
+      const previous = await this.readStored();
+      if (key) {
+        await this.storage.setKey?.(this.keyName(key.id), key.keyPair);
+        this.key = key;
+      }
+      await this.save(session);
+      if (previous && 'keyId' in previous && previous.keyId && previous.keyId !== key?.id) {
+        await this.storage.removeKey?.(this.keyName(previous.keyId));
+      }
+      this.session = session;
+      this.signedOutReason = undefined;
+    });
     return { deviceId: session.deviceId };
   }
 
@@ -195,6 +202,7 @@ export class AuthClient {
     const attempt = () =>
       this.withRetry(
         async () => {
+          request.signal.throwIfAborted();
           const copy = request.clone();
           copy.headers.set('authorization', `${session.tokenType} ${session.accessToken}`);
           if (key) copy.headers.set('dpop', await key.proof(copy.url, copy.method, this.nonce, session.accessToken));
@@ -237,8 +245,8 @@ export class AuthClient {
     const sentAt = this.now();
     const response = await this.tokenRequest('/auth/refresh', { refresh_token: stored.refreshToken }, key, true);
     const body = await readJson(response);
-    if (response.ok) {
-      const next = sessionOf(body as TokenResponseBody, sentAt, stored.keyId);
+    if (response.ok && isTokenResponse(body)) {
+      const next = sessionOf(body, sentAt, stored.keyId);
       // Saved before anyone uses it: if the app dies here, storage still holds the parent,
       // whose retry the server's reuse grace answers with this same successor.
       await this.save(next);
@@ -363,10 +371,13 @@ export class AuthClient {
     const text = await this.storage.getItem(this.sessionKey);
     if (!text) return null;
     try {
-      return JSON.parse(text) as StoredState;
+      const state = JSON.parse(text) as StoredState;
+      // Anything else (another app's value, an older format) is treated as no session.
+      if ('signedOut' in state || typeof state.refreshToken === 'string') return state;
     } catch {
-      return null;
+      // not JSON: as above
     }
+    return null;
   }
 
   private save(state: StoredState): Promise<void> {
@@ -382,16 +393,38 @@ export class AuthClient {
     const keyId = session?.keyId ?? this.key?.id;
     if (keyId) await this.storage.removeKey?.(this.keyName(keyId));
     this.key = undefined;
-    if (wasSignedIn) for (const listener of this.signedOutListeners) listener({ reason });
+    if (!wasSignedIn) return;
+    for (const listener of this.signedOutListeners) {
+      try {
+        listener({ reason });
+      } catch (error) {
+        // The app's listener failing must not leave the sign-out half done; report it apart.
+        setTimeout(() => {
+          throw error;
+        });
+      }
+    }
   }
 
   private withLock<T>(fn: () => Promise<T>): Promise<T> {
-    return this.storage.lock ? this.storage.lock(this.lockName, fn) : fn();
+    return this.storage.lock ? this.storage.lock(this.lockName, fn) : this.localLocks.run(this.lockName, fn);
   }
 
   private keyName(keyId: string): string {
     return `${this.sessionKey}:dpop-key:${keyId}`;
   }
+}
+
+function isTokenResponse(body: unknown): body is TokenResponseBody {
+  const tokens = body as Partial<TokenResponseBody> | undefined;
+  return (
+    typeof tokens?.access_token === 'string' &&
+    typeof tokens.refresh_token === 'string' &&
+    typeof tokens.token_type === 'string' &&
+    typeof tokens.device_id === 'string' &&
+    typeof tokens.expires_in === 'number' &&
+    tokens.expires_in > 0
+  );
 }
 
 function sessionOf(tokens: TokenResponseBody, sentAt: number, keyId: string | undefined): Session {

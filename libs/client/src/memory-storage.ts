@@ -1,3 +1,4 @@
+import { LockQueue } from './lock-queue.js';
 import type { AuthStorage, StoredKeyPair } from './storage.js';
 
 /**
@@ -7,7 +8,7 @@ import type { AuthStorage, StoredKeyPair } from './storage.js';
 export class MemoryStorage implements AuthStorage {
   private readonly items = new Map<string, string>();
   private readonly keys = new Map<string, StoredKeyPair>();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new LockQueue();
 
   async getItem(key: string): Promise<string | null> {
     return this.items.get(key) ?? null;
@@ -34,17 +35,6 @@ export class MemoryStorage implements AuthStorage {
   }
 
   lock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(name) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
-    // The chain must not reject, or one failed holder would fail every later one.
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(name, settled);
-    void settled.then(() => {
-      if (this.locks.get(name) === settled) this.locks.delete(name);
-    });
-    return run;
+    return this.locks.run(name, fn);
   }
 }
