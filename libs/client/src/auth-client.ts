@@ -202,7 +202,8 @@ export class AuthClient {
     const attempt = () =>
       this.withRetry(
         async () => {
-          request.signal.throwIfAborted();
+          // The caller gave up while we waited to retry (written out: older AbortSignal polyfills lack throwIfAborted).
+          if (request.signal?.aborted) throw request.signal.reason ?? abortError();
           const copy = request.clone();
           copy.headers.set('authorization', `${session.tokenType} ${session.accessToken}`);
           if (key) copy.headers.set('dpop', await key.proof(copy.url, copy.method, this.nonce, session.accessToken));
@@ -460,6 +461,12 @@ function retryAfterOf(response: Response): number | undefined {
 
 function isNamed(error: unknown, name: string): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
+}
+
+function abortError(): Error {
+  const error = new Error('The request was aborted');
+  error.name = 'AbortError';
+  return error;
 }
 
 function sleep(ms: number): Promise<void> {

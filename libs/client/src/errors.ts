@@ -7,7 +7,8 @@ import type { SignOutReason } from './sign-out-reason.js';
 export class AuthClientError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
+    // Spelled out rather than taken from the constructor, which a minifier renames.
+    this.name = 'AuthClientError';
   }
 }
 
@@ -15,6 +16,7 @@ export class AuthClientError extends Error {
 export class SignedOutError extends AuthClientError {
   constructor(readonly reason: SignOutReason) {
     super(`Signed out (${reason})`);
+    this.name = 'SignedOutError';
   }
 }
 
@@ -22,6 +24,7 @@ export class SignedOutError extends AuthClientError {
 export class DpopNotSupportedError extends AuthClientError {
   constructor() {
     super('The server did not bind the session to the DPoP key (token_type is not DPoP)');
+    this.name = 'DpopNotSupportedError';
   }
 }
 
@@ -37,6 +40,7 @@ export class AuthHttpError extends AuthClientError {
     readonly retryAfter?: number,
   ) {
     super(`The server answered ${status}${describe(body)}`);
+    this.name = 'AuthHttpError';
   }
 }
 
@@ -44,6 +48,7 @@ export class AuthHttpError extends AuthClientError {
 export class AuthNetworkError extends AuthClientError {
   constructor(cause: unknown) {
     super('The server could not be reached', { cause });
+    this.name = 'AuthNetworkError';
   }
 }
 
