@@ -1,5 +1,7 @@
 import { createServer, request as forward, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { extname, join, resolve, sep } from 'node:path';
 
 /**
  * A small HTTP proxy in front of a real API process: counts the requests that reach the
@@ -10,6 +12,7 @@ export class ApiProxy {
   private readonly counts = new Map<string, number>();
   private readonly dropNext = new Set<string>();
   private readonly stripped = new Set<string>();
+  private readonly directories = new Map<string, string>();
 
   private readonly server: Server;
   private readonly upstream: URL;
@@ -33,6 +36,9 @@ export class ApiProxy {
 
   private pass(incoming: IncomingMessage, outgoing: ServerResponse): void {
     const path = (incoming.url ?? '/').split('?')[0];
+    for (const [prefix, directory] of this.directories) {
+      if (path.startsWith(prefix)) return void this.serveFile(directory, path.slice(prefix.length), outgoing);
+    }
     const headers = { ...incoming.headers };
     for (const name of this.stripped) delete headers[name];
     // Host is passed on unchanged: the API checks DPoP `htu` against the Host it was sent to.
@@ -51,6 +57,23 @@ export class ApiProxy {
     // The server is down: the client sees a dropped connection, as it would without the proxy.
     request.once('error', () => incoming.socket.destroy());
     incoming.pipe(request);
+  }
+
+  /** Files of `directory` under `prefix` (a page and its scripts on the API's origin, so no CORS). */
+  serve(prefix: string, directory: string): void {
+    this.directories.set(prefix, resolve(directory));
+  }
+
+  private async serveFile(directory: string, relative: string, outgoing: ServerResponse): Promise<void> {
+    const file = resolve(join(directory, relative));
+    const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.map': 'application/json' };
+    try {
+      if (!file.startsWith(directory + sep)) throw new Error('outside');
+      const body = await readFile(file);
+      outgoing.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      outgoing.writeHead(404).end();
+    }
   }
 
   /** Requests for `path` that the server answered. */
