@@ -41,7 +41,8 @@ export interface SignedOutEvent {
 interface Session {
   accessToken: string;
   tokenType: 'Bearer' | 'DPoP';
-  /** When the access token expires, by this client's clock (receipt time + expires_in). */
+  /** When the token request was sent, and when the access token expires (+ expires_in), by this client's clock. */
+  issuedAt: number;
   expiresAt: number;
   refreshToken: string;
   deviceId: string;
@@ -221,8 +222,17 @@ export class AuthClient {
   private async freshSession(): Promise<Session> {
     const session = await this.load();
     if (!session) throw new SignedOutError(this.signedOutReason ?? 'logout');
-    if (this.now() < session.expiresAt - this.skewMs) return session;
+    if (!this.refreshDue(session)) return session;
     return this.refresh(session.accessToken);
+  }
+
+  /**
+   * Within `refreshSkew` of expiry, or past half the token's lifetime when that is shorter
+   * (a skew longer than the lifetime would otherwise refresh on every call).
+   */
+  private refreshDue(session: Session): boolean {
+    const lifetime = session.expiresAt - (session.issuedAt ?? -Infinity);
+    return this.now() >= session.expiresAt - Math.min(this.skewMs, lifetime / 2);
   }
 
   /** One refresh for every caller of this instance, and under the storage's lock for all instances. */
@@ -240,7 +250,7 @@ export class AuthClient {
       throw new SignedOutError(reason);
     }
     this.session = stored;
-    if (stored.accessToken !== staleAccessToken && this.now() < stored.expiresAt - this.skewMs) return stored;
+    if (stored.accessToken !== staleAccessToken && !this.refreshDue(stored)) return stored;
 
     const key = stored.keyId ? await this.keyFor(stored) : undefined;
     const sentAt = this.now();
@@ -433,6 +443,7 @@ function sessionOf(tokens: TokenResponseBody, sentAt: number, keyId: string | un
     accessToken: tokens.access_token,
     tokenType: tokens.token_type === 'DPoP' ? 'DPoP' : 'Bearer',
     // Measured from when the request left, so a slow answer errs towards refreshing early.
+    issuedAt: sentAt,
     expiresAt: sentAt + tokens.expires_in * 1000,
     refreshToken: tokens.refresh_token,
     deviceId: tokens.device_id,

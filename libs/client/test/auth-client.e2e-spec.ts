@@ -30,13 +30,16 @@ afterAll(async () => {
 });
 
 /** A client whose clock the test can move forward (to make its access token "about to expire"). */
-function testClient(options: { storage?: MemoryStorage; dpop?: boolean; baseUrl?: string; clock?: { offset: number } } = {}) {
+function testClient(
+  options: { storage?: MemoryStorage; dpop?: boolean; baseUrl?: string; clock?: { offset: number }; refreshSkew?: number } = {},
+) {
   const clock = options.clock ?? { offset: 0 };
   const storage = options.storage ?? new MemoryStorage();
   const client = new AuthClient({
     baseUrl: options.baseUrl ?? proxy.url,
     storage,
     dpop: options.dpop,
+    refreshSkew: options.refreshSkew,
     now: () => Date.now() + clock.offset,
   });
   const signedOut: SignOutReason[] = [];
@@ -111,6 +114,20 @@ describe('AuthClient against the real API (e2e)', () => {
     expect(new Set(bodies.map((body) => body.deviceId))).toEqual(new Set([deviceId]));
     expect(proxy.count('/auth/refresh') - before).toBe(1);
     // The refreshed token is good for 15 minutes more: the next call needs no refresh.
+    expect((await client.fetch('/me')).status).toBe(200);
+    expect(proxy.count('/auth/refresh') - before).toBe(1);
+  });
+
+  it('does not refresh a fresh token, and with a skew longer than the lifetime refreshes at half of it', async () => {
+    const { client, clock } = testClient({ refreshSkew: 3600 });
+    await client.login({ ...(await newAccount()), device: { name: 'Phone' } });
+    const before = proxy.count('/auth/refresh');
+    expect((await client.fetch('/me')).status).toBe(200);
+    clock.offset = 6 * 60_000;
+    expect((await client.fetch('/me')).status).toBe(200);
+    expect(proxy.count('/auth/refresh') - before).toBe(0);
+    clock.offset = 8 * 60_000;
+    expect((await client.fetch('/me')).status).toBe(200);
     expect((await client.fetch('/me')).status).toBe(200);
     expect(proxy.count('/auth/refresh') - before).toBe(1);
   });
