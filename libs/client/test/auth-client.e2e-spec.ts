@@ -220,6 +220,24 @@ describe('AuthClient against the real API (e2e)', () => {
     expect(signedOut).toEqual(['reused']);
   });
 
+  it('fires signedOut with reason invalid for a stored refresh token the server does not know', async () => {
+    const storage = new MemoryStorage();
+    const unknown = {
+      accessToken: 'not-a-jwt',
+      tokenType: 'Bearer',
+      issuedAt: 0,
+      expiresAt: 1,
+      refreshToken: 'A'.repeat(43),
+      deviceId: 'x',
+    };
+    await storage.setItem('device-auth:session', JSON.stringify(unknown));
+    const { client, signedOut } = testClient({ storage });
+    expect(await client.isSignedIn()).toBe(true);
+    await expect(client.fetch('/me')).rejects.toMatchObject({ name: 'SignedOutError', reason: 'invalid' });
+    expect(signedOut).toEqual(['invalid']);
+    expect(JSON.parse((await storage.getItem('device-auth:session'))!)).toEqual({ signedOut: 'invalid' });
+  });
+
   it('signs out with reason logout after logout(), revoking the device at the server', async () => {
     const { client, storage, signedOut } = testClient();
     await client.login({ ...(await newAccount()), device: { name: 'Phone' } });
