@@ -45,6 +45,12 @@ export class ApiClient {
     return response.status;
   }
 
+  async logout(accessToken: string): Promise<number> {
+    const response = await this.post('/auth/logout', {}, { authorization: `Bearer ${accessToken}` });
+    await response.arrayBuffer();
+    return response.status;
+  }
+
   async status(path: string, accessToken?: string, headers: Record<string, string> = {}): Promise<number> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       headers: { ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}), ...headers },

@@ -18,18 +18,19 @@ export interface ProcessExit {
   readonly signal: NodeJS.Signals | null;
 }
 
-export function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
-  return startAppProcess('api', env);
+export function startApiProcess(env: Record<string, string>, options: { port?: number } = {}): Promise<ApiProcess> {
+  return startAppProcess('api', env, options);
 }
 
 export async function startAppProcess(
   app: 'api' | 'admin',
   env: Record<string, string>,
-  options: { cwd?: string } = {},
+  // `port`: to start a process again where a stopped one listened (an outage, then recovery).
+  options: { cwd?: string; port?: number } = {},
 ): Promise<ApiProcess> {
   const main = resolve(`dist/apps/${app}/src/main.js`);
   if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first (npm test does).`);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(process.execPath, [main], {
     env: { NODE_ENV: 'test', HOST: '127.0.0.1', [app === 'api' ? 'PORT' : 'ADMIN_PORT']: String(port), ...env },

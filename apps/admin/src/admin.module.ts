@@ -9,6 +9,7 @@ import { PlatformModule, type PlatformOptions } from '@app/platform';
 import { ActivityPageController } from './activity/activity-page.controller.js';
 import { AssetsController } from './assets/assets.controller.js';
 import { DevicesPageController } from './devices/devices-page.controller.js';
+import { OperatorOverviewController } from './operators/operator-overview.controller.js';
 import { OperatorsController } from './operators/operators.controller.js';
 import { PageInterceptor } from './rendering/page.interceptor.js';
 import { CsrfGuard } from './session/csrf.guard.js';
@@ -24,7 +25,14 @@ export class AdminModule {
     return {
       module: AdminModule,
       imports: [PlatformModule.forRoot(options), PersistenceModule, HealthModule, AuthModule, DevicesModule, PassportModule],
-      controllers: [SignInController, DevicesPageController, ActivityPageController, OperatorsController, AssetsController],
+      controllers: [
+        SignInController,
+        DevicesPageController,
+        ActivityPageController,
+        OperatorOverviewController,
+        OperatorsController,
+        AssetsController,
+      ],
       providers: [
         DashboardCookies,
         CsrfTokens,

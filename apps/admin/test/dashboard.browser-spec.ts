@@ -279,4 +279,34 @@ describeInBrowser('dashboard in a real browser', () => {
     await other.close();
     await context.close();
   });
+
+  it("shows an operator the overview: a reuse detection, its device's name as text, linked to the account", async () => {
+    const email = 'stolen@example.com';
+    await register(email);
+    const phone = await apiLogin(email, XSS_NAME, 'android');
+    // A → B → C, then A again: an ancestor older than the newest's parent is theft, grace or not.
+    let token = phone.refresh_token;
+    for (let round = 0; round < 2; round++) {
+      const response = await apiCall('POST', '/auth/refresh', { refresh_token: token });
+      expect(response.status).toBe(200);
+      token = ((await response.json()) as TokenResponse).refresh_token;
+    }
+    const replay = await apiCall('POST', '/auth/refresh', { refresh_token: phone.refresh_token });
+    expect(await replay.json()).toMatchObject({ error: 'invalid_grant', reason: 'reused' });
+
+    // The operator of the test before, or a new one when this test runs alone.
+    await apiCall('POST', '/auth/register', { email: 'operator@example.com', password: PASSWORD });
+    const granted = await runOperatorCommand({ DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET }, 'grant', 'operator@example.com');
+    expect(granted.code).toBe(0);
+    const context = await browser.newContext();
+    const page = await signIn(context, 'operator@example.com');
+    await Promise.all([page.waitForURL(/\/admin$/), page.click('nav a:has-text("Overview")')]);
+    expect(Number(await page.locator('.count-web').textContent())).toBeGreaterThanOrEqual(1);
+    const entry = page.locator('.threats li', { hasText: email });
+    await expect(entry.locator('.what').textContent()).resolves.toContain(`Refresh token reuse detected on '${XSS_NAME}'`);
+    expect(await page.locator('.threats img').count()).toBe(0);
+    await Promise.all([page.waitForURL(/\/admin\/users\/[0-9a-f-]{36}$/), entry.locator('a', { hasText: email }).click()]);
+    expect((await page.locator('h1').textContent())?.trim()).toBe(email);
+    await context.close();
+  });
 });

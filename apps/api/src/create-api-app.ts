@@ -24,6 +24,7 @@ import {
   type PlatformOptions,
 } from '@app/platform';
 import { ApiModule } from './api.module.js';
+import { serveApiDocs } from './openapi/serve-api-docs.js';
 
 /** API.md: bodies over 16 KiB are rejected (413). */
 const BODY_LIMIT = 16 * 1024;
@@ -114,6 +115,8 @@ export async function createApiApp(options: ApiAppOptions = {}): Promise<NestFas
     void reply.headers(headers);
     done();
   });
+  // API.md: /openapi.json and /docs, unless API_DOCS=false (off in production by default).
+  if (config.apiDocs) serveApiDocs(app, config);
 
   // JSON everywhere; forms only where OAuth clients send them; no text/plain bodies.
   fastify.removeContentTypeParser(['application/json', 'text/plain', FORM_CONTENT_TYPE]);

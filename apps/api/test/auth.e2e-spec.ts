@@ -358,6 +358,29 @@ describe('auth (e2e)', () => {
       await api.http().get('/me').set('Authorization', bearer(next.body)).expect(200);
     });
 
+    it('leaves exactly one successor in the database after 20 parallel refreshes of one token (losers write nothing)', async () => {
+      const { tokens } = await registerAndLogin(api);
+      const responses = await Promise.all(Array.from({ length: 20 }, () => refresh(api, tokens.refresh_token)));
+      expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
+      const rows = await api.dataSource.query(
+        api.dataSource.options.type === 'postgres'
+          ? 'SELECT rotated_at, replaced_by_id FROM refresh_tokens WHERE device_id = $1'
+          : 'SELECT rotated_at, replaced_by_id FROM refresh_tokens WHERE device_id = ?',
+        [tokens.device_id],
+      );
+      expect(rows).toHaveLength(2);
+      const spent = rows.filter((row: { rotated_at: unknown }) => row.rotated_at !== null);
+      expect(spent).toHaveLength(1);
+      const [device] = await api.dataSource.query(
+        api.dataSource.options.type === 'postgres'
+          ? 'SELECT last_seen_at FROM devices WHERE id = $1'
+          : 'SELECT last_seen_at FROM devices WHERE id = ?',
+        [tokens.device_id],
+      );
+      // The rotation noted the device's activity in the same step.
+      expect(Number(device.last_seen_at)).toBe(Number(spent[0].rotated_at));
+    });
+
     it('refuses a refresh token idle for longer than REFRESH_TOKEN_TTL', async () => {
       const { tokens } = await registerAndLogin(api);
       api.clock.advance(31 * DAY_MS);

@@ -3,6 +3,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { AuthService } from './auth.service.js';
 import { DpopService } from './dpop/dpop.service.js';
 import { SecurityEventRecorder } from './events/security-event.recorder.js';
+import { SecurityWebhookDispatcher } from './events/webhook/security-webhook.dispatcher.js';
 import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 import { AuthMetrics } from './metrics/auth-metrics.js';
@@ -38,6 +39,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     SecurityEventRecorder,
     DpopService,
     AuthMetrics,
+    SecurityWebhookDispatcher,
   ],
   exports: [
     AuthService,

@@ -25,6 +25,13 @@ export { PasswordHasher } from './passwords/password-hasher.js';
 export { LastSeenRecorder } from './revocation/last-seen.recorder.js';
 export { RevocationSet } from './revocation/revocation-set.js';
 export { SecurityEventRecorder, type SecurityEventSubject } from './events/security-event.recorder.js';
+export { SecurityWebhookDispatcher } from './events/webhook/security-webhook.dispatcher.js';
+export {
+  securityWebhookBody,
+  securityWebhookRetryDelayMs,
+  signSecurityWebhookBody,
+  type SecurityWebhookPayload,
+} from './events/webhook/security-webhook-body.js';
 export { RevocationService } from './revocation/revocation.service.js';
 export type { AccessPrincipal } from './tokens/access-principal.js';
 export { ACCESS_TOKEN_TYPE, AccessTokenService } from './tokens/access-token.service.js';
@@ -44,3 +51,5 @@ export { Dpop, dpopRequestOf, type DpopRequest } from './dpop/dpop-request.js';
 export { DpopService } from './dpop/dpop.service.js';
 export { AuthMetrics } from './metrics/auth-metrics.js';
 export { DeviceLogInterceptor } from './logging/device-log.interceptor.js';
+export { ACCESS_TOKEN_SECURITY_SCHEMES, ApiAccessToken, ApiDpopProofHeader } from './openapi/api-access-token.decorator.js';
+export { DEVICE_NAME_PROPERTY } from './dto/device-name.decorator.js';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Actor } from '@app/auth';
 import { UserRepository } from '@app/persistence';
+import { normalizeAccountEmail } from '@app/platform';
 import { DeviceNotFound } from './device-not-found.error.js';
 import { mayInspectAccount } from './device-policy.js';
 
@@ -9,18 +10,32 @@ export interface AccountSummary {
   readonly email: string;
 }
 
-const MAX_RESULTS = 25;
+/** One page of a search, and where the next one starts (null: this is the last). */
+export interface AccountSearchPage {
+  readonly accounts: AccountSummary[];
+  readonly nextAfter: string | null;
+}
+
+const PAGE_SIZE = 25;
+/** No stored email is longer (RFC 5321's path limit, as registration enforces). */
+const MAX_EMAIL_LENGTH = 254;
 
 /** Finding other people's accounts: an operator capability (anyone else finds nothing). */
 @Injectable()
 export class AccountsService {
   constructor(private readonly users: UserRepository) {}
 
-  /** Accounts whose email contains `fragment`, for an operator; nothing for anyone else. */
-  async search(actor: Actor, fragment: string): Promise<AccountSummary[]> {
-    if (actor.role !== 'operator' || fragment.length === 0) return [];
-    const users = await this.users.searchByEmail(fragment, MAX_RESULTS);
-    return users.map((user) => ({ id: user.id, email: user.email }));
+  /**
+   * For an operator, a page of the accounts whose email starts with `prefix`, normalised as
+   * emails are (so "ANN@" finds ann@…), after the email `after`; nothing for anyone else, and
+   * nothing for a prefix no email can start with (too long, or a forbidden character).
+   */
+  async search(actor: Actor, prefix: string, after: string | null = null, pageSize = PAGE_SIZE): Promise<AccountSearchPage> {
+    const normalized = normalizeAccountEmail(prefix);
+    if (actor.role !== 'operator' || !normalized || normalized.length > MAX_EMAIL_LENGTH) return { accounts: [], nextAfter: null };
+    const users = await this.users.searchByEmailPrefix(normalized, after?.slice(0, MAX_EMAIL_LENGTH + 1) ?? null, pageSize + 1);
+    const accounts = users.slice(0, pageSize).map((user) => ({ id: user.id, email: user.email }));
+    return { accounts, nextAfter: users.length > pageSize ? accounts[accounts.length - 1].email : null };
   }
 
   /** One account, if the actor may look into it (its own, or any for an operator). */

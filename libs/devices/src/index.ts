@@ -6,5 +6,6 @@ export { DevicesService } from './devices.service.js';
 export { RenameDeviceDto } from './rename-device.dto.js';
 export { SecurityEventsService } from './security-events.service.js';
 export { collapseFailures, type ActivityEntry } from './activity-entry.js';
-export { AccountsService, type AccountSummary } from './accounts.service.js';
+export { AccountsService, type AccountSearchPage, type AccountSummary } from './accounts.service.js';
+export { OperatorOverviewService, type OperatorOverview } from './operator-overview.service.js';
 export { type AccountActivity } from './security-events.service.js';

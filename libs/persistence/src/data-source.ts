@@ -5,6 +5,7 @@ import { LoginAttemptEntity } from './entities/login-attempt.entity.js';
 import { RefreshTokenEntity } from './entities/refresh-token.entity.js';
 import { SecurityEventEntity } from './entities/security-event.entity.js';
 import { UserEntity } from './entities/user.entity.js';
+import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity.js';
 import { InitialSchema1764100000000 } from './migrations/1764100000000-initial-schema.js';
 import { LoginAttempts1764200000000 } from './migrations/1764200000000-login-attempts.js';
 import { RefreshTokenExpiryIndex1764300000000 } from './migrations/1764300000000-refresh-token-expiry-index.js';
@@ -12,8 +13,9 @@ import { OperatorRole1764400000000 } from './migrations/1764400000000-operator-r
 import { NormalizeAccountEmails1764500000000 } from './migrations/1764500000000-normalize-account-emails.js';
 import { DeviceKeyBinding1764600000000 } from './migrations/1764600000000-device-key-binding.js';
 import { RevocationNotify1764750000000 } from './migrations/1764750000000-revocation-notify.js';
+import { SecurityWebhookOutbox1764800000000 } from './migrations/1764800000000-security-webhook-outbox.js';
 
-export const ENTITIES = [UserEntity, DeviceEntity, RefreshTokenEntity, SecurityEventEntity, LoginAttemptEntity];
+export const ENTITIES = [UserEntity, DeviceEntity, RefreshTokenEntity, SecurityEventEntity, LoginAttemptEntity, WebhookDeliveryEntity];
 export const MIGRATIONS = [
   InitialSchema1764100000000,
   LoginAttempts1764200000000,
@@ -22,6 +24,7 @@ export const MIGRATIONS = [
   NormalizeAccountEmails1764500000000,
   DeviceKeyBinding1764600000000,
   RevocationNotify1764750000000,
+  SecurityWebhookOutbox1764800000000,
 ];
 
 /** One DataSource for the configured database: embedded SQLite by default, or PostgreSQL. */

@@ -4,6 +4,7 @@ export { RefreshTokenEntity } from './entities/refresh-token.entity.js';
 export { SecurityEventEntity, type SecurityEventActor, type SecurityEventType } from './entities/security-event.entity.js';
 export { UserEntity, type AccountRole } from './entities/user.entity.js';
 export { LoginAttemptEntity } from './entities/login-attempt.entity.js';
+export { WebhookDeliveryEntity } from './entities/webhook-delivery.entity.js';
 export { RevocationChannel, REVOCATION_LISTENER_APPLICATION_NAME, type RevocationListener } from './notifications/revocation-channel.js';
 export { HealthModule } from './health/health.module.js';
 export { PersistenceModule } from './persistence.module.js';
@@ -15,6 +16,12 @@ export {
   type RevokedDevice,
 } from './repositories/device.repository.js';
 export { LoginAttemptRepository, type AttemptWindow } from './repositories/login-attempt.repository.js';
-export { RefreshTokenRepository, type Rotation } from './repositories/refresh-token.repository.js';
+export { RefreshTokenRepository, type Rotation, type TokenOfDevice } from './repositories/refresh-token.repository.js';
 export { SecurityEventRepository, type NewSecurityEvent } from './repositories/security-event.repository.js';
 export { UserRepository } from './repositories/user.repository.js';
+export {
+  WebhookDeliveryRepository,
+  type ClaimedDelivery,
+  type RetryOutcome,
+  type WebhookOutboxStatus,
+} from './repositories/webhook-delivery.repository.js';

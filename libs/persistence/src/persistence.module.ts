@@ -8,8 +8,16 @@ import { LoginAttemptRepository } from './repositories/login-attempt.repository.
 import { RefreshTokenRepository } from './repositories/refresh-token.repository.js';
 import { SecurityEventRepository } from './repositories/security-event.repository.js';
 import { UserRepository } from './repositories/user.repository.js';
+import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository.js';
 
-const REPOSITORIES = [UserRepository, DeviceRepository, RefreshTokenRepository, SecurityEventRepository, LoginAttemptRepository];
+const REPOSITORIES = [
+  UserRepository,
+  DeviceRepository,
+  RefreshTokenRepository,
+  SecurityEventRepository,
+  LoginAttemptRepository,
+  WebhookDeliveryRepository,
+];
 
 /** The one DataSource of an app (migrated on start) and the repositories over it. */
 @Global()

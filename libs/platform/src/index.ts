@@ -7,6 +7,7 @@ export {
   type LogFormat,
   type LogLevelName,
   type RateLimit,
+  type SecurityWebhookTarget,
 } from './config/app-config.js';
 export { parseDurationSeconds } from './config/duration.js';
 export { httpServerOptions } from './config/http-server-options.js';
@@ -38,7 +39,18 @@ export { REQUEST_ID_HEADER, REQUEST_ID_PATTERN, requestIdOf } from './logging/re
 export { logRequests, requestLoggingOptions, tagRequestDevice } from './logging/request-logging.js';
 export { measureRequests } from './metrics/http-metrics.js';
 export { MetricsModule } from './metrics/metrics.module.js';
+export { METRICS_SECURITY_SCHEME } from './metrics/metrics.controller.js';
 export { MetricsRegistry } from './metrics/metrics-registry.js';
 export { appLoggers, type AppLoggers, type LoggingOptions } from './logging/app-loggers.js';
 export { serveApp } from './lifecycle/serve-app.js';
 export { drainConnectionsOnClose } from './lifecycle/connection-draining.js';
+export { ProblemDetailsSchema } from './openapi/problem-details.schema.js';
+export { OAuthErrorSchema } from './openapi/oauth-error.schema.js';
+export {
+  ApiOAuthErrorResponse,
+  ApiProblemResponse,
+  ApiRequestBodies,
+  ApiValidationResponse,
+  REQUEST_BODY_SCHEMAS_EXTENSION,
+} from './openapi/api-responses.decorator.js';
+export { WIRE_HEADERS, wireHeaders, type WireHeaderName } from './openapi/wire-headers.js';

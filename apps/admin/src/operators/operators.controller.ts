@@ -11,7 +11,7 @@ import { NoSuchPage, OperatorPages } from './operator.guard.js';
 const Id = () => uuidParam(() => new NoSuchPage());
 
 /**
- * For accounts with the operator role: find a user by email, see their devices and events,
+ * For accounts with the operator role: find users by the start of their email (paged), see their devices and events,
  * revoke any device. Non-operators get 404 from OperatorGuard before any handler runs, and the
  * services refuse them again (AccountsService, device-policy.ts).
  */
@@ -26,9 +26,22 @@ export class OperatorsController {
 
   @Get()
   @Render('users.hbs')
-  async search(@CurrentActor() actor: Actor, @Query('email') email: unknown): Promise<Page> {
-    const query = typeof email === 'string' ? email.trim().slice(0, 254) : '';
-    return { title: 'Users', section: 'admin', query, searched: query.length > 0, users: await this.accounts.search(actor, query) };
+  async search(@CurrentActor() actor: Actor, @Query('email') email: unknown, @Query('after') after: unknown): Promise<Page> {
+    // A repeated parameter arrives as an array: not a search. Cut by code points, not UTF-16 units.
+    const query = typeof email === 'string' ? [...email.trim()].slice(0, 254).join('') : '';
+    const from = typeof after === 'string' && after.length > 0 ? after : null;
+    const page = await this.accounts.search(actor, query, from);
+    const href = (start: string | null) =>
+      `/admin/users?email=${encodeURIComponent(query)}${start === null ? '' : `&after=${encodeURIComponent(start)}`}`;
+    return {
+      title: 'Users',
+      section: 'admin',
+      query,
+      searched: query.length > 0,
+      users: page.accounts,
+      nextHref: page.nextAfter === null ? null : href(page.nextAfter),
+      firstHref: from === null ? null : href(null),
+    };
   }
 
   @Get(':userId')

@@ -1,5 +1,6 @@
-import { Body, Controller, Header, HttpCode, Post, UseGuards, UseInterceptors } from '@nestjs/common';
-import { Public } from '@app/platform';
+import { applyDecorators, Body, Controller, Header, HttpCode, Post, UseGuards, UseInterceptors } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponse, ApiValidationResponse, Public, wireHeaders } from '@app/platform';
 import type { Actor, RequestOrigin } from '../actor/actor.js';
 import { CurrentActor } from '../actor/current-actor.decorator.js';
 import { Origin } from '../actor/request-origin.decorator.js';
@@ -10,8 +11,19 @@ import { LoginDto } from '../dto/login.dto.js';
 import { RegisterDto } from '../dto/register.dto.js';
 import { RegistrationRateLimitGuard } from '../guards/registration-rate-limit.guard.js';
 import { DeviceLogInterceptor } from '../logging/device-log.interceptor.js';
+import { ApiAccessToken, ApiDpopProofHeader } from '../openapi/api-access-token.decorator.js';
+import { RegisteredAccountSchema } from '../openapi/registered-account.schema.js';
+import { TokenResponseSchema } from '../openapi/token-response.schema.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 
+/** 429 and 503 of the routes that hash a password (API.md, Errors). */
+const ApiPasswordCheckLimits = () =>
+  applyDecorators(
+    ApiProblemResponse(429, 'Too many attempts in the window; `Retry-After` says when to try again.', 'Retry-After'),
+    ApiProblemResponse(503, 'The password-hashing queue is full, or the database is unreachable.', 'Retry-After'),
+  );
+
+@ApiTags('auth')
 @Controller('auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
@@ -21,6 +33,11 @@ export class AuthController {
   @UseGuards(RegistrationRateLimitGuard)
   @Post('register')
   @HttpCode(201)
+  @ApiOperation({ operationId: 'register', summary: 'Create an account' })
+  @ApiCreatedResponse({ type: RegisteredAccountSchema, description: 'The account was created.' })
+  @ApiValidationResponse()
+  @ApiProblemResponse(409, 'An account with this email already exists.')
+  @ApiPasswordCheckLimits()
   register(@Body() body: RegisterDto, @Origin() origin: RequestOrigin): Promise<{ id: string; email: string }> {
     return this.auth.register(body, origin);
   }
@@ -30,18 +47,46 @@ export class AuthController {
   @UseInterceptors(DeviceLogInterceptor)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    operationId: 'login',
+    summary: 'Sign in a device',
+    description:
+      'Creates a device and its session. With a valid `DPoP` proof the device is bound to that key and the response says `token_type: "DPoP"`; with `DPOP_REQUIRED=true` a sign-in without one is refused.',
+  })
+  @ApiDpopProofHeader('Optional (required with `DPOP_REQUIRED=true`): a proof (RFC 9449 §4) that binds the new device to its key.')
+  @ApiOkResponse({ type: TokenResponseSchema, description: 'Signed in.', headers: wireHeaders('Cache-Control') })
+  @ApiProblemResponse(
+    400,
+    'The body is not valid (`errors`), or the DPoP proof is (`error`: `invalid_dpop_proof`, or `use_dpop_nonce` with a `DPoP-Nonce` header).',
+    'DPoP-Nonce',
+  )
+  @ApiProblemResponse(401, 'Wrong email or password (one answer for both).')
+  @ApiPasswordCheckLimits()
   login(@Body() body: LoginDto, @Origin() origin: RequestOrigin, @Dpop() dpop: DpopRequest): Promise<TokenResponse> {
     return this.auth.login(body, body.device, origin, dpop);
   }
 
   @Post('logout')
   @HttpCode(204)
+  @ApiOperation({
+    operationId: 'logout',
+    summary: 'Sign out this device',
+    description: 'Revokes the calling device: its refresh and access tokens stop working.',
+  })
+  @ApiAccessToken()
+  @ApiNoContentResponse({ description: 'The device is revoked.' })
   logout(@CurrentActor() actor: Actor): Promise<void> {
     return this.auth.logout(actor);
   }
 
   @Post('password')
   @HttpCode(204)
+  @ApiOperation({ operationId: 'changePassword', summary: 'Change the password', description: 'Revokes every other device of the user.' })
+  @ApiAccessToken()
+  @ApiNoContentResponse({ description: 'Changed; every other device is revoked.' })
+  @ApiValidationResponse()
+  @ApiProblemResponse(403, 'The current password is incorrect.')
+  @ApiPasswordCheckLimits()
   changePassword(@Body() body: ChangePasswordDto, @CurrentActor() actor: Actor): Promise<void> {
     return this.auth.changePassword(actor, body.currentPassword, body.newPassword);
   }

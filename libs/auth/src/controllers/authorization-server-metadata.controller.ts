@@ -1,7 +1,9 @@
 import { Controller, Get, Header, Req } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig, Public } from '@app/platform';
 import { DPOP_SIGNING_ALGORITHMS } from '../dpop/dpop-proof.verifier.js';
+import { AuthorizationServerMetadataSchema } from '../openapi/authorization-server-metadata.schema.js';
 
 /** RFC 8414 §2: what this authorization server offers, for OAuth client libraries to discover. */
 export interface AuthorizationServerMetadata {
@@ -23,6 +25,7 @@ export interface AuthorizationServerMetadata {
  * API's own `POST /auth/login`, not an OAuth grant: only `refresh_token` is listed, and clients
  * are public (no client authentication).
  */
+@ApiTags('discovery')
 @Controller('.well-known')
 export class AuthorizationServerMetadataController {
   constructor(private readonly config: AppConfig) {}
@@ -31,6 +34,8 @@ export class AuthorizationServerMetadataController {
   @Get('oauth-authorization-server')
   // Not for shared caches: without PUBLIC_URL the URLs echo the request's Host.
   @Header('Cache-Control', 'no-cache')
+  @ApiOperation({ operationId: 'getAuthorizationServerMetadata', summary: 'Authorization server metadata (RFC 8414)' })
+  @ApiOkResponse({ type: AuthorizationServerMetadataSchema })
   metadata(@Req() request: FastifyRequest): AuthorizationServerMetadata {
     const base = this.config.publicUrl ?? `${request.protocol}://${request.host}`;
     return {

@@ -11,6 +11,15 @@ export const Trim = () => Transform(trim);
  * API.md's device name: 1–64 characters after trimming, any script, no control characters.
  * A display label only: names need not be unique.
  */
+/** The OpenAPI description of a device name. */
+export const DEVICE_NAME_PROPERTY = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 64,
+  description: 'A display label, 1–64 characters after trimming, any script, no control characters; need not be unique.',
+  example: 'Pixel 9',
+} as const;
+
 export const IsDeviceName = () =>
   applyDecorators(
     Trim(),

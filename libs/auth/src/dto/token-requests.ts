@@ -1,46 +1,69 @@
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { IsOptional, IsString, Length, validateSync } from 'class-validator';
-import { fieldErrorsOf, ValidationFailed } from '@app/platform';
+import { ApiRequestBodies, fieldErrorsOf, ValidationFailed } from '@app/platform';
 import { UnsupportedGrantType } from '../auth.errors.js';
 
 // The token endpoints take JSON or, as OAuth client libraries send them, form-encoded bodies.
 // A form may carry the standard parameters the server has no use for; JSON may not.
 
+const REFRESH_TOKEN_PROPERTY = { minLength: 1, maxLength: 512, description: 'The refresh token.' };
+
+@ApiSchema({ name: 'RefreshRequest' })
 class RefreshJsonDto {
+  @ApiPropertyOptional({ enum: ['refresh_token'] })
   @IsOptional()
   @IsString()
   grant_type?: string;
 
+  @ApiProperty(REFRESH_TOKEN_PROPERTY)
   @IsString()
   @Length(1, 512)
   refresh_token!: string;
 }
 
+@ApiSchema({ name: 'RefreshForm', description: 'RFC 6749 §6 refresh request; `client_id` and `scope` are accepted and ignored.' })
 class RefreshFormDto {
   // RFC 6749 §6: required in the form; optional in our JSON shape.
+  @ApiProperty({ enum: ['refresh_token'] })
   @IsString()
   grant_type!: string;
 
+  @ApiProperty(REFRESH_TOKEN_PROPERTY)
   @IsString()
   @Length(1, 512)
   refresh_token!: string;
 
-  @IsOptional() @IsString() client_id?: string;
-  @IsOptional() @IsString() scope?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() client_id?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() scope?: string;
 }
 
+@ApiSchema({ name: 'RevokeRequest' })
 class RevokeJsonDto {
+  @ApiProperty({ minLength: 1, maxLength: 512, description: 'The refresh token to revoke (RFC 7009 §2.1).' })
   @IsString()
   @Length(1, 512)
   token!: string;
 }
 
+@ApiSchema({
+  name: 'RevokeForm',
+  description: 'RFC 7009 §2.1 revocation request; `token_type_hint` and `client_id` are accepted and ignored.',
+})
 class RevokeFormDto extends RevokeJsonDto {
-  @IsOptional() @IsString() token_type_hint?: string;
-  @IsOptional() @IsString() client_id?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() token_type_hint?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() client_id?: string;
 }
 
 export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+
+/** `POST /auth/refresh`'s body for the OpenAPI document: JSON, or a form as OAuth client libraries send. */
+export const ApiRefreshRequestBody = (): MethodDecorator =>
+  ApiRequestBodies({ 'application/json': RefreshJsonDto, [FORM_CONTENT_TYPE]: RefreshFormDto });
+
+/** `POST /auth/revoke`'s body (RFC 7009), JSON or form. */
+export const ApiRevokeRequestBody = (): MethodDecorator =>
+  ApiRequestBodies({ 'application/json': RevokeJsonDto, [FORM_CONTENT_TYPE]: RevokeFormDto });
 
 function isForm(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0].trim().toLowerCase() === FORM_CONTENT_TYPE;

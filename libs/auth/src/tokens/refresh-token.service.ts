@@ -78,11 +78,10 @@ export class RefreshTokenService {
    */
   async refresh(presented: string, dpop: DpopRequest | null = null, origin: RequestOrigin = NO_ORIGIN): Promise<TokenResponse> {
     if (!isWellFormedRefreshToken(presented)) throw new RefreshTokenRejected(INVALID, 'invalid');
-    let token = await this.tokens.findByHash(hashRefreshToken(presented));
-    if (!token) throw new RefreshTokenRejected(INVALID, 'invalid');
-    let device = await this.devices.findById(token.deviceId);
+    const found = await this.tokens.findWithDevice(hashRefreshToken(presented));
+    if (!found) throw new RefreshTokenRejected(INVALID, 'invalid');
+    let { token, device } = found;
     const now = this.clock.now();
-    if (!device) throw new RefreshTokenRejected(INVALID, 'invalid');
     if (device.revokedAt !== null) throw new RefreshTokenRejected(INVALID, endReasonOf(device.revokedReason));
     if (device.sessionExpiresAt <= now) {
       throw new RefreshTokenRejected('The device session reached its maximum age; sign in again.', 'session_expired');
@@ -91,17 +90,13 @@ export class RefreshTokenService {
 
     if (token.rotatedAt === null) {
       if (token.expiresAt <= now) throw new RefreshTokenRejected(INVALID, 'expired');
-      // The successor is written first but unreachable (nobody knows its secret) until the
-      // conditional update below makes it the chain's live token. Of concurrent requests,
-      // exactly one wins that update; the others drop their successor and take the grace path.
+      // One atomic step spends the token and inserts its successor; of concurrent requests
+      // exactly one wins, and the others take the grace path below with the winner's token.
       const secret = generateRefreshToken();
       const successor = this.newToken(device, secret);
-      await this.tokens.insert(successor);
-      if (await this.tokens.rotate(token.id, { successorId: successor.id, sealedSuccessor: sealSuccessor(presented, secret), at: now })) {
-        await this.devices.touch(device.id, now);
+      if (await this.tokens.rotate({ tokenId: token.id, successor, sealedSuccessor: sealSuccessor(presented, secret), at: now })) {
         return this.respond(device, secret, successor.expiresAt);
       }
-      await this.tokens.delete(successor.id);
       token = (await this.tokens.findById(token.id)) as RefreshTokenEntity;
     }
     return this.answerSpentToken(token, presented, device, now);

@@ -1,6 +1,8 @@
 import { Controller, Get, type BeforeApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DomainError, Public } from '@app/platform';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponse, DomainError, Public } from '@app/platform';
+import { HealthStatusSchema } from './health-status.schema.js';
 
 class DatabaseUnavailable extends DomainError {
   readonly category = 'unavailable';
@@ -18,6 +20,7 @@ class NotReady extends DomainError {
  * `GET /health/ready`: send it traffic: the database answers, every migration this build knows
  * is applied, and the process is not shutting down.
  */
+@ApiTags('service')
 @Controller('health')
 export class HealthController implements BeforeApplicationShutdown {
   /** Migrations are never un-applied: once all are found, the check is not repeated. */
@@ -28,6 +31,9 @@ export class HealthController implements BeforeApplicationShutdown {
 
   @Public()
   @Get()
+  @ApiOperation({ operationId: 'getHealth', summary: 'Health: the database answers' })
+  @ApiOkResponse({ type: HealthStatusSchema })
+  @ApiProblemResponse(503, 'The database is unreachable.')
   async check(): Promise<{ status: 'ok' }> {
     await this.databaseAnswers();
     return { status: 'ok' };
@@ -35,12 +41,20 @@ export class HealthController implements BeforeApplicationShutdown {
 
   @Public()
   @Get('live')
+  @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process serves HTTP (no database work)' })
+  @ApiOkResponse({ type: HealthStatusSchema })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Public()
   @Get('ready')
+  @ApiOperation({
+    operationId: 'getReadiness',
+    summary: 'Readiness: the database answers, migrations are applied, the process is not shutting down',
+  })
+  @ApiOkResponse({ type: HealthStatusSchema })
+  @ApiProblemResponse(503, 'Not ready: the database is unreachable, a migration is pending, or the process is shutting down.')
   async ready(): Promise<{ status: 'ok' }> {
     // A draining process still finishes its requests, but a load balancer should stop sending more.
     if (this.stopping) throw new NotReady('The service is shutting down.');

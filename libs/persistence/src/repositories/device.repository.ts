@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, MoreThan, type Repository } from 'typeorm';
-import { DeviceEntity, type RevocationReason } from '../entities/device.entity.js';
+import { DeviceEntity, type DevicePlatform, type RevocationReason } from '../entities/device.entity.js';
 import { databaseNowMs, executeSql } from '../sql.js';
 
 /** Which active devices a revocation ends. */
@@ -29,6 +29,50 @@ export interface RevocationsSince {
 
 const LAST_SEEN_BATCH = 200;
 
+/** Every column of `devices`, for plain-SQL reads (`prefix`: a table alias, with its dot). */
+export function deviceColumns(prefix = '', alias = ''): string {
+  return [
+    'id',
+    'user_id',
+    'name',
+    'platform',
+    'user_agent',
+    'ip',
+    'created_at',
+    'last_seen_at',
+    'session_expires_at',
+    'revoked_at',
+    'revoked_reason',
+    'revoked_by',
+    'jkt',
+  ]
+    .map((column) => `${prefix}${column}${alias ? ` AS ${alias}${column}` : ''}`)
+    .join(', ');
+}
+
+const DEVICE_COLUMNS = deviceColumns();
+
+/** A `devices` row read with deviceColumns (`alias`: the prefix its columns were renamed with). */
+export function deviceFromRow(row: Record<string, unknown>, alias = ''): DeviceEntity {
+  const value = (column: string) => row[`${alias}${column}`];
+  const nullable = (column: string) => (value(column) === null ? null : String(value(column)));
+  return {
+    id: String(value('id')),
+    userId: String(value('user_id')),
+    name: String(value('name')),
+    platform: String(value('platform')) as DeviceEntity['platform'],
+    userAgent: nullable('user_agent'),
+    ip: nullable('ip'),
+    createdAt: Number(value('created_at')),
+    lastSeenAt: Number(value('last_seen_at')),
+    sessionExpiresAt: Number(value('session_expires_at')),
+    revokedAt: value('revoked_at') === null ? null : Number(value('revoked_at')),
+    revokedReason: nullable('revoked_reason') as DeviceEntity['revokedReason'],
+    revokedBy: nullable('revoked_by'),
+    jkt: nullable('jkt'),
+  };
+}
+
 @Injectable()
 export class DeviceRepository {
   private readonly devices: Repository<DeviceEntity>;
@@ -43,30 +87,8 @@ export class DeviceRepository {
 
   /** By id alone, revoked or not (the refresh path, hence plain SQL: see RefreshTokenRepository). */
   async findById(id: string): Promise<DeviceEntity | null> {
-    const { rows } = await executeSql(
-      this.dataSource,
-      `SELECT id, user_id, name, platform, user_agent, ip, created_at, last_seen_at, session_expires_at, revoked_at, revoked_reason, revoked_by, jkt
-       FROM devices WHERE id = :id`,
-      { id },
-    );
-    const row = rows[0];
-    if (!row) return null;
-    const nullable = (value: unknown) => (value === null ? null : String(value));
-    return {
-      id: String(row.id),
-      userId: String(row.user_id),
-      name: String(row.name),
-      platform: String(row.platform) as DeviceEntity['platform'],
-      userAgent: nullable(row.user_agent),
-      ip: nullable(row.ip),
-      createdAt: Number(row.created_at),
-      lastSeenAt: Number(row.last_seen_at),
-      sessionExpiresAt: Number(row.session_expires_at),
-      revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
-      revokedReason: nullable(row.revoked_reason) as DeviceEntity['revokedReason'],
-      revokedBy: nullable(row.revoked_by),
-      jkt: nullable(row.jkt),
-    };
+    const { rows } = await executeSql(this.dataSource, `SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = :id`, { id });
+    return rows[0] ? deviceFromRow(rows[0]) : null;
   }
 
   /** A device that exists and is not revoked, whoever it belongs to (authorization is the caller's). */
@@ -88,6 +110,18 @@ export class DeviceRepository {
   }
 
   /** Names of all the user's devices, revoked ones included (for readable event logs). */
+  /** Devices neither revoked nor past their session's absolute end at `now`, counted per platform. */
+  async countActiveByPlatform(now: number): Promise<Map<DevicePlatform, number>> {
+    const rows = await this.devices
+      .createQueryBuilder('device')
+      .select('device.platform', 'platform')
+      .addSelect('COUNT(*)', 'count')
+      .where('device.revokedAt IS NULL AND device.sessionExpiresAt > :now', { now })
+      .groupBy('device.platform')
+      .getRawMany<{ platform: DevicePlatform; count: string | number }>();
+    return new Map(rows.map((row) => [row.platform, Number(row.count)]));
+  }
+
   async namesByUser(userId: string): Promise<Map<string, string>> {
     const devices = await this.devices.find({ where: { userId }, select: { id: true, name: true } });
     return new Map(devices.map((device) => [device.id, device.name]));
@@ -106,10 +140,6 @@ export class DeviceRepository {
     await executeSql(this.dataSource, 'UPDATE devices SET jkt = :jkt WHERE id = :id AND jkt IS NULL', { id, jkt });
     const { rows } = await executeSql(this.dataSource, 'SELECT jkt FROM devices WHERE id = :id', { id });
     return rows[0]?.jkt === jkt;
-  }
-
-  async touch(id: string, at: number): Promise<void> {
-    await executeSql(this.dataSource, 'UPDATE devices SET last_seen_at = :at WHERE id = :id', { id, at });
   }
 
   /**

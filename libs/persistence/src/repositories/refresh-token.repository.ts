@@ -1,12 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { DeviceEntity } from '../entities/device.entity.js';
 import { RefreshTokenEntity } from '../entities/refresh-token.entity.js';
+import { PreparedStatements } from '../prepared-statements.js';
 import { executeSql } from '../sql.js';
+import { deviceColumns, deviceFromRow } from './device.repository.js';
 
 export interface Rotation {
-  readonly successorId: string;
+  /** The live token that this rotation spends. */
+  readonly tokenId: string;
+  /** Its successor, inserted live by the same rotation. */
+  readonly successor: RefreshTokenEntity;
+  /** The successor's secret, sealed under the spent one (for the grace period's retry). */
   readonly sealedSuccessor: string;
   readonly at: number;
+}
+
+/** A refresh token with the device it belongs to. */
+export interface TokenOfDevice {
+  readonly token: RefreshTokenEntity;
+  readonly device: DeviceEntity;
 }
 
 const COLUMNS = 'id, device_id, token_hash, created_at, expires_at, rotated_at, replaced_by_id, sealed_successor';
@@ -25,23 +38,60 @@ function toEntity(row: Record<string, unknown> | undefined): RefreshTokenEntity 
   };
 }
 
+const INSERT = `INSERT INTO refresh_tokens (${COLUMNS})
+  VALUES (:id, :deviceId, :tokenHash, :createdAt, :expiresAt, :rotatedAt, :replacedById, :sealedSuccessor)`;
+
+const FIND_WITH_DEVICE = `SELECT ${COLUMNS.split(', ')
+  .map((column) => `t.${column}`)
+  .join(', ')}, ${deviceColumns('d.', 'd_')}
+  FROM refresh_tokens t JOIN devices d ON d.id = t.device_id WHERE t.token_hash = :tokenHash`;
+
+/** The conditional update that decides a rotation: of concurrent ones exactly one matches. */
+const SPEND = `UPDATE refresh_tokens SET rotated_at = :at, replaced_by_id = :successorId, sealed_successor = :sealedSuccessor
+  WHERE id = :tokenId AND rotated_at IS NULL`;
+
+const TOUCH_DEVICE = 'UPDATE devices SET last_seen_at = :at WHERE id = :deviceId';
+
 /**
- * Each method is one atomic statement; the rotation protocol in RefreshTokenService orders
- * them so that no interleaving of concurrent requests (or processes) can fork a chain.
- * Plain SQL rather than the repository API: this is the refresh hot path, and TypeORM's query
- * building cost more CPU than the statements themselves (measured with `npm run bench`).
+ * PostgreSQL: the whole rotation in one statement (one round trip, atomic): spend the token,
+ * and only if that matched, insert its successor and note the device's activity.
+ */
+const ROTATE_POSTGRES = `WITH spent AS (
+    UPDATE refresh_tokens SET rotated_at = CAST(:at AS BIGINT), replaced_by_id = :successorId, sealed_successor = :sealedSuccessor
+    WHERE id = :tokenId AND rotated_at IS NULL RETURNING device_id
+  ), successor AS (
+    INSERT INTO refresh_tokens (${COLUMNS})
+    SELECT :successorId, device_id, :tokenHash, CAST(:createdAt AS BIGINT), CAST(:expiresAt AS BIGINT), NULL, NULL, NULL FROM spent
+    RETURNING id
+  ), touched AS (
+    UPDATE devices SET last_seen_at = CAST(:at AS BIGINT) WHERE id IN (SELECT device_id FROM spent)
+  )
+  SELECT COUNT(*) AS rotated FROM successor`;
+
+/**
+ * The atomic SQL steps of the rotation protocol (RefreshTokenService orders them so that no
+ * interleaving of concurrent requests or processes can fork a chain). The refresh hot path
+ * (findWithDevice, rotate) runs on statements the driver prepared once (PreparedStatements):
+ * TypeORM's query runner cost more CPU than the statements themselves (`npm run bench`).
  */
 @Injectable()
 export class RefreshTokenRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly hotPath: PreparedStatements;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.hotPath = new PreparedStatements(dataSource);
+  }
 
   async insert(token: RefreshTokenEntity): Promise<void> {
-    await executeSql(
-      this.dataSource,
-      `INSERT INTO refresh_tokens (${COLUMNS})
-       VALUES (:id, :deviceId, :tokenHash, :createdAt, :expiresAt, :rotatedAt, :replacedById, :sealedSuccessor)`,
-      { ...token },
-    );
+    await executeSql(this.dataSource, INSERT, { ...token });
+  }
+
+  /** The token with this hash and its device, in one query: the first step of every refresh. */
+  async findWithDevice(tokenHash: string): Promise<TokenOfDevice | null> {
+    const { rows } = await this.hotPath.query(FIND_WITH_DEVICE, { tokenHash });
+    const row = rows[0];
+    if (!row) return null;
+    return { token: toEntity(row)!, device: deviceFromRow(row, 'd_') };
   }
 
   async findByHash(tokenHash: string): Promise<RefreshTokenEntity | null> {
@@ -57,21 +107,36 @@ export class RefreshTokenRepository {
   }
 
   /**
-   * Spends a live token in favour of its successor: `UPDATE … WHERE id = ? AND rotated_at IS
-   * NULL`. Of any number of concurrent calls for one token exactly one returns true.
+   * Spends a live token in favour of its successor, atomically: the conditional update
+   * (`… WHERE id = ? AND rotated_at IS NULL`), and only if it matched, the successor's insert
+   * and the device's last activity. Of any number of concurrent calls for one token (on any
+   * process) exactly one returns true, and the others leave nothing behind.
    */
-  async rotate(id: string, rotation: Rotation): Promise<boolean> {
-    const { affected } = await executeSql(
-      this.dataSource,
-      `UPDATE refresh_tokens SET rotated_at = :at, replaced_by_id = :successorId, sealed_successor = :sealedSuccessor
-       WHERE id = :id AND rotated_at IS NULL`,
-      { id, ...rotation },
-    );
-    return affected === 1;
-  }
-
-  async delete(id: string): Promise<void> {
-    await executeSql(this.dataSource, 'DELETE FROM refresh_tokens WHERE id = :id', { id });
+  async rotate(rotation: Rotation): Promise<boolean> {
+    const { successor } = rotation;
+    const parameters = {
+      tokenId: rotation.tokenId,
+      successorId: successor.id,
+      sealedSuccessor: rotation.sealedSuccessor,
+      at: rotation.at,
+      deviceId: successor.deviceId,
+    };
+    if (!this.hotPath.isSqlite) {
+      const { rows } = await this.hotPath.query(ROTATE_POSTGRES, {
+        ...parameters,
+        tokenHash: successor.tokenHash,
+        createdAt: successor.createdAt,
+        expiresAt: successor.expiresAt,
+      });
+      return Number(rows[0]?.rotated) === 1;
+    }
+    // SQLite: one synchronous write transaction (better-sqlite3), so nothing comes between.
+    return this.hotPath.sqliteTransaction((sql) => {
+      if (sql(SPEND, parameters).affected !== 1) return false;
+      sql(INSERT, { ...successor });
+      sql(TOUCH_DEVICE, parameters);
+      return true;
+    });
   }
 
   /** Deletes tokens whose idle lifetime ended before `cutoff`, spent or not; returns how many. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, MoreThanOrEqual, Not, type EntityManager, type Repository } from 'typeorm';
+import { DataSource, In, MoreThanOrEqual, Not, type EntityManager, type Repository } from 'typeorm';
 import { SecurityEventEntity, type SecurityEventType } from '../entities/security-event.entity.js';
 
 export type NewSecurityEvent = Omit<SecurityEventEntity, 'id'>;
@@ -31,5 +31,16 @@ export class SecurityEventRepository {
       order: { createdAt: 'DESC', id: 'ASC' },
       take: limit,
     });
+  }
+
+  /** The events with these ids (in no particular order); unknown ids are left out. */
+  findByIds(ids: readonly string[]): Promise<SecurityEventEntity[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.events.findBy({ id: In([...ids]) });
+  }
+
+  /** The newest events of these types across all accounts, newest first (the operators' overview). */
+  listRecentOfTypes(types: readonly SecurityEventType[], limit: number): Promise<SecurityEventEntity[]> {
+    return this.events.find({ where: { type: In([...types]) }, order: { createdAt: 'DESC', id: 'ASC' }, take: limit });
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager, type Repository } from 'typeorm';
+import { DataSource, In, type EntityManager, type Repository } from 'typeorm';
 import { UserEntity, type AccountRole } from '../entities/user.entity.js';
 import { isUniqueViolation } from '../sql.js';
 
@@ -31,16 +31,27 @@ export class UserRepository {
     return this.users.findOneBy({ id });
   }
 
-  /** Users whose email contains `fragment` (case-insensitive: emails are stored lower-cased). */
-  searchByEmail(fragment: string, limit: number): Promise<UserEntity[]> {
-    // The user's text is a literal: LIKE wildcards in it are escaped (ESCAPE works on both drivers).
-    const pattern = `%${fragment.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-    return this.users
-      .createQueryBuilder('account')
-      .where("account.email LIKE :pattern ESCAPE '\\'", { pattern })
-      .orderBy('account.email', 'ASC')
-      .limit(limit)
-      .getMany();
+  /**
+   * One page of the accounts whose (normalised) email starts with `prefix`, in email order,
+   * after the email `after` (keyset paging: a page is stable however many accounts are added
+   * before it, and costs the same on page 1 and page 1000).
+   */
+  searchByEmailPrefix(prefix: string, after: string | null, limit: number): Promise<UserEntity[]> {
+    // The operator's text is a literal: LIKE wildcards in it are escaped (ESCAPE works on both drivers).
+    const pattern = `${prefix.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+    const query = this.users.createQueryBuilder('account').where("account.email LIKE :pattern ESCAPE '\\'", { pattern });
+    if (after !== null) query.andWhere('account.email > :after', { after });
+    return query.orderBy('account.email', 'ASC').limit(limit).getMany();
+  }
+
+  /** The accounts with these ids (for showing emails beside events); unknown ids are left out. */
+  findByIds(ids: readonly string[]): Promise<UserEntity[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.users.findBy({ id: In([...ids]) });
+  }
+
+  countAccounts(): Promise<number> {
+    return this.users.count();
   }
 
   /**

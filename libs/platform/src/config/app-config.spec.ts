@@ -37,6 +37,7 @@ describe('AppConfig.fromEnv', () => {
       requestTimeout: 30,
       publicUrl: null,
       dpop: { required: false, nonce: false, proofMaxAge: 60 },
+      apiDocs: true,
     });
     expect(config.jwt.algorithm).toBe('HS256');
   });
@@ -148,6 +149,13 @@ describe('AppConfig.fromEnv', () => {
     }
   });
 
+  it('serves the API description outside production unless API_DOCS=false, and in production only with API_DOCS=true', () => {
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, API_DOCS: 'false' }).apiDocs).toBe(false);
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, NODE_ENV: 'production' }).apiDocs).toBe(false);
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, NODE_ENV: 'production', API_DOCS: 'true' }).apiDocs).toBe(true);
+    expect(problemsOf({ API_DOCS: 'sometimes' })).toEqual(["API_DOCS: 'sometimes' is not a boolean (use true or false)"]);
+  });
+
   it('refuses a REQUEST_TIMEOUT, DPOP_PROOF_MAX_AGE or DPOP_NONCE that does not parse, naming each', () => {
     expect(problemsOf({ REQUEST_TIMEOUT: 'soon', DPOP_PROOF_MAX_AGE: '0', DPOP_NONCE: 'maybe' })).toEqual([
       expect.stringMatching(/^REQUEST_TIMEOUT: /),
@@ -182,5 +190,65 @@ describe('AppConfig.fromEnv', () => {
     expect(AppConfig.fromEnv({ JWT_SECRET: SECRET }).shutdownTimeout).toBe(10);
     expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, SHUTDOWN_TIMEOUT: '1m' }).shutdownTimeout).toBe(60);
     expect(problemsOf({ SHUTDOWN_TIMEOUT: '0' })).toEqual([expect.stringMatching(/^SHUTDOWN_TIMEOUT: /)]);
+  });
+
+  describe('SECURITY_WEBHOOK_URL / SECURITY_WEBHOOK_SECRET', () => {
+    const HOOK_SECRET = 'a-webhook-secret-of-at-least-32-bytes!';
+
+    it('is off when neither is set', () => {
+      expect(AppConfig.fromEnv({ JWT_SECRET: SECRET }).securityWebhook).toBeNull();
+    });
+
+    it('holds the URL and the secret as an HMAC key of its UTF-8 bytes', () => {
+      const config = AppConfig.fromEnv({
+        JWT_SECRET: SECRET,
+        SECURITY_WEBHOOK_URL: 'https://hooks.example.com/auth?token=abc',
+        SECURITY_WEBHOOK_SECRET: HOOK_SECRET,
+      });
+      expect(config.securityWebhook?.url).toBe('https://hooks.example.com/auth?token=abc');
+      expect(config.securityWebhook?.secret.export().toString('utf8')).toBe(HOOK_SECRET);
+    });
+
+    it('needs both, a secret of at least 32 bytes, and an http(s) URL without credentials or fragment, naming the variable', () => {
+      expect(problemsOf({ SECURITY_WEBHOOK_URL: 'https://hooks.example.com/' })).toEqual([
+        expect.stringMatching(/^SECURITY_WEBHOOK_SECRET: required when SECURITY_WEBHOOK_URL is set/),
+      ]);
+      expect(problemsOf({ SECURITY_WEBHOOK_SECRET: HOOK_SECRET })).toEqual([
+        expect.stringMatching(/^SECURITY_WEBHOOK_SECRET: set without/),
+      ]);
+      expect(problemsOf({ SECURITY_WEBHOOK_URL: 'https://hooks.example.com/', SECURITY_WEBHOOK_SECRET: 'short' })).toEqual([
+        'SECURITY_WEBHOOK_SECRET: must be at least 32 bytes',
+      ]);
+      for (const url of [
+        'hooks.example.com',
+        'ftp://hooks.example.com/',
+        'https://user:pw@hooks.example.com/',
+        'https://hooks.example.com/#x',
+      ]) {
+        expect(problemsOf({ SECURITY_WEBHOOK_URL: url, SECURITY_WEBHOOK_SECRET: HOOK_SECRET })).toEqual([
+          expect.stringMatching(/^SECURITY_WEBHOOK_URL: /),
+        ]);
+      }
+    });
+
+    it('does not repeat a query string (it may hold a token) in its error', () => {
+      const [problem] = problemsOf({
+        SECURITY_WEBHOOK_URL: 'ftp://hooks.example.com/?token=hunter2',
+        SECURITY_WEBHOOK_SECRET: HOOK_SECRET,
+      });
+      expect(problem).toMatch(/^SECURITY_WEBHOOK_URL: /);
+      expect(problem).not.toContain('hunter2');
+    });
+
+    it('in production wants https, but for a receiver on this host', () => {
+      const production = { NODE_ENV: 'production', SECURITY_WEBHOOK_SECRET: HOOK_SECRET };
+      expect(problemsOf({ ...production, SECURITY_WEBHOOK_URL: 'http://hooks.example.com/' })).toEqual([
+        'SECURITY_WEBHOOK_URL: must be https when NODE_ENV=production (http only to localhost)',
+      ]);
+      expect(problemsOf({ ...production, SECURITY_WEBHOOK_URL: 'https://hooks.example.com/' })).toEqual([]);
+      expect(problemsOf({ ...production, SECURITY_WEBHOOK_URL: 'http://127.0.0.1:9000/hook' })).toEqual([]);
+      expect(problemsOf({ ...production, SECURITY_WEBHOOK_URL: 'http://[::1]:9000/hook' })).toEqual([]);
+      expect(problemsOf({ SECURITY_WEBHOOK_SECRET: HOOK_SECRET, SECURITY_WEBHOOK_URL: 'http://hooks.example.com/' })).toEqual([]);
+    });
   });
 });

@@ -19,6 +19,11 @@ export type LogFormat = 'json' | 'pretty';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
+export interface SecurityWebhookTarget {
+  readonly url: string;
+  /** The HMAC-SHA256 key (the secret's UTF-8 bytes), held as a KeyObject built once. */
+  readonly secret: KeyObject;
+}
 
 export interface AccessTokenKey {
   /** HS256 with JWT_SECRET by default; ES256 when JWT_PRIVATE_KEY (an EC P-256 key) is set. */
@@ -84,6 +89,10 @@ export class AppConfig {
   readonly metricsToken!: string | null;
   /** SHUTDOWN_TIMEOUT in seconds: how long a stopping process may drain before it exits anyway. */
   readonly shutdownTimeout!: number;
+  /** API_DOCS: serve `/openapi.json` and Swagger UI at `/docs`; on outside production by default. */
+  readonly apiDocs!: boolean;
+  /** SECURITY_WEBHOOK_URL / SECURITY_WEBHOOK_SECRET: where security events are POSTed, signed; null: no webhook. */
+  readonly securityWebhook!: SecurityWebhookTarget | null;
 
   private constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -144,6 +153,8 @@ export class AppConfig {
       logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
       metricsToken: reader.secret('METRICS_TOKEN', MIN_METRICS_TOKEN_LENGTH),
       shutdownTimeout: reader.duration('SHUTDOWN_TIMEOUT', '10s', 1),
+      apiDocs: reader.boolean('API_DOCS', !production),
+      securityWebhook: reader.securityWebhook(production),
     };
     reader.retired('ADMIN_EMAILS', 'grant the role with `npm run operator -- grant <email>`');
     if (problems.length > 0) {
@@ -278,6 +289,40 @@ class EnvReader {
     return url.href.replace(/\/+$/, '');
   }
 
+  /**
+   * SECURITY_WEBHOOK_URL and SECURITY_WEBHOOK_SECRET, both or neither. The URL is absolute
+   * http(s) without credentials (fetch refuses them; put a token in the query if the receiver
+   * needs one); in production it must be https unless it names this host (a sidecar), because
+   * the payload says which user's device was signed out and HMAC hides nothing.
+   */
+  securityWebhook(production: boolean): SecurityWebhookTarget | null {
+    const value = this.raw('SECURITY_WEBHOOK_URL');
+    const secret = this.raw('SECURITY_WEBHOOK_SECRET');
+    if (value === undefined) {
+      if (secret !== undefined) this.problems.push('SECURITY_WEBHOOK_SECRET: set without SECURITY_WEBHOOK_URL (set both, or neither)');
+      return null;
+    }
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    const problems = this.problems.length;
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.hash || url.username || url.password) {
+      this.problems.push(`SECURITY_WEBHOOK_URL: '${redactQuery(value)}' is not an absolute http(s) URL without credentials or fragment`);
+    } else if (production && url.protocol !== 'https:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+      this.problems.push('SECURITY_WEBHOOK_URL: must be https when NODE_ENV=production (http only to localhost)');
+    }
+    if (secret === undefined) {
+      this.problems.push(`SECURITY_WEBHOOK_SECRET: required when SECURITY_WEBHOOK_URL is set (at least ${MIN_SECRET_BYTES} random bytes)`);
+    } else if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+      this.problems.push(`SECURITY_WEBHOOK_SECRET: must be at least ${MIN_SECRET_BYTES} bytes`);
+    }
+    if (this.problems.length > problems || !url || secret === undefined) return null;
+    return { url: url.href, secret: createSecretKey(Buffer.from(secret, 'utf8')) };
+  }
+
   /** A variable that used to mean something: set, it stops the start rather than being ignored. */
   retired(name: string, instead: string): void {
     if (this.raw(name) !== undefined) this.problems.push(`${name}: no longer supported; ${instead}`);
@@ -332,6 +377,14 @@ class EnvReader {
       return { algorithm: 'HS256', signingKey: fallback, verificationKey: fallback, id: 'invalid', publicJwk: null };
     }
   }
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** A URL for an error message: its query may carry a receiver's token. */
+function redactQuery(value: string): string {
+  const query = value.indexOf('?');
+  return query === -1 ? value : `${value.slice(0, query)}?…`;
 }
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);

@@ -1,0 +1,92 @@
+import { jest } from '@jest/globals';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AuthService } from '@app/auth';
+import { UserRepository } from '@app/persistence';
+import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
+import { WebhookReceiver } from '../../../test/support/webhook-receiver.js';
+import { createAdminApp } from '../src/create-admin-app.js';
+import { DashboardClient } from './support/dashboard-client.js';
+
+const PASSWORD = 'correct horse battery';
+const SECRET = 'a-webhook-secret-shared-with-the-receiver';
+
+jest.setTimeout(60_000);
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The dashboard process sends the security webhook too: here, for a device an operator revoked. */
+describe('security webhook from the dashboard (e2e)', () => {
+  let database: ScratchDatabase;
+  let receiver: WebhookReceiver;
+  let app: NestFastifyApplication;
+  /** What the receiver answers. */
+  let status = 200;
+
+  beforeAll(async () => {
+    database = await scratchDatabase();
+    receiver = await new WebhookReceiver(SECRET, () => status).start();
+    app = await createAdminApp({
+      env: {
+        DATABASE_URL: database.url,
+        JWT_SECRET: TEST_JWT_SECRET,
+        LOGIN_RATE_LIMIT: '1000/15m',
+        SECURITY_WEBHOOK_URL: receiver.url,
+        SECURITY_WEBHOOK_SECRET: SECRET,
+      },
+      logger: false,
+    });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await receiver.close();
+    await database.remove();
+  });
+
+  it("tells the receiver that an operator revoked the user's device, signed", async () => {
+    const auth = app.get(AuthService);
+    const origin = { ip: null, userAgent: null };
+    const { id: operatorId } = await auth.register({ email: 'operator@example.com', password: PASSWORD }, origin);
+    await app.get(UserRepository).setRole(operatorId, 'operator');
+    const { id: userId } = await auth.register({ email: 'user@example.com', password: PASSWORD }, origin);
+    const phone = await auth.login({ email: 'user@example.com', password: PASSWORD }, { name: 'Pixel 8', platform: 'android' }, origin);
+
+    const operator = new DashboardClient(app);
+    await operator.signIn('operator@example.com', PASSWORD);
+    await operator.get(`/admin/users/${userId}/devices/${phone.device_id}/revoke`);
+    expect((await operator.post(`/admin/users/${userId}/devices/${phone.device_id}/revoke`)).status).toBe(303);
+
+    await waitUntil(async () => receiver.received.length > 0);
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0].signatureValid).toBe(true);
+    expect(receiver.payloads[0]).toMatchObject({
+      type: 'device_revoked',
+      userId,
+      deviceId: phone.device_id,
+      deviceName: 'Pixel 8',
+      reason: 'operator',
+      actor: 'operator',
+    });
+
+    // The overview tells operators how the webhook stands.
+    const count = async (name: string) =>
+      Number((await operator.get('/admin')).text.match(new RegExp(`class="webhook-${name}">(\\d+)<`))?.[1]);
+    await waitUntil(async () => (await count('pending')) === 0);
+    expect([await count('failing'), await count('given-up')]).toEqual([0, 0]);
+    status = 500;
+    const tablet = await auth.login({ email: 'user@example.com', password: PASSWORD }, { name: 'Tablet' }, origin);
+    await operator.get(`/admin/users/${userId}/devices/${tablet.device_id}/revoke`);
+    expect((await operator.post(`/admin/users/${userId}/devices/${tablet.device_id}/revoke`)).status).toBe(303);
+    await waitUntil(async () => (await count('failing')) === 1);
+    expect(await count('pending')).toBe(1);
+    status = 200;
+    await waitUntil(async () => (await count('pending')) === 0);
+    expect(receiver.payloads.filter((payload) => payload.deviceId === tablet.device_id).length).toBeGreaterThanOrEqual(2);
+  });
+});

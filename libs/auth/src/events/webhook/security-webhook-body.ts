@@ -1,0 +1,55 @@
+import { createHmac, type KeyObject } from 'node:crypto';
+import type { SecurityEventEntity } from '@app/persistence';
+
+/**
+ * The JSON a receiver gets for one security event. `id` is the event's id, the same on every
+ * retry, so receivers de-duplicate by it. What a product needs to tell its user ("we signed
+ * out your Pixel 8 because its token was used twice") and nothing more: no IP address or user
+ * agent (personal data the product's own logs already have for its user), no email (the
+ * product knows its user by `userId`, the tokens' `sub`), never a token or hash.
+ */
+export interface SecurityWebhookPayload {
+  readonly id: string;
+  readonly type: string;
+  readonly occurredAt: string;
+  readonly userId: string;
+  readonly deviceId: string | null;
+  readonly deviceName: string | null;
+  /** For device_revoked: logout, revoked, revoked_others, password_changed, token_revoked, operator, refresh_token_reused. */
+  readonly reason: string | null;
+  /** Who did it: the account holder (`user`), an `operator`, or the service itself (`system`, e.g. reuse detection). */
+  readonly actor: string;
+}
+
+/** The body's exact bytes (built from the stored event, so every retry sends the same bytes). */
+export function securityWebhookBody(event: SecurityEventEntity): string {
+  const payload: SecurityWebhookPayload = {
+    id: event.id,
+    type: event.type,
+    occurredAt: new Date(event.createdAt).toISOString(),
+    userId: event.userId,
+    deviceId: event.deviceId,
+    deviceName: event.deviceName,
+    reason: event.reason,
+    actor: event.actor,
+  };
+  return JSON.stringify(payload);
+}
+
+/** `X-Signature-256`: `sha256=` and the hex HMAC-SHA256 of the body's bytes under the secret (GitHub's scheme). */
+export function signSecurityWebhookBody(body: string, secret: KeyObject): string {
+  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
+}
+
+const FIRST_RETRY_MS = 1000;
+const LONGEST_WAIT_MS = 10 * 60_000;
+
+/**
+ * How long to wait after the `attempts`-th failed attempt: 1 s, 2 s, 4 s … doubling up to 10
+ * minutes, each stretched by up to a fifth at random so that the retries of many events (a
+ * receiver that was down) do not all arrive in the same second.
+ */
+export function securityWebhookRetryDelayMs(attempts: number, random: () => number = Math.random): number {
+  const base = Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, Math.min(attempts - 1, 30)), LONGEST_WAIT_MS);
+  return Math.round(base * (1 + random() * 0.2));
+}

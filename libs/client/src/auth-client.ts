@@ -1,0 +1,485 @@
+import { DpopKey } from './dpop-key.js';
+import { AuthHttpError, AuthNetworkError, DpopNotSupportedError, SignedOutError } from './errors.js';
+import { LockQueue } from './lock-queue.js';
+import { MemoryStorage } from './memory-storage.js';
+import { serverReason, type SignOutReason } from './sign-out-reason.js';
+import { SingleFlight } from './single-flight.js';
+import type { AuthStorage } from './storage.js';
+
+export interface AuthClientOptions {
+  /** The API's base URL, e.g. `https://auth.example.com`. */
+  baseUrl: string;
+  /** Where the session is kept (default: a MemoryStorage, gone with the process). */
+  storage?: AuthStorage;
+  /** Bind the session to a non-extractable ES256 key (DPoP, RFC 9449). */
+  dpop?: boolean;
+  /** Refresh when the access token has less than this many seconds left (default 60). */
+  refreshSkew?: number;
+  /** How long, in seconds, to keep retrying a refresh through network errors and 5xx (default 30). */
+  retryTimeout?: number;
+  /** The fetch to send requests with (default: the global one). */
+  fetch?: typeof fetch;
+  /** Other origins `fetch` may send the token to (default: only the origin of `baseUrl`). */
+  allowedOrigins?: string[];
+  /** Prefix of the storage keys and lock name (default `device-auth`), for several accounts. */
+  storageKey?: string;
+  /** Milliseconds since the epoch (default `Date.now`); tests move it to make a token old. */
+  now?: () => number;
+}
+
+export interface LoginInput {
+  email: string;
+  password: string;
+  device: { name: string; platform?: 'ios' | 'android' | 'web' | 'other' };
+}
+
+export interface SignedOutEvent {
+  reason: SignOutReason;
+}
+
+/** What the client keeps in storage, as JSON under `<storageKey>:session`. */
+interface Session {
+  accessToken: string;
+  tokenType: 'Bearer' | 'DPoP';
+  /** When the token request was sent, and when the access token expires (+ expires_in), by this client's clock. */
+  issuedAt: number;
+  expiresAt: number;
+  refreshToken: string;
+  deviceId: string;
+  /** Thumbprint of the DPoP key, kept beside the refresh token so the two never mismatch. */
+  keyId?: string;
+}
+
+type StoredState = Session | { signedOut: SignOutReason };
+
+interface TokenResponseBody {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  refresh_token: string;
+  device_id: string;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Signs a device in and keeps it signed in: adds the access token (and a DPoP proof when
+ * bound) to requests, refreshes before expiry with one request however many callers wait,
+ * and says why when the session ends.
+ */
+export class AuthClient {
+  private readonly baseUrl: string;
+  private readonly storage: AuthStorage;
+  private readonly skewMs: number;
+  private readonly retryTimeoutMs: number;
+  private readonly http: (request: Request) => Promise<Response>;
+  private readonly allowedOrigins: Set<string>;
+  private readonly sessionKey: string;
+  private readonly lockName: string;
+  private readonly now: () => number;
+  private readonly refreshFlight = new SingleFlight<Session>();
+  private readonly signedOutListeners = new Set<(event: SignedOutEvent) => void>();
+  private readonly localLocks = new LockQueue();
+
+  /** undefined: not read from storage yet; null: signed out. */
+  private session: Session | null | undefined;
+  private loading: Promise<Session | null> | undefined;
+  private signedOutReason: SignOutReason | undefined;
+  private key: DpopKey | undefined;
+  /** The last `DPoP-Nonce` the server sent: one nonce is good at every endpoint. */
+  private nonce: string | undefined;
+
+  constructor(private readonly options: AuthClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.storage = options.storage ?? new MemoryStorage();
+    this.skewMs = (options.refreshSkew ?? 60) * 1000;
+    this.retryTimeoutMs = (options.retryTimeout ?? 30) * 1000;
+    // Looked up per call and called on globalThis: browsers throw "Illegal invocation" otherwise.
+    this.http = (request) => (options.fetch ?? globalThis.fetch).call(globalThis, request);
+    this.allowedOrigins = new Set([new URL(this.baseUrl).origin, ...(options.allowedOrigins ?? []).map((url) => new URL(url).origin)]);
+    const prefix = options.storageKey ?? 'device-auth';
+    this.sessionKey = `${prefix}:session`;
+    this.lockName = `${prefix}:refresh`;
+    this.now = options.now ?? (() => Date.now());
+  }
+
+  on(event: 'signedOut', listener: (event: SignedOutEvent) => void): () => void {
+    if (event !== 'signedOut') throw new TypeError(`Unknown event ${String(event)}`);
+    this.signedOutListeners.add(listener);
+    return () => this.signedOutListeners.delete(listener);
+  }
+
+  /** True while a session is kept (it may still turn out to be revoked on the next call). */
+  async isSignedIn(): Promise<boolean> {
+    return (await this.load()) !== null;
+  }
+
+  /** Signs in a new device. With `dpop: true` the device is bound to a fresh key. */
+  async login(input: LoginInput): Promise<{ deviceId: string }> {
+    const key = this.options.dpop ? await DpopKey.generate() : undefined;
+    const sentAt = this.now();
+    const response = await this.tokenRequest('/auth/login', input, key, false);
+    const body = await readJson(response);
+    if (!response.ok || !isTokenResponse(body)) throw new AuthHttpError(response.status, body, retryAfterOf(response));
+    const tokens = body;
+    if (key && tokens.token_type !== 'DPoP') {
+      // Never run unbound when the app asked for binding; the device the server just made
+      // would otherwise stay active until its refresh token expires.
+      await this.revoke(tokens.refresh_token).catch(() => undefined);
+      throw new DpopNotSupportedError();
+    }
+    const session = sessionOf(tokens, sentAt, key?.id);
+    // Under the lock, so that a refresh of the previous session cannot land after this save.
+    await this.withLock(async () => {
+      const previous = await this.readStored();
+      if (key) {
+        await this.storage.setKey?.(this.keyName(key.id), key.keyPair);
+        this.key = key;
+      }
+      await this.save(session);
+      if (previous && 'keyId' in previous && previous.keyId && previous.keyId !== key?.id) {
+        await this.storage.removeKey?.(this.keyName(previous.keyId));
+      }
+      this.session = session;
+      this.signedOutReason = undefined;
+    });
+    return { deviceId: session.deviceId };
+  }
+
+  /**
+   * Ends the session: revokes this device at the server (RFC 7009 revocation with the refresh
+   * token, so it works even when the access token has expired) and forgets it locally. The
+   * local sign-out happens even when the server cannot be reached; the promise then rejects,
+   * so the app knows the device may still be listed as active.
+   */
+  async logout(): Promise<void> {
+    let failure: unknown;
+    await this.withLock(async () => {
+      const stored = await this.readStored();
+      if (stored && !('signedOut' in stored)) {
+        try {
+          await this.revoke(stored.refreshToken);
+        } catch (error) {
+          failure = error;
+        }
+      }
+      await this.end('logout', stored && !('signedOut' in stored) ? stored : null);
+    });
+    if (failure) throw failure;
+  }
+
+  /**
+   * `fetch` for the API: adds `Authorization` (and a DPoP proof with `ath` when bound),
+   * refreshes first when the token is about to expire, and after a `401 invalid_token`
+   * refreshes once and retries once. Rejects with SignedOutError when the session has ended.
+   * GET/HEAD/OPTIONS are retried through network errors; other methods are not (they may
+   * have taken effect).
+   */
+  async fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const request = new Request(this.resolve(input), init);
+    if (!this.allowedOrigins.has(new URL(request.url).origin)) {
+      throw new TypeError(`AuthClient.fetch sends the token only to ${[...this.allowedOrigins].join(', ')}`);
+    }
+    let session = await this.freshSession();
+    let response = await this.send(request, session);
+    const challenge = challengeOf(response);
+    if (challenge === 'invalid_token') {
+      // The token was refused before its time (revoked, server key rotated, clocks apart):
+      // one refresh tells a passing problem from an ended session.
+      session = await this.refresh(session.accessToken);
+      response = await this.send(request, session);
+    }
+    return response;
+  }
+
+  private resolve(input: string | URL | Request): string | Request {
+    if (typeof input === 'string' && input.startsWith('/')) return this.baseUrl + input;
+    return input instanceof URL ? input.href : input;
+  }
+
+  /** Sends one resource request, answering a `use_dpop_nonce` challenge once. */
+  private async send(request: Request, session: Session): Promise<Response> {
+    const key = session.keyId ? await this.keyFor(session) : undefined;
+    const attempt = () =>
+      this.withRetry(
+        async () => {
+          // The caller gave up while we waited to retry (written out: older AbortSignal polyfills lack throwIfAborted).
+          if (request.signal?.aborted) throw request.signal.reason ?? abortError();
+          const copy = request.clone();
+          copy.headers.set('authorization', `${session.tokenType} ${session.accessToken}`);
+          if (key) copy.headers.set('dpop', await key.proof(copy.url, copy.method, this.nonce, session.accessToken));
+          return this.receive(await this.http(copy));
+        },
+        () => false,
+        IDEMPOTENT.has(request.method),
+      );
+    const response = await attempt();
+    if (key && challengeOf(response) === 'use_dpop_nonce' && this.nonce) return attempt();
+    return response;
+  }
+
+  /** The session with an access token good for more than `refreshSkew`, refreshed if needed. */
+  private async freshSession(): Promise<Session> {
+    const session = await this.load();
+    if (!session) throw new SignedOutError(this.signedOutReason ?? 'logout');
+    if (!this.refreshDue(session)) return session;
+    return this.refresh(session.accessToken);
+  }
+
+  /**
+   * Within `refreshSkew` of expiry, or past half the token's lifetime when that is shorter
+   * (a skew longer than the lifetime would otherwise refresh on every call).
+   */
+  private refreshDue(session: Session): boolean {
+    const lifetime = session.expiresAt - (session.issuedAt ?? -Infinity);
+    return this.now() >= session.expiresAt - Math.min(this.skewMs, lifetime / 2);
+  }
+
+  /** One refresh for every caller of this instance, and under the storage's lock for all instances. */
+  private refresh(staleAccessToken: string): Promise<Session> {
+    return this.refreshFlight.run(() => this.withLock(() => this.refreshLocked(staleAccessToken)));
+  }
+
+  private async refreshLocked(staleAccessToken: string): Promise<Session> {
+    // Another instance sharing the storage may have refreshed (or ended the session) while
+    // this one waited for the lock: the stored state is the truth, the memory a cache.
+    const stored = await this.readStored();
+    if (!stored || 'signedOut' in stored) {
+      const reason = stored ? stored.signedOut : 'logout';
+      await this.end(reason, null);
+      throw new SignedOutError(reason);
+    }
+    this.session = stored;
+    if (stored.accessToken !== staleAccessToken && !this.refreshDue(stored)) return stored;
+
+    const key = stored.keyId ? await this.keyFor(stored) : undefined;
+    const sentAt = this.now();
+    const response = await this.tokenRequest('/auth/refresh', { refresh_token: stored.refreshToken }, key, true);
+    const body = await readJson(response);
+    if (response.ok && isTokenResponse(body)) {
+      const next = sessionOf(body, sentAt, stored.keyId);
+      // Saved before anyone uses it: if the app dies here, storage still holds the parent,
+      // whose retry the server's reuse grace answers with this same successor.
+      await this.save(next);
+      this.session = next;
+      return next;
+    }
+    const error = (body as { error?: unknown; reason?: unknown } | undefined)?.error;
+    if (response.status === 400 && error === 'invalid_grant') {
+      const reason = serverReason((body as { reason?: unknown }).reason);
+      await this.end(reason, stored);
+      throw new SignedOutError(reason);
+    }
+    throw new AuthHttpError(response.status, body, retryAfterOf(response));
+  }
+
+  /**
+   * POSTs JSON to a token endpoint with a fresh DPoP proof per attempt (when `key`), answering
+   * one `use_dpop_nonce` with the nonce the server sent; `transient` also retries network
+   * errors, 5xx and 429 with backoff (refresh is safe to repeat thanks to the reuse grace).
+   */
+  private async tokenRequest(path: string, body: unknown, key: DpopKey | undefined, transient: boolean): Promise<Response> {
+    const url = this.baseUrl + path;
+    const attempt = () =>
+      this.withRetry(
+        async () => {
+          const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+          if (key) headers.dpop = await key.proof(url, 'POST', this.nonce);
+          return this.receive(await this.http(new Request(url, { method: 'POST', headers, body: JSON.stringify(body) })));
+        },
+        (response) => transient && (response.status >= 500 || response.status === 429),
+        transient,
+      );
+    const response = await attempt();
+    if (key && response.status === 400 && response.headers.has('dpop-nonce')) {
+      const error = ((await readJson(response.clone())) as { error?: unknown } | undefined)?.error;
+      if (error === 'use_dpop_nonce') return attempt();
+    }
+    return response;
+  }
+
+  private async revoke(refreshToken: string): Promise<void> {
+    const response = await this.withRetry(
+      () =>
+        this.http(
+          new Request(`${this.baseUrl}/auth/revoke`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ token: refreshToken }),
+          }),
+        ),
+      (response) => response.status >= 500 || response.status === 429,
+      true,
+    );
+    if (!response.ok) throw new AuthHttpError(response.status, await readJson(response), retryAfterOf(response));
+  }
+
+  /**
+   * Runs `send` until it answers, waiting 0.25 s, 0.5 s, 1 s … (at most 5 s, or the server's
+   * Retry-After) between attempts, for up to `retryTimeout`; then the last answer is returned
+   * or AuthNetworkError thrown. An abort by the caller's signal (AbortError) is passed on at once.
+   */
+  private async withRetry(
+    send: () => Promise<Response>,
+    retryable: (response: Response) => boolean,
+    retryNetwork: boolean,
+  ): Promise<Response> {
+    // Real time, not `now`: this is about how long to wait, not about token expiry.
+    const deadline = Date.now() + this.retryTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      const backoff = Math.min(250 * 2 ** attempt, 5000) * (0.75 + Math.random() / 2);
+      let response: Response;
+      try {
+        response = await send();
+      } catch (error) {
+        // fetch reports an unreachable server, a reset connection, a DNS failure as TypeError
+        // (compared by name: the error may come from another realm, e.g. a test VM).
+        if (!isNamed(error, 'TypeError')) throw error;
+        if (!retryNetwork || Date.now() + backoff > deadline) throw new AuthNetworkError(error);
+        await sleep(backoff);
+        continue;
+      }
+      if (!retryable(response)) return response;
+      const wait = Math.max(backoff, Math.min((retryAfterOf(response) ?? 0) * 1000, 5000));
+      if (Date.now() + wait > deadline) return response;
+      await response.body?.cancel().catch(() => undefined);
+      await sleep(wait);
+    }
+  }
+
+  private receive(response: Response): Response {
+    const nonce = response.headers.get('dpop-nonce');
+    if (nonce) this.nonce = nonce;
+    return response;
+  }
+
+  private async keyFor(session: Session): Promise<DpopKey> {
+    const keyId = session.keyId!;
+    if (this.key?.id === keyId) return this.key;
+    const keyPair = await this.storage.getKey?.(this.keyName(keyId));
+    if (!keyPair) {
+      await this.end('key_unavailable', session);
+      throw new SignedOutError('key_unavailable');
+    }
+    this.key = new DpopKey(keyId, keyPair);
+    return this.key;
+  }
+
+  private load(): Promise<Session | null> {
+    if (this.session !== undefined) return Promise.resolve(this.session);
+    this.loading ??= this.readStored().then((stored) => {
+      if (this.session === undefined) {
+        if (stored && 'signedOut' in stored) this.signedOutReason = stored.signedOut;
+        this.session = stored && !('signedOut' in stored) ? stored : null;
+      }
+      this.loading = undefined;
+      return this.session;
+    });
+    return this.loading;
+  }
+
+  private async readStored(): Promise<StoredState | null> {
+    const text = await this.storage.getItem(this.sessionKey);
+    if (!text) return null;
+    try {
+      const state = JSON.parse(text) as StoredState;
+      // Anything else (another app's value, an older format) is treated as no session.
+      if ('signedOut' in state || typeof state.refreshToken === 'string') return state;
+    } catch {
+      // not JSON: as above
+    }
+    return null;
+  }
+
+  private save(state: StoredState): Promise<void> {
+    return Promise.resolve(this.storage.setItem(this.sessionKey, JSON.stringify(state)));
+  }
+
+  /** Forgets the session (and its key), records why for other instances, tells the app once. */
+  private async end(reason: SignOutReason, session: Session | null): Promise<void> {
+    const wasSignedIn = this.session !== null;
+    this.session = null;
+    this.signedOutReason = reason;
+    await this.save({ signedOut: reason });
+    const keyId = session?.keyId ?? this.key?.id;
+    if (keyId) await this.storage.removeKey?.(this.keyName(keyId));
+    this.key = undefined;
+    if (!wasSignedIn) return;
+    for (const listener of this.signedOutListeners) {
+      try {
+        listener({ reason });
+      } catch (error) {
+        // The app's listener failing must not leave the sign-out half done; report it apart.
+        setTimeout(() => {
+          throw error;
+        });
+      }
+    }
+  }
+
+  private withLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.storage.lock ? this.storage.lock(this.lockName, fn) : this.localLocks.run(this.lockName, fn);
+  }
+
+  private keyName(keyId: string): string {
+    return `${this.sessionKey}:dpop-key:${keyId}`;
+  }
+}
+
+function isTokenResponse(body: unknown): body is TokenResponseBody {
+  const tokens = body as Partial<TokenResponseBody> | undefined;
+  return (
+    typeof tokens?.access_token === 'string' &&
+    typeof tokens.refresh_token === 'string' &&
+    typeof tokens.token_type === 'string' &&
+    typeof tokens.device_id === 'string' &&
+    typeof tokens.expires_in === 'number' &&
+    tokens.expires_in > 0
+  );
+}
+
+function sessionOf(tokens: TokenResponseBody, sentAt: number, keyId: string | undefined): Session {
+  return {
+    accessToken: tokens.access_token,
+    tokenType: tokens.token_type === 'DPoP' ? 'DPoP' : 'Bearer',
+    // Measured from when the request left, so a slow answer errs towards refreshing early.
+    issuedAt: sentAt,
+    expiresAt: sentAt + tokens.expires_in * 1000,
+    refreshToken: tokens.refresh_token,
+    deviceId: tokens.device_id,
+    ...(keyId ? { keyId } : {}),
+  };
+}
+
+/** The `error` of a 401's `WWW-Authenticate` (RFC 6750 §3, RFC 9449 §7.1), if any. */
+function challengeOf(response: Response): string | undefined {
+  if (response.status !== 401) return undefined;
+  return /error="([^"]+)"/.exec(response.headers.get('www-authenticate') ?? '')?.[1];
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch {
+    return undefined;
+  }
+}
+
+function retryAfterOf(response: Response): number | undefined {
+  const value = Number(response.headers.get('retry-after'));
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+function isNamed(error: unknown, name: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
+}
+
+function abortError(): Error {
+  const error = new Error('The request was aborted');
+  error.name = 'AbortError';
+  return error;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

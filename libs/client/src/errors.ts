@@ -1,0 +1,60 @@
+import type { SignOutReason } from './sign-out-reason.js';
+
+// The client's typed errors, kept in one file because each is a few lines and an app imports
+// them together to tell its user what happened.
+
+/** Base class: `error instanceof AuthClientError` catches everything this package throws. */
+export class AuthClientError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    // Spelled out rather than taken from the constructor, which a minifier renames.
+    this.name = 'AuthClientError';
+  }
+}
+
+/** The session has ended (see `reason`); `fetch` keeps rejecting with it until the next `login`. */
+export class SignedOutError extends AuthClientError {
+  constructor(readonly reason: SignOutReason) {
+    super(`Signed out (${reason})`);
+    this.name = 'SignedOutError';
+  }
+}
+
+/** `dpop: true`, but the server answered `token_type: Bearer`: refusing to run unbound. */
+export class DpopNotSupportedError extends AuthClientError {
+  constructor() {
+    super('The server did not bind the session to the DPoP key (token_type is not DPoP)');
+    this.name = 'DpopNotSupportedError';
+  }
+}
+
+/**
+ * The server refused a sign-in, refresh or logout with an answer the client cannot fix itself
+ * (wrong password, rate limit, an outage that outlasted the retries). `body` is the parsed
+ * problem+json or OAuth error, `retryAfter` the `Retry-After` seconds when sent.
+ */
+export class AuthHttpError extends AuthClientError {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly retryAfter?: number,
+  ) {
+    super(`The server answered ${status}${describe(body)}`);
+    this.name = 'AuthHttpError';
+  }
+}
+
+/** The server could not be reached, also after retrying with backoff for `retryTimeout`. */
+export class AuthNetworkError extends AuthClientError {
+  constructor(cause: unknown) {
+    super('The server could not be reached', { cause });
+    this.name = 'AuthNetworkError';
+  }
+}
+
+function describe(body: unknown): string {
+  if (typeof body !== 'object' || body === null) return '';
+  const { error, title, detail } = body as Record<string, unknown>;
+  const text = [error, title, detail].filter((part) => typeof part === 'string').join(': ');
+  return text ? ` (${text})` : '';
+}
