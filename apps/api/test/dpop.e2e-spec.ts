@@ -149,6 +149,26 @@ describe('DPoP: device-bound sessions (e2e)', () => {
     expect(device.revokedAt).toBeNull();
   });
 
+  it('revokes a bound device by its refresh token (RFC 7009) only with a proof by its key: a thief cannot sign the owner out', async () => {
+    const session = await signInBound();
+    const { refresh_token: refreshToken, device_id: deviceId } = session.tokens;
+    const revokeWith = (dpop?: string) => {
+      const request = api.http().post('/auth/revoke').type('form');
+      return (dpop ? request.set('DPoP', dpop) : request).send({ token: refreshToken });
+    };
+    expect((await revokeWith().expect(400)).body.error).toBe('invalid_dpop_proof');
+    const stranger = await revokeWith(await proof(await generateKeyPair('ES256'), 'POST', '/auth/revoke')).expect(400);
+    expect(stranger.body.error).toBe('invalid_dpop_proof');
+    const device = await api.dataSource.getRepository(DeviceEntity).findOneByOrFail({ id: deviceId });
+    expect(device.revokedAt).toBeNull();
+    expect((await dpopMe(session)).status).toBe(200);
+
+    await revokeWith(await proof(session.keys, 'POST', '/auth/revoke')).expect(200);
+    const revoked = await api.dataSource.getRepository(DeviceEntity).findOneByOrFail({ id: deviceId });
+    expect(revoked.revokedReason).toBe('token_revoked');
+    expect((await dpopMe(session)).status).toBe(401);
+  });
+
   it('leaves bearer devices as they were, and binds one whose refresh carries a valid proof (RFC 9449 §5)', async () => {
     const email = await register();
     const login = await api

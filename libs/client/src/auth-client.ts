@@ -158,7 +158,7 @@ export class AuthClient {
       const stored = await this.readStored();
       if (stored && !('signedOut' in stored)) {
         try {
-          await this.revoke(stored.refreshToken);
+          await this.revoke(stored.refreshToken, stored.keyId ? await this.storedKey(stored.keyId) : undefined);
         } catch (error) {
           failure = error;
         }
@@ -298,19 +298,12 @@ export class AuthClient {
     return response;
   }
 
-  private async revoke(refreshToken: string): Promise<void> {
-    const response = await this.withRetry(
-      () =>
-        this.http(
-          new Request(`${this.baseUrl}/auth/revoke`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ token: refreshToken }),
-          }),
-        ),
-      (response) => response.status >= 500 || response.status === 429,
-      true,
-    );
+  /**
+   * RFC 7009 revocation of this device by its refresh token; a bound device's needs a proof by
+   * its key (the server refuses to let the refresh token alone end a bound session).
+   */
+  private async revoke(refreshToken: string, key?: DpopKey): Promise<void> {
+    const response = await this.tokenRequest('/auth/revoke', { token: refreshToken }, key, true);
     if (!response.ok) throw new AuthHttpError(response.status, await readJson(response), retryAfterOf(response));
   }
 
@@ -354,13 +347,19 @@ export class AuthClient {
   }
 
   private async keyFor(session: Session): Promise<DpopKey> {
-    const keyId = session.keyId!;
-    if (this.key?.id === keyId) return this.key;
-    const keyPair = await this.storage.getKey?.(this.keyName(keyId));
-    if (!keyPair) {
+    const key = await this.storedKey(session.keyId!);
+    if (!key) {
       await this.end('key_unavailable', session);
       throw new SignedOutError('key_unavailable');
     }
+    return key;
+  }
+
+  /** The session's key, from memory or the storage; undefined when the storage cannot give it. */
+  private async storedKey(keyId: string): Promise<DpopKey | undefined> {
+    if (this.key?.id === keyId) return this.key;
+    const keyPair = await this.storage.getKey?.(this.keyName(keyId));
+    if (!keyPair) return undefined;
     this.key = new DpopKey(keyId, keyPair);
     return this.key;
   }

@@ -69,18 +69,23 @@ export class TokenController {
   @ApiOperation({
     operationId: 'revokeRefreshToken',
     summary: 'Revoke a refresh token (RFC 7009)',
-    description: "Revokes the token's device. Answers 200 whether or not the token was known.",
+    description:
+      "Revokes the token's device. Answers 200 whether or not the token was known. A token of a device bound to a key (DPoP) is revoked only with a valid `DPoP` proof by that key, so a thief holding only the refresh token cannot sign the owner out.",
   })
   @ApiRevokeRequestBody()
   @ApiOkResponse({ description: 'Done (or the token was unknown).', schema: { type: 'object', additionalProperties: false } })
-  @ApiOAuthErrorResponse(400, '`invalid_request`: the body is not a revocation request.')
+  @ApiOAuthErrorResponse(
+    400,
+    '`invalid_request`: the body is not a revocation request; `invalid_dpop_proof` or `use_dpop_nonce` (with `DPoP-Nonce`): the token belongs to a key-bound device and the proof is missing, wrong or needs a nonce (nothing is revoked).',
+  )
   @ApiOAuthErrorResponse(503, '`temporarily_unavailable`: the database is unreachable.')
   async revoke(
     @Headers('content-type') contentType: string | undefined,
     @Body() body: unknown,
+    @Dpop() dpop: DpopRequest,
     @Origin() origin: RequestOrigin,
   ): Promise<Record<string, never>> {
-    await this.refreshTokens.revokeByToken(readRevokeRequest(contentType, body), origin);
+    await this.refreshTokens.revokeByToken(readRevokeRequest(contentType, body), origin, dpop);
     return {};
   }
 }

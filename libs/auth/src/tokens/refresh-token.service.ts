@@ -144,13 +144,18 @@ export class RefreshTokenService {
     return { ...device, jkt };
   }
 
-  /** RFC 7009: ends the session of the device the token belongs to; unknown tokens are ignored. */
-  async revokeByToken(presented: string, origin: RequestOrigin): Promise<void> {
+  /**
+   * RFC 7009: ends the session of the device the token belongs to; unknown tokens are ignored.
+   * Whoever holds a bearer device's refresh token may end its session (RFC 7009 §2.1); a device
+   * bound to a key needs a proof by that key too, as its refresh does, so that a thief with the
+   * refresh token alone cannot sign the owner out (a refusal revokes nothing and is recorded).
+   */
+  async revokeByToken(presented: string, origin: RequestOrigin, dpop: DpopRequest | null = null): Promise<void> {
     if (!isWellFormedRefreshToken(presented)) return;
-    const token = await this.tokens.findByHash(hashRefreshToken(presented));
-    if (!token) return;
-    // Whoever holds a device's refresh token may end that device's session (RFC 7009 §2.1).
-    await this.revocation.revoke({ deviceIds: [token.deviceId] }, 'token_revoked', anonymous(origin));
+    const found = await this.tokens.findWithDevice(hashRefreshToken(presented));
+    if (!found) return;
+    if (found.device.jkt !== null) await this.proveKey(found.device, dpop, origin);
+    await this.revocation.revoke({ deviceIds: [found.device.id] }, 'token_revoked', anonymous(origin));
   }
 
   private newToken(device: DeviceEntity, secret: string): RefreshTokenEntity {

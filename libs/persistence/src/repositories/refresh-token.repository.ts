@@ -94,13 +94,6 @@ export class RefreshTokenRepository {
     return { token: toEntity(row)!, device: deviceFromRow(row, 'd_') };
   }
 
-  async findByHash(tokenHash: string): Promise<RefreshTokenEntity | null> {
-    const { rows } = await executeSql(this.dataSource, `SELECT ${COLUMNS} FROM refresh_tokens WHERE token_hash = :tokenHash`, {
-      tokenHash,
-    });
-    return toEntity(rows[0]);
-  }
-
   async findById(id: string): Promise<RefreshTokenEntity | null> {
     const { rows } = await executeSql(this.dataSource, `SELECT ${COLUMNS} FROM refresh_tokens WHERE id = :id`, { id });
     return toEntity(rows[0]);
