@@ -84,6 +84,22 @@ describe('metrics (e2e)', () => {
     expect(after).toMatch(/^process_cpu_seconds_total /m);
   });
 
+  it('counts DPoP proofs refused at sign-in', async () => {
+    const before = await scrape();
+    api.clock.advance(16 * 60_000); // past the sign-in window the test above used up
+    const { email, password } = await registerAndLogin(api);
+    await api
+      .http()
+      .post('/auth/login')
+      .set('DPoP', 'not.a.proof')
+      .send({ email, password, device: { name: 'x' } })
+      .expect(400);
+    const after = await scrape();
+    const delta = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
+    expect(delta('auth_dpop_rejections_total', { error: 'invalid_dpop_proof' })).toBe(1);
+    expect(delta('auth_sign_ins_total', { outcome: 'dpop_rejected' })).toBe(1);
+  });
+
   it('labels latency by route template, never by the raw URL', async () => {
     api.clock.advance(16 * 60_000); // past the sign-in window the test above used up
     const { tokens } = await registerAndLogin(api);
