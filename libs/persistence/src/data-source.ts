@@ -11,6 +11,7 @@ import { RefreshTokenExpiryIndex1764300000000 } from './migrations/1764300000000
 import { OperatorRole1764400000000 } from './migrations/1764400000000-operator-role.js';
 import { NormalizeAccountEmails1764500000000 } from './migrations/1764500000000-normalize-account-emails.js';
 import { DeviceKeyBinding1764600000000 } from './migrations/1764600000000-device-key-binding.js';
+import { RevocationLog1764700000000 } from './migrations/1764700000000-revocation-log.js';
 import { RevocationNotify1764750000000 } from './migrations/1764750000000-revocation-notify.js';
 
 export const ENTITIES = [UserEntity, DeviceEntity, RefreshTokenEntity, SecurityEventEntity, LoginAttemptEntity];
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   OperatorRole1764400000000,
   NormalizeAccountEmails1764500000000,
   DeviceKeyBinding1764600000000,
+  RevocationLog1764700000000,
   RevocationNotify1764750000000,
 ];
 

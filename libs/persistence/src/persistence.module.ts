@@ -6,10 +6,18 @@ import { RevocationChannel } from './notifications/revocation-channel.js';
 import { DeviceRepository } from './repositories/device.repository.js';
 import { LoginAttemptRepository } from './repositories/login-attempt.repository.js';
 import { RefreshTokenRepository } from './repositories/refresh-token.repository.js';
+import { RevocationLogRepository } from './repositories/revocation-log.repository.js';
 import { SecurityEventRepository } from './repositories/security-event.repository.js';
 import { UserRepository } from './repositories/user.repository.js';
 
-const REPOSITORIES = [UserRepository, DeviceRepository, RefreshTokenRepository, SecurityEventRepository, LoginAttemptRepository];
+const REPOSITORIES = [
+  UserRepository,
+  DeviceRepository,
+  RefreshTokenRepository,
+  SecurityEventRepository,
+  LoginAttemptRepository,
+  RevocationLogRepository,
+];
 
 /** The one DataSource of an app (migrated on start) and the repositories over it. */
 @Global()

@@ -71,6 +71,8 @@ export class AppConfig {
   readonly publicUrl!: string | null;
   /** DPoP (RFC 9449): refuse sign-ins without a proof; require server nonces in proofs; how old a proof may be (seconds). */
   readonly dpop!: { readonly required: boolean; readonly nonce: boolean; readonly proofMaxAge: number };
+  /** REVOCATION_FEED_TOKEN: the secret services outside present to read `GET /revocations`; null: the feed is off. */
+  readonly revocationFeedToken!: string | null;
 
   private constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -127,6 +129,7 @@ export class AppConfig {
         nonce: reader.boolean('DPOP_NONCE', false),
         proofMaxAge: reader.duration('DPOP_PROOF_MAX_AGE', '60s', 1),
       },
+      revocationFeedToken: reader.optionalSecret('REVOCATION_FEED_TOKEN'),
     };
     reader.retired('ADMIN_EMAILS', 'grant the role with `npm run operator -- grant <email>`');
     if (problems.length > 0) {
@@ -238,6 +241,20 @@ class EnvReader {
       return null;
     }
     return url.href.replace(/\/+$/, '');
+  }
+
+  /**
+   * A bearer secret that turns a feature on when set. Held to JWT_SECRET's length: it is the
+   * only thing between the Internet and what it guards, so it must not be guessable.
+   */
+  optionalSecret(name: string): string | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    if (Buffer.byteLength(value) < MIN_SECRET_BYTES) {
+      this.problems.push(`${name}: must be at least ${MIN_SECRET_BYTES} bytes (for example: openssl rand -base64 32)`);
+      return null;
+    }
+    return value;
   }
 
   /** A variable that used to mean something: set, it stops the start rather than being ignored. */
