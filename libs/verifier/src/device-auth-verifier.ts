@@ -137,7 +137,7 @@ export class DeviceAuthVerifier {
   }
 
   /** Signature and claims of one access token (no DPoP, no revocation check). */
-  async verifyToken(token: string, dpop = false): Promise<DevicePrincipal> {
+  private async verifyToken(token: string, dpop: boolean): Promise<DevicePrincipal> {
     if (token.length > MAX_TOKEN_LENGTH) throw new AccessDenied('invalid_token', 'The access token is invalid.', dpop);
     let payload: Record<string, unknown>;
     try {

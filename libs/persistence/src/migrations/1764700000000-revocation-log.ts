@@ -15,6 +15,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   wrote it (`xid`, xid8), and the feed reads in (xid, id) order only rows whose xid is below
  *   the reader's snapshot xmin: every transaction below it has finished, and every transaction
  *   that commits later has an xid at least that xmin, so it lands after any cursor handed out.
+ *
+ * Beware on SQLite: TypeORM's addColumn/changeColumn/dropColumn on `devices` rebuild the table,
+ * which drops its triggers. A later migration that does so must create `devices_revocation_log`
+ * again (the statement below), or revocations silently stop reaching the feed.
  */
 export class RevocationLog1764700000000 implements MigrationInterface {
   name = 'RevocationLog1764700000000';
