@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,12 +25,15 @@ describe('orders-service with the packed verifier (e2e)', () => {
   let database: ScratchDatabase;
   let api: ApiProcess;
   let apiEnv: Record<string, string>;
+  let packedFiles: string[];
   let orders: { url: string; child: ChildProcess; output: () => string };
 
   beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'orders-service-e2e-'));
     const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', workDir], { cwd: resolve('libs/verifier') });
-    const tarball = join(workDir, (JSON.parse(stdout) as { filename: string }[])[0]!.filename);
+    const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
+    packedFiles = packed!.files.map((file) => file.path);
+    const tarball = join(workDir, packed!.filename);
     const appDir = join(workDir, 'orders-service');
     cpSync(resolve('examples/orders-service'), appDir, { recursive: true, filter: (source) => !source.includes('node_modules') });
     await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], { cwd: appDir });
@@ -101,6 +104,16 @@ describe('orders-service with the packed verifier (e2e)', () => {
 
   const listOrders = (authorization?: string, extra: Record<string, string> = {}) =>
     fetch(`${orders.url}/orders`, { headers: { ...(authorization ? { authorization } : {}), ...extra } });
+
+  it('packs only the built package: no sources, no tests, no NestJS dependency', () => {
+    expect(packedFiles).toContain('dist/index.js');
+    expect(packedFiles).toContain('dist/index.d.ts');
+    expect(packedFiles.filter((path) => !path.startsWith('dist/')).sort()).toEqual(['README.md', 'package.json']);
+    const installed = JSON.parse(readFileSync(join(workDir, 'orders-service/node_modules/@device-auth/verifier/package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    expect(Object.keys(installed.dependencies)).toEqual(['jose']);
+  });
 
   it('accepts a live access token and knows whose it is', async () => {
     const tokens = await signIn();
