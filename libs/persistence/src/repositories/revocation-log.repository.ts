@@ -31,9 +31,18 @@ export interface RevocationLogPage {
    * xmin). No position this log handed out is beyond it.
    */
   readonly settled: RevocationLogPosition;
+  /**
+   * A mark that changes whenever a new entry becomes readable (the newest readable entry's
+   * position); compare it with {@link RevocationLogRepository.newestMark} to learn, with one
+   * cheap query, whether reading again could find anything.
+   */
+  readonly newest: string;
   /** The database's clock when it answered (epoch ms). */
   readonly databaseNow: number;
 }
+
+/** SQLite: the newest id ever given (AUTOINCREMENT keeps it even when that row was pruned). */
+const SQLITE_NEWEST = "(SELECT seq FROM sqlite_sequence WHERE name = 'device_revocations')";
 
 export const LOG_START: RevocationLogPosition = { xid: '0', id: '0' };
 
@@ -53,9 +62,10 @@ export class RevocationLogRepository {
     // PostgreSQL: only rows of transactions below the snapshot's xmin, all of which have
     // finished, so no row can later appear before the last one handed out (see the migration).
     const sql = postgres
-      ? `SELECT head.now, CAST(head.horizon AS TEXT) AS horizon, CAST(log.xid AS TEXT) AS xid, CAST(log.id AS TEXT) AS id,
+      ? `SELECT head.now, CAST(head.horizon AS TEXT) AS horizon, head.newest, CAST(log.xid AS TEXT) AS xid, CAST(log.id AS TEXT) AS id,
                 log.device_id, log.user_id, log.revoked_at
-         FROM (SELECT ${databaseNowMs(this.dataSource)} AS now, pg_snapshot_xmin(pg_current_snapshot()) AS horizon) head
+         FROM (SELECT clock.now, clock.horizon, ${this.newestBelow('clock.horizon')} AS newest
+               FROM (SELECT ${databaseNowMs(this.dataSource)} AS now, pg_snapshot_xmin(pg_current_snapshot()) AS horizon) clock) head
          LEFT JOIN LATERAL (
            SELECT xid, id, device_id, user_id, revoked_at FROM device_revocations
            WHERE (xid, id) > (CAST(:xid AS XID8), CAST(:id AS BIGINT)) AND xid < head.horizon
@@ -64,7 +74,7 @@ export class RevocationLogRepository {
          ) log ON TRUE
          ORDER BY log.xid, log.id`
       : `SELECT head.now, head.newest, log.id, log.device_id, log.user_id, log.revoked_at
-         FROM (SELECT ${databaseNowMs(this.dataSource)} AS now, (SELECT seq FROM sqlite_sequence WHERE name = 'device_revocations') AS newest) head
+         FROM (SELECT ${databaseNowMs(this.dataSource)} AS now, ${SQLITE_NEWEST} AS newest) head
          LEFT JOIN (
            SELECT id, device_id, user_id, revoked_at FROM device_revocations
            WHERE id > CAST(:id AS INTEGER) AND revoked_at > ${databaseNowMs(this.dataSource)} - CAST(:retentionMs AS INTEGER)
@@ -85,7 +95,23 @@ export class RevocationLogRepository {
       ? // Every entry of a transaction below the horizon sorts before (horizon, 0).
         { xid: String(head.horizon), id: '0' }
       : { xid: '0', id: head.newest === null || head.newest === undefined ? '0' : String(head.newest) };
-    return { entries, settled, databaseNow: Number(head.now) };
+    return { entries, settled, newest: String(head.newest ?? ''), databaseNow: Number(head.now) };
+  }
+
+  /** The log's current {@link RevocationLogPage.newest} mark: one indexed look-up. */
+  async newestMark(): Promise<string> {
+    const sql =
+      this.dataSource.options.type === 'postgres'
+        ? `SELECT ${this.newestBelow('pg_snapshot_xmin(pg_current_snapshot())')} AS newest`
+        : `SELECT ${SQLITE_NEWEST} AS newest`;
+    const { rows } = await executeSql(this.dataSource, sql);
+    return String(rows[0]?.newest ?? '');
+  }
+
+  /** PostgreSQL: the newest readable entry's position as text (device_revocations_position_idx, backwards). */
+  private newestBelow(horizon: string): string {
+    return `(SELECT CAST(xid AS TEXT) || '.' || CAST(id AS TEXT) FROM device_revocations
+             WHERE xid < ${horizon} ORDER BY xid DESC, id DESC LIMIT 1)`;
   }
 
   /** Deletes entries revoked more than `retentionMs` ago by the database's clock; returns how many. */

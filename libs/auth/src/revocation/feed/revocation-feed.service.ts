@@ -9,10 +9,11 @@ export const FEED_PAGE_SIZE = 1000;
 /** The longest a request may be held (API.md: `wait` ≤ 30 s). */
 export const FEED_MAX_WAIT_SECONDS = 30;
 /**
- * While a request is held, the log is read again this often even if this process heard of
- * nothing: a revocation made by another process reaches this one's RevocationSet only at its
- * next sync (or push), and on PostgreSQL a committed entry is handed out only once every older
- * transaction has finished (see RevocationLogRepository).
+ * While requests are held, this process looks every RECHECK_MS (one indexed query, however
+ * many are held) whether the log gained a readable entry, even if it heard of nothing: a
+ * revocation made by another process reaches this one's RevocationSet only at its next sync
+ * (or push), and on PostgreSQL a committed entry is readable only once every older transaction
+ * has finished (see RevocationLogRepository).
  */
 const RECHECK_MS = 250;
 
@@ -28,7 +29,8 @@ export interface RevocationFeedPage {
  * GET /revocations (API.md § Revocation outside the API): the devices revoked after a
  * position of the revocation log whose access tokens may still be alive, and long polling:
  * with `wait`, an empty answer is held until something new is logged or `wait` passes.
- * Held requests wake as soon as this process hears of a revocation (RevocationSet.onAdded),
+ * Held requests wake as soon as this process hears of a revocation (RevocationSet.onAdded) or
+ * sees a new readable entry in the log (one shared look every RECHECK_MS while any is held),
  * and are let go at once when the app shuts down.
  */
 @Injectable()
@@ -36,7 +38,10 @@ export class RevocationFeedService implements OnModuleDestroy {
   /** Bumped on every wake, so a revocation heard between a read and the wait is not slept through. */
   private generation = 0;
   private closing = false;
-  private readonly waiters = new Set<() => void>();
+  /** Held requests: the log's newest mark when each last read it, and how to wake it. */
+  private readonly waiters = new Set<{ readonly mark: string; readonly wake: () => void }>();
+  private watcher: NodeJS.Timeout | undefined;
+  private checking = false;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -49,6 +54,8 @@ export class RevocationFeedService implements OnModuleDestroy {
   onModuleDestroy(): void {
     this.closing = true;
     this.unsubscribe();
+    clearInterval(this.watcher);
+    this.watcher = undefined;
     this.wakeAll();
   }
 
@@ -73,27 +80,54 @@ export class RevocationFeedService implements OnModuleDestroy {
         const next = page.entries.length === FEED_PAGE_SIZE ? page.entries[page.entries.length - 1]!.position : page.settled;
         return { entries: page.entries, next, retentionMs: this.revocations.retentionMs };
       }
-      await this.sleep(Math.min(remaining, RECHECK_MS), seen, cancelled);
+      await this.sleep(remaining, seen, page.newest, cancelled);
     }
   }
 
-  private sleep(ms: number, seenGeneration: number, cancelled: AbortSignal): Promise<void> {
+  /** Until woken (a revocation heard of, a new readable entry, shutdown), `ms` pass, or the client leaves. */
+  private sleep(ms: number, seenGeneration: number, mark: string, cancelled: AbortSignal): Promise<void> {
     if (this.generation !== seenGeneration || this.closing) return Promise.resolve();
     return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        cancelled.removeEventListener('abort', done);
-        resolve();
+      const waiter = {
+        mark,
+        wake: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          cancelled.removeEventListener('abort', waiter.wake);
+          resolve();
+        },
       };
-      const timer = setTimeout(done, ms);
-      this.waiters.add(done);
-      cancelled.addEventListener('abort', done, { once: true });
+      const timer = setTimeout(waiter.wake, ms);
+      this.waiters.add(waiter);
+      cancelled.addEventListener('abort', waiter.wake, { once: true });
+      if (this.watcher === undefined) {
+        this.watcher = setInterval(() => void this.wakeOnNewEntries(), RECHECK_MS);
+        this.watcher.unref();
+      }
     });
+  }
+
+  /** One look at the log for everybody held; stops looking when nobody is. */
+  private async wakeOnNewEntries(): Promise<void> {
+    if (this.waiters.size === 0) {
+      clearInterval(this.watcher);
+      this.watcher = undefined;
+      return;
+    }
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      const mark = await this.log.newestMark();
+      for (const waiter of [...this.waiters]) if (waiter.mark !== mark) waiter.wake();
+    } catch {
+      // The database is out of reach: held requests answer at their deadline (or when woken).
+    } finally {
+      this.checking = false;
+    }
   }
 
   private wakeAll(): void {
     this.generation++;
-    for (const wake of [...this.waiters]) wake();
+    for (const waiter of [...this.waiters]) waiter.wake();
   }
 }
