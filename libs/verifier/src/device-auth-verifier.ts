@@ -2,6 +2,7 @@ import { createRemoteJWKSet, customFetch, jwtVerify, type JWTVerifyGetKey } from
 import { AccessDenied } from './access-denied.error.js';
 import { DpopProofChecker } from './dpop-proof-checker.js';
 import { RevocationFeedFollower, type RevocationFeedOptions } from './revocation-feed-follower.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 export interface VerifierOptions {
   /** The tokens' `iss` (the API's JWT_ISSUER; its PUBLIC_URL by default). */
@@ -20,6 +21,8 @@ export interface VerifierOptions {
   readonly dpopMaxAgeSeconds?: number;
   /** Most DPoP proofs remembered for replay detection. Default 100 000. */
   readonly dpopReplayCacheSize?: number;
+  /** Token strings whose signature check is remembered until their `exp` (0: none). Default 10 000. */
+  readonly verifiedTokenCacheSize?: number;
   /** For the JWK set and the feed; the global fetch by default. */
   readonly fetch?: typeof fetch;
   /** Where feed failures are reported; console.warn by default. */
@@ -65,6 +68,7 @@ export class DeviceAuthVerifier {
   private readonly clockToleranceSeconds: number;
   private readonly dpop: DpopProofChecker;
   private readonly feed: RevocationFeedFollower | null;
+  private readonly verified: VerifiedTokenCache;
 
   constructor(private readonly options: VerifierOptions) {
     if (!options.issuer || !options.audience) throw new TypeError('issuer and audience are required');
@@ -84,6 +88,7 @@ export class DeviceAuthVerifier {
       this.algorithms = ['HS256'];
     }
     this.clockToleranceSeconds = options.clockToleranceSeconds ?? 5;
+    this.verified = new VerifiedTokenCache(options.verifiedTokenCacheSize ?? 10_000);
     this.dpop = new DpopProofChecker({
       maxAgeSeconds: options.dpopMaxAgeSeconds ?? 60,
       clockToleranceSeconds: this.clockToleranceSeconds,
@@ -138,6 +143,8 @@ export class DeviceAuthVerifier {
 
   /** Signature and claims of one access token (no DPoP, no revocation check). */
   private async verifyToken(token: string, dpop: boolean): Promise<DevicePrincipal> {
+    const cached = this.verified.get(token, Date.now());
+    if (cached !== undefined) return cached;
     if (token.length > MAX_TOKEN_LENGTH) throw new AccessDenied('invalid_token', 'The access token is invalid.', dpop);
     let payload: Record<string, unknown>;
     try {
@@ -165,7 +172,9 @@ export class DeviceAuthVerifier {
     ) {
       throw new AccessDenied('invalid_token', 'The access token is invalid.', dpop);
     }
-    return { userId: sub, deviceId: sid, expiresAt: exp * 1000, jkt: jkt ?? null, claims: payload };
+    const principal = { userId: sub, deviceId: sid, expiresAt: exp * 1000, jkt: jkt ?? null, claims: payload };
+    this.verified.add(token, principal);
+    return principal;
   }
 
   private admit(principal: DevicePrincipal, dpop: boolean): DevicePrincipal {

@@ -33,8 +33,14 @@ interface FeedAnswer {
   cursor: string;
 }
 
-/** Quicker than this, an empty long-poll answer is not repeated at once (a proxy that does not hold). */
-const MIN_EMPTY_ROUND_MS = 500;
+/**
+ * A round that came back quicker than this is not repeated at once unless its page was full:
+ * a proxy that does not hold requests, or a feed that keeps answering, must not make this a
+ * busy loop. It delays hearing of a revocation that follows another by at most this long.
+ */
+const MIN_ROUND_MS = 250;
+/** The API answers at most this many entries at once; a full page is followed at once. */
+const FEED_PAGE_SIZE = 1000;
 
 /**
  * Follows `GET /revocations` (API.md § Revocation outside the API): one long poll after
@@ -119,9 +125,8 @@ export class RevocationFeedFollower {
         this.syncedAt = sentAt;
         this.markReady();
         delay = this.retry.first;
-        if (answer.revoked.length === 0 && wait > 0 && performance.now() - sentAt < MIN_EMPTY_ROUND_MS) {
-          await pause(MIN_EMPTY_ROUND_MS, signal);
-        }
+        const elapsed = performance.now() - sentAt;
+        if (answer.revoked.length < FEED_PAGE_SIZE && elapsed < MIN_ROUND_MS) await pause(MIN_ROUND_MS - elapsed, signal);
       } catch (error) {
         if (signal.aborted) return;
         this.environment.onError(error as Error);

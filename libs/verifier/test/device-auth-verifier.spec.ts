@@ -260,6 +260,33 @@ describe('DeviceAuthVerifier', () => {
       expect(seen[1]).toEqual({ after: 'c1', wait: '1', authorization: `Bearer ${FEED_TOKEN}` });
     });
 
+    it('refuses a token it accepted before once the feed lists its device: the signature cache never outlives a revocation', async () => {
+      let revoked = false;
+      feedHandler = () =>
+        json({
+          revoked: revoked
+            ? [
+                {
+                  deviceId: 'device-1',
+                  userId: 'user-1',
+                  revokedAt: new Date().toISOString(),
+                  until: new Date(Date.now() + 60_000).toISOString(),
+                },
+              ]
+            : [],
+          cursor: revoked ? 'c2' : 'c1',
+        });
+      const subject = verifier({ feed });
+      await subject.ready();
+      const accessToken = await token();
+      await subject.verifyRequest(request(`Bearer ${accessToken}`));
+      await subject.verifyRequest(request(`Bearer ${accessToken}`));
+      revoked = true;
+      const started = Date.now();
+      while (!subject.isRevoked('device-1') && Date.now() - started < 3_000) await sleep(20);
+      await refusal(subject.verifyRequest(request(`Bearer ${accessToken}`)));
+    });
+
     it('fails closed until the feed has answered, retrying with back-off, unless told to fail open', async () => {
       let failures = 3;
       feedHandler = () => (failures-- > 0 ? json({ status: 503 }, 503) : json({ revoked: [], cursor: 'c' }));
