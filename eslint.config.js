@@ -29,6 +29,11 @@ export default tseslint.config(
     },
   },
   {
+    // The examples are plain Node programs (JavaScript, as their users might write them).
+    files: ['examples/**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },

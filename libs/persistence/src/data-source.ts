@@ -12,6 +12,7 @@ import { RefreshTokenExpiryIndex1764300000000 } from './migrations/1764300000000
 import { OperatorRole1764400000000 } from './migrations/1764400000000-operator-role.js';
 import { NormalizeAccountEmails1764500000000 } from './migrations/1764500000000-normalize-account-emails.js';
 import { DeviceKeyBinding1764600000000 } from './migrations/1764600000000-device-key-binding.js';
+import { RevocationLog1764700000000 } from './migrations/1764700000000-revocation-log.js';
 import { RevocationNotify1764750000000 } from './migrations/1764750000000-revocation-notify.js';
 import { SecurityWebhookOutbox1764800000000 } from './migrations/1764800000000-security-webhook-outbox.js';
 
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   OperatorRole1764400000000,
   NormalizeAccountEmails1764500000000,
   DeviceKeyBinding1764600000000,
+  RevocationLog1764700000000,
   RevocationNotify1764750000000,
   SecurityWebhookOutbox1764800000000,
 ];

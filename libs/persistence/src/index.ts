@@ -17,6 +17,12 @@ export {
 } from './repositories/device.repository.js';
 export { LoginAttemptRepository, type AttemptWindow } from './repositories/login-attempt.repository.js';
 export { RefreshTokenRepository, type Rotation, type TokenOfDevice } from './repositories/refresh-token.repository.js';
+export {
+  RevocationLogRepository,
+  type LoggedRevocation,
+  type RevocationLogPage,
+  type RevocationLogPosition,
+} from './repositories/revocation-log.repository.js';
 export { SecurityEventRepository, type NewSecurityEvent } from './repositories/security-event.repository.js';
 export { UserRepository } from './repositories/user.repository.js';
 export {

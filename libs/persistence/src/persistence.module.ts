@@ -6,6 +6,7 @@ import { RevocationChannel } from './notifications/revocation-channel.js';
 import { DeviceRepository } from './repositories/device.repository.js';
 import { LoginAttemptRepository } from './repositories/login-attempt.repository.js';
 import { RefreshTokenRepository } from './repositories/refresh-token.repository.js';
+import { RevocationLogRepository } from './repositories/revocation-log.repository.js';
 import { SecurityEventRepository } from './repositories/security-event.repository.js';
 import { UserRepository } from './repositories/user.repository.js';
 import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository.js';
@@ -17,6 +18,7 @@ const REPOSITORIES = [
   SecurityEventRepository,
   LoginAttemptRepository,
   WebhookDeliveryRepository,
+  RevocationLogRepository,
 ];
 
 /** The one DataSource of an app (migrated on start) and the repositories over it. */

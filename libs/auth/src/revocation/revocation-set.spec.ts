@@ -23,4 +23,16 @@ describe('RevocationSet', () => {
     revocations.add('device-a', 1_000);
     expect(revocations.has('device-b')).toBe(false);
   });
+
+  it('tells its listeners of each device new to the set, once, until they unsubscribe', () => {
+    const revocations = set();
+    const heard: number[] = [];
+    const unsubscribe = revocations.onAdded(() => heard.push(revocations.size));
+    revocations.add('device-a', 1_000);
+    revocations.add('device-a', 1_000);
+    revocations.add('device-b', 2_000);
+    unsubscribe();
+    revocations.add('device-c', 3_000);
+    expect(heard).toEqual([1, 2]);
+  });
 });

@@ -12,6 +12,7 @@ const RETENTION_SLACK_MS = 60_000;
 @Injectable()
 export class RevocationSet {
   private readonly revokedAt = new Map<string, number>();
+  private readonly listeners = new Set<() => void>();
   readonly retentionMs: number;
 
   constructor(config: AppConfig) {
@@ -23,7 +24,19 @@ export class RevocationSet {
   }
 
   add(deviceId: string, revokedAt: number): void {
+    const known = this.revokedAt.has(deviceId);
     this.revokedAt.set(deviceId, revokedAt);
+    if (!known) for (const listener of this.listeners) listener();
+  }
+
+  /**
+   * Calls `listener` whenever a device new to the set is added (this process revoked it, or
+   * heard of it from the sync or the push), so the revocation feed's long polls answer at once.
+   * Returns the unsubscribe function.
+   */
+  onAdded(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Drops entries whose access tokens have all expired by `now`. */

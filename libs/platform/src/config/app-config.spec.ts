@@ -251,4 +251,12 @@ describe('AppConfig.fromEnv', () => {
       expect(problemsOf({ SECURITY_WEBHOOK_SECRET: HOOK_SECRET, SECURITY_WEBHOOK_URL: 'http://hooks.example.com/' })).toEqual([]);
     });
   });
+  it('leaves the revocation feed off without REVOCATION_FEED_TOKEN, and refuses one under 32 bytes', () => {
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET }).revocationFeedToken).toBeNull();
+    const token = 'feed-token-of-at-least-thirty-two-bytes';
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, REVOCATION_FEED_TOKEN: token }).revocationFeedToken).toBe(token);
+    expect(problemsOf({ REVOCATION_FEED_TOKEN: 'short-secret' })).toEqual([
+      expect.stringMatching(/^REVOCATION_FEED_TOKEN: must be at least 32 bytes/),
+    ]);
+  });
 });

@@ -93,6 +93,8 @@ export class AppConfig {
   readonly apiDocs!: boolean;
   /** SECURITY_WEBHOOK_URL / SECURITY_WEBHOOK_SECRET: where security events are POSTed, signed; null: no webhook. */
   readonly securityWebhook!: SecurityWebhookTarget | null;
+  /** REVOCATION_FEED_TOKEN: the secret services outside present to read `GET /revocations`; null: the feed is off. */
+  readonly revocationFeedToken!: string | null;
 
   private constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -155,6 +157,7 @@ export class AppConfig {
       shutdownTimeout: reader.duration('SHUTDOWN_TIMEOUT', '10s', 1),
       apiDocs: reader.boolean('API_DOCS', !production),
       securityWebhook: reader.securityWebhook(production),
+      revocationFeedToken: reader.optionalSecret('REVOCATION_FEED_TOKEN'),
     };
     reader.retired('ADMIN_EMAILS', 'grant the role with `npm run operator -- grant <email>`');
     if (problems.length > 0) {
@@ -321,6 +324,20 @@ class EnvReader {
     }
     if (this.problems.length > problems || !url || secret === undefined) return null;
     return { url: url.href, secret: createSecretKey(Buffer.from(secret, 'utf8')) };
+  }
+
+  /**
+   * A bearer secret that turns a feature on when set. Held to JWT_SECRET's length: it is the
+   * only thing between the Internet and what it guards, so it must not be guessable.
+   */
+  optionalSecret(name: string): string | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    if (Buffer.byteLength(value) < MIN_SECRET_BYTES) {
+      this.problems.push(`${name}: must be at least ${MIN_SECRET_BYTES} bytes (for example: openssl rand -base64 32)`);
+      return null;
+    }
+    return value;
   }
 
   /** A variable that used to mean something: set, it stops the start rather than being ignored. */
