@@ -51,5 +51,10 @@ export { Dpop, dpopRequestOf, type DpopRequest } from './dpop/dpop-request.js';
 export { DpopService } from './dpop/dpop.service.js';
 export { AuthMetrics } from './metrics/auth-metrics.js';
 export { DeviceLogInterceptor } from './logging/device-log.interceptor.js';
-export { ACCESS_TOKEN_SECURITY_SCHEMES, ApiAccessToken, ApiDpopProofHeader } from './openapi/api-access-token.decorator.js';
+export {
+  ACCESS_TOKEN_SECURITY_SCHEMES,
+  ApiAccessToken,
+  ApiDpopProofHeader,
+  REVOCATION_FEED_SECURITY_SCHEME,
+} from './openapi/api-access-token.decorator.js';
 export { DEVICE_NAME_PROPERTY } from './dto/device-name.decorator.js';

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type OperationObject, type PathItemObject } from '@nestjs/swagger';
-import { ACCESS_TOKEN_SECURITY_SCHEMES } from '@app/auth';
+import { ACCESS_TOKEN_SECURITY_SCHEMES, REVOCATION_FEED_SECURITY_SCHEME } from '@app/auth';
 import { METRICS_SECURITY_SCHEME, REQUEST_BODY_SCHEMAS_EXTENSION, WIRE_HEADERS, wireHeaders, type AppConfig } from '@app/platform';
 
 const DESCRIPTION = `Authentication for mobile and API clients: sign-in per device, rotating refresh tokens with reuse detection, per-device revocation, and device-bound tokens (DPoP, RFC 9449).
@@ -42,7 +42,10 @@ export function createApiDocument(app: INestApplication, config: AppConfig): Ope
         version: base.info.version,
         license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
       },
-      components: { securitySchemes: { ...ACCESS_TOKEN_SECURITY_SCHEMES, ...METRICS_SECURITY_SCHEME }, headers: { ...WIRE_HEADERS } },
+      components: {
+        securitySchemes: { ...ACCESS_TOKEN_SECURITY_SCHEMES, ...REVOCATION_FEED_SECURITY_SCHEME, ...METRICS_SECURITY_SCHEME },
+        headers: { ...WIRE_HEADERS },
+      },
     },
     { operationIdFactory: (controller, method) => `${lowerFirst(controller.replace(/Controller$/, ''))}${upperFirst(method)}` },
   );

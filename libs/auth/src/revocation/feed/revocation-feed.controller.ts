@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Public, ValidationFailed, type FieldError } from '@app/platform';
+import { ApiProblemResponse, Public, ValidationFailed, type FieldError } from '@app/platform';
 import type { RevocationLogPosition } from '@app/persistence';
 import { RevocationFeedCredentialGuard } from './revocation-feed-credential.guard.js';
 import { decodeFeedCursor } from './revocation-feed-cursor.js';
@@ -14,6 +15,7 @@ const WAIT = /^(0|[1-9][0-9]?)$/;
  * services that verify access tokens themselves. Public as far as access tokens go: it has
  * its own credential (RevocationFeedCredentialGuard), checked before the query is looked at.
  */
+@ApiTags('revocation feed')
 @Controller('revocations')
 export class RevocationFeedController {
   constructor(private readonly feed: RevocationFeedService) {}
@@ -22,6 +24,49 @@ export class RevocationFeedController {
   @UseGuards(RevocationFeedCredentialGuard)
   @Get()
   @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    operationId: 'getRevocations',
+    summary: 'Revoked devices whose access tokens may still be alive (for services outside)',
+    description:
+      'Every device revoked after `after` (all such devices without it), at most 1000 per answer; `wait` holds the request until something new arrives (long poll). Off (404) unless `REVOCATION_FEED_TOKEN` is set.',
+  })
+  @ApiBearerAuth('revocationFeedToken')
+  @ApiQuery({ name: 'after', required: false, description: 'An opaque cursor this feed returned.', schema: { type: 'string' } })
+  @ApiQuery({
+    name: 'wait',
+    required: false,
+    description: 'Seconds to hold the request (0–30).',
+    schema: { type: 'integer', minimum: 0, maximum: 30 },
+  })
+  @ApiOkResponse({
+    description: 'Revocations after the cursor, and the cursor to ask from next.',
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['revoked', 'cursor'],
+      properties: {
+        revoked: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['deviceId', 'userId', 'revokedAt', 'until'],
+            properties: {
+              deviceId: { type: 'string', format: 'uuid' },
+              userId: { type: 'string', format: 'uuid' },
+              revokedAt: { type: 'string', format: 'date-time' },
+              until: { type: 'string', format: 'date-time', description: 'When the last of its access tokens expires.' },
+            },
+          },
+        },
+        cursor: { type: 'string' },
+      },
+    },
+  })
+  @ApiProblemResponse(400, 'A malformed `after` or `wait`.')
+  @ApiProblemResponse(401, 'No or a wrong REVOCATION_FEED_TOKEN.', 'WWW-Authenticate')
+  @ApiProblemResponse(404, 'The feed is off: REVOCATION_FEED_TOKEN is unset.')
+  @ApiProblemResponse(503, 'The database is unreachable.')
   async revocations(
     @Query('after') after: unknown,
     @Query('wait') wait: unknown,
