@@ -291,20 +291,29 @@ describe('refresh-token reuse and races (e2e)', () => {
     expect(await liveTokens(tokens.device_id)).toBe(device.revokedAt === null ? 1 : 0);
   });
 
-  it('never answers 5xx when a refresh races a logout, and leaves no usable token behind', async () => {
-    const { tokens } = await registerAndLogin(api);
-    const [refreshed, logout] = await Promise.all([
-      refresh(api, tokens.refresh_token),
-      api.http().post('/auth/logout').set('Authorization', bearer(tokens)),
-    ]);
-    expect(logout.status).toBe(204);
-    expect([200, 400]).toContain(refreshed.status);
-    expect(await liveTokens(tokens.device_id)).toBe(0);
-    if (refreshed.status === 200) {
-      expectOAuthError(await refresh(api, refreshed.body.refresh_token), 400, 'invalid_grant');
-      await api.http().get('/me').set('Authorization', bearer(refreshed.body)).expect(401);
+  it('never answers 5xx when a refresh races a logout, and leaves no usable token behind (25 rounds, staggered)', async () => {
+    for (let round = 0; round < 25; round++) {
+      const { tokens } = await registerAndLogin(api);
+      // Staggered by 0-3 ms either way, so the rounds hit different interleavings.
+      const stagger = (round % 7) - 3;
+      const later = <T>(ms: number, work: () => PromiseLike<T>) =>
+        new Promise<T>((done) => setTimeout(() => done(work()), Math.max(0, ms)));
+      const [refreshed, logout] = await Promise.all([
+        later(stagger, () => refresh(api, tokens.refresh_token)),
+        later(-stagger, () => api.http().post('/auth/logout').set('Authorization', bearer(tokens))),
+      ]);
+      expect(logout.status).toBe(204);
+      expect([200, 400]).toContain(refreshed.status);
+      expect({ round, live: await liveTokens(tokens.device_id) }).toEqual({ round, live: 0 });
+      if (refreshed.status === 200) {
+        expectOAuthError(await refresh(api, refreshed.body.refresh_token), 400, 'invalid_grant');
+        await api.http().get('/me').set('Authorization', bearer(refreshed.body)).expect(401);
+      } else {
+        // Losing to the logout is a revoked session, not theft.
+        expect(refreshed.body.reason).toBe('revoked');
+      }
+      expectOAuthError(await refresh(api, tokens.refresh_token), 400, 'invalid_grant');
     }
-    expectOAuthError(await refresh(api, tokens.refresh_token), 400, 'invalid_grant');
   });
 
   it('refuses every token of a revoked device, descendants included, even within the grace period', async () => {

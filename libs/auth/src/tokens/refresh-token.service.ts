@@ -78,7 +78,8 @@ export class RefreshTokenService {
    */
   async refresh(presented: string, dpop: DpopRequest | null = null, origin: RequestOrigin = NO_ORIGIN): Promise<TokenResponse> {
     if (!isWellFormedRefreshToken(presented)) throw new RefreshTokenRejected(INVALID, 'invalid');
-    const found = await this.tokens.findWithDevice(hashRefreshToken(presented));
+    const hash = hashRefreshToken(presented);
+    const found = await this.tokens.findWithDevice(hash);
     if (!found) throw new RefreshTokenRejected(INVALID, 'invalid');
     let { token, device } = found;
     const now = this.clock.now();
@@ -97,7 +98,11 @@ export class RefreshTokenService {
       if (await this.tokens.rotate({ tokenId: token.id, successor, sealedSuccessor: sealSuccessor(presented, secret), at: now })) {
         return this.respond(device, secret, successor.expiresAt);
       }
-      token = (await this.tokens.findById(token.id)) as RefreshTokenEntity;
+      // Lost a race: to another refresh of this token (the grace path below), or to a
+      // revocation of the device (then the answer says why, as for any revoked device).
+      const current = (await this.tokens.findWithDevice(hash))!;
+      if (current.device.revokedAt !== null) throw new RefreshTokenRejected(INVALID, endReasonOf(current.device.revokedReason));
+      token = current.token;
     }
     return this.answerSpentToken(token, presented, device, now);
   }

@@ -50,21 +50,29 @@ const FIND_WITH_DEVICE = `SELECT ${COLUMNS.split(', ')
 const SPEND = `UPDATE refresh_tokens SET rotated_at = :at, replaced_by_id = :successorId, sealed_successor = :sealedSuccessor
   WHERE id = :tokenId AND rotated_at IS NULL`;
 
-const TOUCH_DEVICE = 'UPDATE devices SET last_seen_at = :at WHERE id = :deviceId';
+/**
+ * Notes the device's activity, and only while it is not revoked. It runs first in a rotation,
+ * so the rotation holds the device's row lock: a revocation (which updates that row too) then
+ * waits for the rotation to commit, and its "spend every live token" that follows sees the
+ * successor; or the rotation waits for the revocation and then matches nothing. Either way no
+ * live token of a revoked device is left behind.
+ */
+const TOUCH_ACTIVE_DEVICE = 'UPDATE devices SET last_seen_at = :at WHERE id = :deviceId AND revoked_at IS NULL';
 
 /**
- * PostgreSQL: the whole rotation in one statement (one round trip, atomic): spend the token,
- * and only if that matched, insert its successor and note the device's activity.
+ * PostgreSQL: the whole rotation in one statement (one round trip, atomic): lock and touch the
+ * active device, spend the token, and only if both matched insert its successor. Each step
+ * reads the one before, which fixes their order.
  */
-const ROTATE_POSTGRES = `WITH spent AS (
+const ROTATE_POSTGRES = `WITH device AS (
+    UPDATE devices SET last_seen_at = CAST(:at AS BIGINT) WHERE id = :deviceId AND revoked_at IS NULL RETURNING id
+  ), spent AS (
     UPDATE refresh_tokens SET rotated_at = CAST(:at AS BIGINT), replaced_by_id = :successorId, sealed_successor = :sealedSuccessor
-    WHERE id = :tokenId AND rotated_at IS NULL RETURNING device_id
+    WHERE id = :tokenId AND rotated_at IS NULL AND device_id IN (SELECT id FROM device) RETURNING device_id
   ), successor AS (
     INSERT INTO refresh_tokens (${COLUMNS})
     SELECT :successorId, device_id, :tokenHash, CAST(:createdAt AS BIGINT), CAST(:expiresAt AS BIGINT), NULL, NULL, NULL FROM spent
     RETURNING id
-  ), touched AS (
-    UPDATE devices SET last_seen_at = CAST(:at AS BIGINT) WHERE id IN (SELECT device_id FROM spent)
   )
   SELECT COUNT(*) AS rotated FROM successor`;
 
@@ -100,10 +108,11 @@ export class RefreshTokenRepository {
   }
 
   /**
-   * Spends a live token in favour of its successor, atomically: the conditional update
-   * (`… WHERE id = ? AND rotated_at IS NULL`), and only if it matched, the successor's insert
-   * and the device's last activity. Of any number of concurrent calls for one token (on any
-   * process) exactly one returns true, and the others leave nothing behind.
+   * Spends a live token in favour of its successor, atomically: the device's last activity
+   * (only while it is not revoked, see TOUCH_ACTIVE_DEVICE), the conditional update
+   * (`… WHERE id = ? AND rotated_at IS NULL`), and only if both matched, the successor's
+   * insert. Of any number of concurrent calls for one token (on any process) exactly one
+   * returns true, and the others leave nothing behind; false also when the device was revoked.
    */
   async rotate(rotation: Rotation): Promise<boolean> {
     const { successor } = rotation;
@@ -125,9 +134,9 @@ export class RefreshTokenRepository {
     }
     // SQLite: one synchronous write transaction (better-sqlite3), so nothing comes between.
     return this.hotPath.sqliteTransaction((sql) => {
+      if (sql(TOUCH_ACTIVE_DEVICE, parameters).affected !== 1) return false;
       if (sql(SPEND, parameters).affected !== 1) return false;
       sql(INSERT, { ...successor });
-      sql(TOUCH_DEVICE, parameters);
       return true;
     });
   }
