@@ -30,7 +30,7 @@ export default tseslint.config(
   },
   {
     // The examples are plain Node programs (JavaScript, as their users might write them).
-    files: ['examples/**/*.js'],
+    files: ['examples/**/*.js', 'bench/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {

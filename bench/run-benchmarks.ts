@@ -62,7 +62,10 @@ const SCRIPTS = {
   databaseGuard: join(BUILT, 'bench/database-guard/main.js'),
   bare: join(BUILT, 'bench/bare-server/main.js'),
   twin: join(BUILT, 'bench/public-twin/main.js'),
+  // Plain JavaScript, as a service outside would be: run from the source tree.
+  outsideService: join(BUILT, '..', 'bench/outside-service/server.js'),
 };
+const FEED_TOKEN = randomBytes(32).toString('base64url');
 
 interface Context {
   readonly scratch: string;
@@ -375,6 +378,69 @@ async function measureRefresh(api: ServerProcess, client: ApiClient, users: read
   };
 }
 
+// 9: the verifier package's own cost in a service outside: the same Express app and handler,
+// with and without expressMiddleware (HS256 shared secret, revocation feed followed), in
+// interleaved rounds with one access token.
+async function measureVerifierOverhead(context: Context) {
+  const api = await startApi(context);
+  const { jwt } = context.config;
+  const start = (verifier: 'on' | 'off') =>
+    ServerProcess.start({
+      name: `Express, verifier ${verifier}`,
+      script: SCRIPTS.outsideService,
+      cwd: context.scratch,
+      env: {
+        BENCH_VERIFIER: verifier,
+        AUTH_URL: api.url,
+        JWT_SECRET: context.secret,
+        JWT_ISSUER: jwt.issuer,
+        JWT_AUDIENCE: jwt.audience,
+        REVOCATION_FEED_TOKEN: FEED_TOKEN,
+      },
+      readyPath: '/health',
+    });
+  const withVerifier = await start('on');
+  const without = await start('off');
+  try {
+    const client = new ApiClient(api.url);
+    await client.register(email('outside'), PASSWORD);
+    const tokens = await client.login(email('outside'), PASSWORD, 'Bench phone');
+    const headers = { authorization: `Bearer ${tokens.access_token}` };
+    check(
+      (await new ApiClient(withVerifier.url).status('/orders', tokens.access_token)) === 200,
+      'the verified service accepts a live token',
+    );
+    check((await new ApiClient(withVerifier.url).status('/orders')) === 401, 'the verified service refuses a request without a token');
+    check((await new ApiClient(without.url).status('/orders')) === 200, 'the unverified twin answers without a token');
+    const targets = [
+      { key: 'on', server: withVerifier },
+      { key: 'off', server: without },
+    ] as const;
+    for (const target of targets)
+      await runLoad(target.server, { connections: SETTINGS.connections, path: '/orders', headers, durationS: SETTINGS.warmupS });
+    const runs: Record<'on' | 'off', LoadResult[]> = { on: [], off: [] };
+    for (let roundIndex = 0; roundIndex < SETTINGS.throughputRounds; roundIndex++) {
+      for (const target of roundIndex % 2 === 0 ? targets : [...targets].reverse()) {
+        runs[target.key].push(
+          await runLoad(target.server, { connections: SETTINGS.connections, path: '/orders', headers, durationS: SETTINGS.runS }),
+        );
+      }
+    }
+    check(
+      runs.on.every((run) => run.errors === 0),
+      'no request through the verifier failed',
+    );
+    log(`verifier overhead: ${round(median(runs.on.map((r) => r.rps)), 0)} vs ${round(median(runs.off.map((r) => r.rps)), 0)} req/s`);
+    return {
+      withVerifier: summary(runs.on),
+      without: summary(runs.off),
+      ratio: ratioSummary(runs.on.map((run, i) => run.rps / runs.off[i].rps)),
+    };
+  } finally {
+    await Promise.all([api.stop(), withVerifier.stop(), without.stop()]);
+  }
+}
+
 // 4b: the same chained refreshes on another database (local PostgreSQL), for the figure beside 4.
 async function measureRefreshOn(context: Context, databaseUrl: string) {
   const api = await startApi(context, databaseUrl);
@@ -674,6 +740,7 @@ async function collect(context: Context) {
     failedSignInTiming?: Awaited<ReturnType<typeof measureFailedSignInTiming>>;
     refreshPostgres?: Awaited<ReturnType<typeof measureRefreshOn>>;
     revocationSpread?: Awaited<ReturnType<typeof measureRevocationSpread>>[];
+    verifierOverhead?: Awaited<ReturnType<typeof measureVerifierOverhead>>;
   } = {};
   const skipped: string[] = [];
   const loadAverage: { section: string; before: number; after?: number }[] = [];
@@ -704,6 +771,7 @@ async function collect(context: Context) {
     return figures;
   });
   if (spread) sections.revocationSpread = spread;
+  sections.verifierOverhead = await section('verifier package overhead (9)', () => measureVerifierOverhead(context));
   sections.memory = await section('memory (6)', () => measureMemory(context));
   sections.failedSignInTiming = await section('timing of failed sign-ins (7)', () => measureFailedSignInTiming(context));
   return { ...sections, skipped, loadAverage, seconds: round((Date.now() - started) / 1000, 0) };
@@ -799,6 +867,15 @@ function rows(results: Results, database: string): Row[] {
       measured: `p50 ${spread.p50Ms} ms, p99 ${spread.p99Ms} ms, max ${spread.maxMs} ms`,
       target: spread.push ? 'p99 ≤ 100 ms (push)' : 'max ≤ 1,000 ms + one request (polling, 1 s)',
       met: spread.push ? spread.p99Ms <= 100 : spread.maxMs <= 1100,
+    });
+  }
+  const v = results.verifierOverhead;
+  if (v) {
+    out.push({
+      figure: '9. Express + @device-auth/verifier ÷ the same app without it (req/s)',
+      measured: `${v.ratio.median.toFixed(2)} (${v.ratio.min.toFixed(2)}–${v.ratio.max.toFixed(2)}); ${v.withVerifier.rps} vs ${v.without.rps} req/s`,
+      target: 'reported',
+      met: null,
     });
   }
   const f = results.failedSignInTiming;
@@ -913,6 +990,7 @@ async function main(): Promise<void> {
       DATABASE_URL: databaseUrl,
       LOGIN_RATE_LIMIT: '1000000/1m',
       REGISTER_RATE_LIMIT: '1000000/1m',
+      REVOCATION_FEED_TOKEN: FEED_TOKEN,
     },
     deadline: Date.now() + SETTINGS.deadlineS * 1000,
   };
