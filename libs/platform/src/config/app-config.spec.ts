@@ -178,11 +178,11 @@ describe('AppConfig.fromEnv', () => {
     ]);
   });
 
-  it('turns metrics on with a METRICS_TOKEN of at least 16 characters, and never repeats a short one', () => {
+  it('turns metrics on with a METRICS_TOKEN of at least 16 bytes, and never repeats a short one', () => {
     expect(AppConfig.fromEnv({ JWT_SECRET: SECRET }).metricsToken).toBeNull();
     expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, METRICS_TOKEN: 'scrape-me-0123456789' }).metricsToken).toBe('scrape-me-0123456789');
     const problems = problemsOf({ METRICS_TOKEN: 'short-secret' });
-    expect(problems).toEqual(['METRICS_TOKEN: must be at least 16 characters']);
+    expect(problems).toEqual(['METRICS_TOKEN: must be at least 16 bytes (for example: openssl rand -base64 32)']);
     expect(problems.join()).not.toContain('short-secret');
   });
 

@@ -153,7 +153,7 @@ export class AppConfig {
       },
       logFormat: reader.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, production ? 'json' : 'pretty'),
       logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
-      metricsToken: reader.secret('METRICS_TOKEN', MIN_METRICS_TOKEN_LENGTH),
+      metricsToken: reader.optionalSecret('METRICS_TOKEN', MIN_METRICS_TOKEN_LENGTH),
       shutdownTimeout: reader.duration('SHUTDOWN_TIMEOUT', '10s', 1),
       apiDocs: reader.boolean('API_DOCS', !production),
       securityWebhook: reader.securityWebhook(production),
@@ -210,17 +210,6 @@ class EnvReader {
     if ((allowed as readonly string[]).includes(value)) return value as T;
     this.problems.push(`${name}: '${value}' is not one of ${allowed.join(', ')}`);
     return fallback;
-  }
-
-  /** A shared secret of at least `minLength` characters; unset: null. Never echoed in a problem. */
-  secret(name: string, minLength: number): string | null {
-    const value = this.raw(name);
-    if (value === undefined) return null;
-    if (value.length < minLength) {
-      this.problems.push(`${name}: must be at least ${minLength} characters`);
-      return null;
-    }
-    return value;
   }
 
   port(name: string, fallback: number): number {
@@ -327,14 +316,15 @@ class EnvReader {
   }
 
   /**
-   * A bearer secret that turns a feature on when set. Held to JWT_SECRET's length: it is the
-   * only thing between the Internet and what it guards, so it must not be guessable.
+   * A bearer secret that turns a feature on when set (null: off). By default held to
+   * JWT_SECRET's length: it is the only thing between the Internet and what it guards, so it
+   * must not be guessable. The value is never repeated in the message.
    */
-  optionalSecret(name: string): string | null {
+  optionalSecret(name: string, minBytes = MIN_SECRET_BYTES): string | null {
     const value = this.raw(name);
     if (value === undefined) return null;
-    if (Buffer.byteLength(value) < MIN_SECRET_BYTES) {
-      this.problems.push(`${name}: must be at least ${MIN_SECRET_BYTES} bytes (for example: openssl rand -base64 32)`);
+    if (Buffer.byteLength(value) < minBytes) {
+      this.problems.push(`${name}: must be at least ${minBytes} bytes (for example: openssl rand -base64 32)`);
       return null;
     }
     return value;
