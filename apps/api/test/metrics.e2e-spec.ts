@@ -1,3 +1,4 @@
+import { generateKeyPair, generateProof } from 'dpop';
 import { registerAndLogin, refresh, startTestApi, type TestApi } from './support/test-api.js';
 
 const METRICS_TOKEN = 'scrape-token-for-tests-0123456789';
@@ -49,6 +50,28 @@ describe('metrics (e2e)', () => {
       expect(response.headers['www-authenticate']).toBe('Bearer realm="metrics"');
       expect(response.text).not.toContain('auth_');
     }
+  });
+
+  it('counts a key-bound access token presented without its key (as Bearer) as a DPoP rejection', async () => {
+    // Before the tests that move the clock: the proof's iat is the real time.
+    const { email, password } = await registerAndLogin(api);
+    const keys = await generateKeyPair('ES256');
+    // Without PUBLIC_URL, htu is checked against the request's own scheme and Host.
+    const bound = await api
+      .http()
+      .post('/auth/login')
+      .set('Host', 'auth.test')
+      .set('DPoP', await generateProof(keys, 'http://auth.test/auth/login', 'POST'))
+      .send({ email, password, device: { name: 'Bound' } })
+      .expect(200);
+    expect(bound.body.token_type).toBe('DPoP');
+    const before = await scrape();
+    await api.http().get('/me').set('Authorization', `Bearer ${bound.body.access_token}`).expect(401);
+    const after = await scrape();
+    expect(
+      sample(after, 'auth_dpop_rejections_total', { error: 'invalid_token' }) -
+        sample(before, 'auth_dpop_rejections_total', { error: 'invalid_token' }),
+    ).toBe(1);
   });
 
   it('counts a refresh-token reuse detection and a 429 (and the sign-ins, refreshes and revocations around them)', async () => {

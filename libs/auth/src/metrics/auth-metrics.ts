@@ -96,6 +96,15 @@ export class AuthMetrics {
     if (error instanceof DpopNonceRequired) this.dpopRejections.inc({ error: 'use_dpop_nonce' });
     else if (error instanceof DpopProofInvalid) this.dpopRejections.inc({ error: 'invalid_dpop_proof' });
   }
+
+  /**
+   * A key-bound access token refused at a guarded route for want of its key: a valid proof by
+   * another key, or the token sent as Bearer (`error` label `invalid_token`). Either is someone
+   * holding a bound token without the device's key.
+   */
+  boundTokenWithoutKey(): void {
+    this.dpopRejections.inc({ error: 'invalid_token' });
+  }
 }
 
 function signInOutcome(error: unknown): string {

@@ -5,6 +5,7 @@ import { DpopAccessRefused, InvalidAccessToken } from '../auth.errors.js';
 import type { DpopRequest } from '../dpop/dpop-request.js';
 import { DpopNonceRequired, DpopProofInvalid } from '../dpop/dpop.errors.js';
 import { DpopService } from '../dpop/dpop.service.js';
+import { AuthMetrics } from '../metrics/auth-metrics.js';
 import { LastSeenRecorder } from '../revocation/last-seen.recorder.js';
 import { RevocationSet } from '../revocation/revocation-set.js';
 import type { AccessPrincipal } from './access-principal.js';
@@ -61,6 +62,7 @@ export class AccessTokenVerifier {
     private readonly revocations: RevocationSet,
     private readonly lastSeen: LastSeenRecorder,
     private readonly dpop: DpopService,
+    private readonly metrics: AuthMetrics,
   ) {
     this.options = accessTokenVerifyOptions(config);
   }
@@ -75,7 +77,10 @@ export class AccessTokenVerifier {
     const bearer = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
     if (bearer !== undefined) {
       const principal = this.verifyToken(bearer);
-      if (principal.jkt !== null) throw new InvalidAccessToken(false);
+      if (principal.jkt !== null) {
+        this.metrics.boundTokenWithoutKey();
+        throw new InvalidAccessToken(false);
+      }
       return principal;
     }
     const bound = authorization === undefined ? undefined : DPOP.exec(authorization)?.[1];
@@ -101,8 +106,10 @@ export class AccessTokenVerifier {
       if (error instanceof DpopProofInvalid) throw new DpopAccessRefused('invalid_dpop_proof', error.detail, error.headers);
       throw error;
     }
-    if (jkt !== principal.jkt)
+    if (jkt !== principal.jkt) {
+      this.metrics.boundTokenWithoutKey();
       throw new DpopAccessRefused('invalid_token', 'The DPoP proof was made with another key than the token is bound to.');
+    }
     return principal;
   }
 
