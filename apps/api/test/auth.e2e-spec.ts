@@ -377,8 +377,9 @@ describe('auth (e2e)', () => {
           : 'SELECT last_seen_at FROM devices WHERE id = ?',
         [tokens.device_id],
       );
-      // The rotation noted the device's activity in the same step.
-      expect(Number(device.last_seen_at)).toBe(Number(spent[0].rotated_at));
+      // The rotation noted the device's activity in the same step (a loser, which also locks
+      // and touches the device before finding the token spent, may note a later time).
+      expect(Number(device.last_seen_at)).toBeGreaterThanOrEqual(Number(spent[0].rotated_at));
     });
 
     it('refuses a refresh token idle for longer than REFRESH_TOKEN_TTL', async () => {
