@@ -46,19 +46,16 @@ export class PreparedStatements {
     return this.dataSource.options.type === 'better-sqlite3';
   }
 
-  query(sql: string, parameters: Record<string, unknown> = {}): Promise<SqlResult> {
-    if (this.isSqlite) {
-      try {
-        return Promise.resolve(this.runSqlite(sql, parameters));
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
-    }
+  async query(sql: string, parameters: Record<string, unknown> = {}): Promise<SqlResult> {
+    if (this.isSqlite) return this.runSqlite(sql, parameters);
     const prepared = this.prepare(sql);
     const pool = (this.dataSource.driver as unknown as { master: PostgresPool }).master;
-    return pool
-      .query({ name: prepared.name, text: prepared.text, values: prepared.names.map((name) => parameters[name] ?? null) })
-      .then((result) => ({ rows: result.rows, affected: result.rowCount ?? result.rows.length }));
+    const result = await pool.query({
+      name: prepared.name,
+      text: prepared.text,
+      values: prepared.names.map((name) => parameters[name] ?? null),
+    });
+    return { rows: result.rows, affected: result.rowCount ?? result.rows.length };
   }
 
   /**

@@ -53,11 +53,6 @@ export class RevocationChannel implements OnApplicationShutdown {
     return true;
   }
 
-  /** True while a listening connection is up. */
-  get listening(): boolean {
-    return this.client !== undefined;
-  }
-
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
