@@ -65,6 +65,7 @@ describe('operator overview and user search (e2e)', () => {
       revokedReason: state.revoked ? 'revoked' : null,
       revokedBy: null,
       jkt: null,
+      client: 'api',
     });
   }
 

@@ -11,6 +11,7 @@ import { FORM_CONTENT_TYPE } from '@app/auth';
 import {
   AppConfig,
   appLoggers,
+  ConfigurationError,
   createValidationPipe,
   drainConnectionsOnClose,
   httpServerOptions,
@@ -85,6 +86,14 @@ export async function createApiApp(options: ApiAppOptions = {}): Promise<NestFas
   // Nest's configuration module runs: read the same configuration here (a bad value stops the
   // start with the same message).
   const config = options.env ? AppConfig.fromEnv(options.env) : AppConfig.fromProcessEnv();
+  // API.md § Device-bound tokens: without PUBLIC_URL a proof's `htu` is checked against the
+  // request's own Host header, which the client chooses; a proof made for another service would
+  // pass when sent with that service's Host. Fine on a laptop, not in production.
+  if (config.production && config.publicUrl === null) {
+    throw new ConfigurationError([
+      "PUBLIC_URL: required in production (the API's external base URL, e.g. https://auth.example.com: DPoP proofs are checked against it)",
+    ]);
+  }
   const loggers = appLoggers(config, 'api', options);
   const serverOptions: FastifyHttpOptions<Server> = {
     ...httpServerOptions(config),

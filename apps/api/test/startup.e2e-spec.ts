@@ -102,7 +102,12 @@ describe('start-up (e2e)', () => {
   );
 
   it('logs JSON lines in production, one per request, with the id each response carried', async () => {
-    const api = await startAppProcess('api', { NODE_ENV: 'production', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database.url });
+    const api = await startAppProcess('api', {
+      NODE_ENV: 'production',
+      JWT_SECRET: TEST_JWT_SECRET,
+      DATABASE_URL: database.url,
+      PUBLIC_URL: 'https://auth.example.com',
+    });
     try {
       const ids = [];
       for (const path of ['/', '/health/ready', '/no-such-route']) ids.push((await fetch(`${api.url}${path}`)).headers.get('x-request-id'));

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AuthService } from './auth.service.js';
 import { DpopService } from './dpop/dpop.service.js';
+import { RefusedProofCounter } from './dpop/refused-proof-counter.js';
 import { SecurityEventRecorder } from './events/security-event.recorder.js';
 import { SecurityWebhookDispatcher } from './events/webhook/security-webhook.dispatcher.js';
 import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
@@ -38,6 +39,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     LastSeenRecorder,
     SecurityEventRecorder,
     DpopService,
+    RefusedProofCounter,
     AuthMetrics,
     SecurityWebhookDispatcher,
   ],

@@ -7,10 +7,13 @@ import {
   type AccountRole,
   type DeviceEntity,
   type DevicePlatform,
+  type SessionClient,
   type UserEntity,
 } from '@app/persistence';
 import { anonymous, SYSTEM_ACTOR, type Actor, type RequestOrigin } from './actor/actor.js';
 import { CurrentPasswordIncorrect, EmailTaken, InvalidCredentials } from './auth.errors.js';
+import { clientNetworkOf } from './dpop/client-network.js';
+import type { VerifiedDpopProof } from './dpop/dpop-proof.verifier.js';
 import type { DpopRequest } from './dpop/dpop-request.js';
 import { DpopService } from './dpop/dpop.service.js';
 import { SecurityEventRecorder } from './events/security-event.recorder.js';
@@ -37,6 +40,9 @@ export interface ActiveAccount {
   readonly email: string;
   readonly role: AccountRole;
 }
+
+/** An API sign-in that carries no `DPoP` header. */
+const WITHOUT_PROOF: DpopRequest = { proof: undefined, method: 'POST', path: '/auth/login', origin: '' };
 
 @Injectable()
 export class AuthService {
@@ -73,10 +79,22 @@ export class AuthService {
     credentials: Credentials,
     description: DeviceDescription,
     origin: RequestOrigin,
-    dpop: DpopRequest | null = null,
+    dpop: DpopRequest = WITHOUT_PROOF,
   ): Promise<TokenResponse> {
+    return this.measured(this.signIn(credentials, description, origin, 'api', dpop));
+  }
+
+  /**
+   * Signs in to the dashboard: a `web` device like any other, whose tokens only the dashboard
+   * accepts (their own audience; no DPoP: the browser keeps them in HttpOnly cookies).
+   */
+  async loginToDashboard(credentials: Credentials, description: DeviceDescription, origin: RequestOrigin): Promise<TokenResponse> {
+    return this.measured(this.signIn(credentials, description, origin, 'dashboard', null));
+  }
+
+  private async measured(signIn: Promise<TokenResponse>): Promise<TokenResponse> {
     try {
-      const tokens = await this.signIn(credentials, description, origin, dpop);
+      const tokens = await signIn;
       this.metrics.signIn();
       return tokens;
     } catch (error) {
@@ -89,11 +107,15 @@ export class AuthService {
     { email, password }: Credentials,
     description: DeviceDescription,
     origin: RequestOrigin,
+    sessionClient: SessionClient,
     dpop: DpopRequest | null,
   ): Promise<TokenResponse> {
-    const jkt = await this.boundKey(dpop);
+    const proof = await this.checkedProof(dpop);
     const client = clientOf(origin);
     await this.limiter.count(email, client);
+    // Remembered only now, once the attempt is counted (a refused one fills no replay cache), and
+    // on the client network's share: at sign-in any key will do, so keys are no owners.
+    if (proof) this.dpop.remember(proof, `signin:${clientNetworkOf(client)}`);
     const user = await this.users.findByEmail(email);
     const valid = user ? await this.hasher.verify(user.passwordHash, password, client) : await this.hasher.verifyNothing(password, client);
     if (!user || !valid) {
@@ -101,7 +123,7 @@ export class AuthService {
       throw new InvalidCredentials();
     }
     await this.limiter.forgive(email, client);
-    const device = await this.createDevice(user, description, origin, jkt);
+    const device = await this.createDevice(user, description, origin, proof?.jkt ?? null, sessionClient);
     const tokens = await this.refreshTokens.issueFirst(device);
     await this.endIfPasswordChanged(user, device);
     await this.events.record(anonymous(origin), { type: 'login', userId: user.id, device });
@@ -141,13 +163,13 @@ export class AuthService {
   }
 
   /**
-   * The DPoP key a sign-in binds its device to (API.md § Device-bound tokens), checked before
-   * the password so that a bad proof costs no attempt: the proof's key, none without a proof,
-   * or a refusal when DPOP_REQUIRED. `dpop` is null for callers that are no API client (the
-   * dashboard's cookie sessions), to which DPOP_REQUIRED does not apply.
+   * The proof whose key a sign-in binds its device to (API.md § Device-bound tokens), checked
+   * before the attempt is counted so that a bad proof costs no attempt: none without a proof,
+   * or a refusal when DPOP_REQUIRED. `dpop` is null for the dashboard's cookie sessions, to which
+   * DPOP_REQUIRED does not apply.
    */
-  private async boundKey(dpop: DpopRequest | null): Promise<string | null> {
-    if (dpop?.proof !== undefined) return this.dpop.verify(dpop);
+  private async checkedProof(dpop: DpopRequest | null): Promise<VerifiedDpopProof | null> {
+    if (dpop?.proof !== undefined) return this.dpop.check(dpop);
     if (dpop && this.config.dpop.required)
       throw this.dpop.refusal('Sign-in needs a DPoP proof (DPOP_REQUIRED): bind the session to a key.');
     return null;
@@ -158,6 +180,7 @@ export class AuthService {
     description: DeviceDescription,
     origin: RequestOrigin,
     jkt: string | null,
+    client: SessionClient,
   ): Promise<DeviceEntity> {
     const now = this.clock.now();
     const device: DeviceEntity = {
@@ -174,6 +197,7 @@ export class AuthService {
       revokedReason: null,
       revokedBy: null,
       jkt,
+      client,
     };
     await this.devices.insert(device);
     return device;

@@ -3,6 +3,7 @@ import { collapseFailures } from './activity-entry.js';
 
 const event = (type: SecurityEventType, createdAt: number): SecurityEventEntity => ({
   id: `${type}-${createdAt}`,
+  occurrences: 1,
   userId: 'user',
   type,
   deviceId: null,

@@ -15,6 +15,7 @@ import { DeviceKeyBinding1764600000000 } from './migrations/1764600000000-device
 import { RevocationLog1764700000000 } from './migrations/1764700000000-revocation-log.js';
 import { RevocationNotify1764750000000 } from './migrations/1764750000000-revocation-notify.js';
 import { SecurityWebhookOutbox1764800000000 } from './migrations/1764800000000-security-webhook-outbox.js';
+import { KeyBindingHardening1764900000000 } from './migrations/1764900000000-key-binding-hardening.js';
 
 export const ENTITIES = [UserEntity, DeviceEntity, RefreshTokenEntity, SecurityEventEntity, LoginAttemptEntity, WebhookDeliveryEntity];
 export const MIGRATIONS = [
@@ -27,6 +28,7 @@ export const MIGRATIONS = [
   RevocationLog1764700000000,
   RevocationNotify1764750000000,
   SecurityWebhookOutbox1764800000000,
+  KeyBindingHardening1764900000000,
 ];
 
 /** One DataSource for the configured database: embedded SQLite by default, or PostgreSQL. */

@@ -1,5 +1,5 @@
 export { createDataSource, ENTITIES, MIGRATIONS, openDataSource, runMigrations } from './data-source.js';
-export { DeviceEntity, type DevicePlatform, type RevocationReason } from './entities/device.entity.js';
+export { DeviceEntity, type DevicePlatform, type RevocationReason, type SessionClient } from './entities/device.entity.js';
 export { RefreshTokenEntity } from './entities/refresh-token.entity.js';
 export { SecurityEventEntity, type SecurityEventActor, type SecurityEventType } from './entities/security-event.entity.js';
 export { UserEntity, type AccountRole } from './entities/user.entity.js';

@@ -7,6 +7,7 @@ const names = new Map([['phone-1', 'iPhone']]);
 function event(overrides: Partial<ActivityEntry>): ActivityEntry {
   return {
     id: 'e',
+    occurrences: 1,
     userId: 'user-1',
     type: 'device_revoked',
     deviceId: 'pixel-1',

@@ -22,8 +22,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
 /**
  * Every dashboard page needs a session unless @Public(): this guard resolves who acts, once
  * per request. The access-token cookie is verified through passport (AccessTokenStrategy, the
- * same checks as the API's bearer tokens); when it has expired or is missing, the refresh
- * cookie is rotated (reuse detection applies). The session's device must still be
+ * same checks as the API's bearer tokens, but only tokens issued to a dashboard session pass: an
+ * API access token, bound or not, in the cookie is refused); when it has expired or is missing,
+ * the refresh cookie is rotated (reuse detection applies; an API device's refresh token is
+ * unknown here). The session's device must still be
  * active, so a dashboard device revoked anywhere is signed out on its very next request (the
  * dashboard can afford one query per page), and the account's stored role is read then, so a
  * withdrawn operator role takes effect at once. The result is `request.actor` (for services)
@@ -47,7 +49,7 @@ export class DashboardSessionGuard extends AuthGuard('access-token') implements 
     const request = http.getRequest<FastifyRequest & ViewerRequest & ActorRequest & { user?: AccessPrincipal | null }>();
     const reply = http.getResponse<FastifyReply>();
     await super.canActivate(context);
-    const principal = request.user ?? (await this.refresh(this.cookies.refreshToken(request), reply));
+    const principal = request.user ?? (await this.refresh(request, reply));
     const account = principal ? await this.auth.activeAccount(principal.userId, principal.deviceId) : null;
     if (!principal || !account) {
       this.cookies.clearSession(reply);
@@ -75,12 +77,13 @@ export class DashboardSessionGuard extends AuthGuard('access-token') implements 
     return principal || null;
   }
 
-  private async refresh(refreshToken: string | undefined, reply: FastifyReply): Promise<AccessPrincipal | null> {
+  private async refresh(request: FastifyRequest, reply: FastifyReply): Promise<AccessPrincipal | null> {
+    const refreshToken = this.cookies.refreshToken(request);
     if (!refreshToken) return null;
     try {
-      const tokens = await this.refreshTokens.refresh(refreshToken);
+      const tokens = await this.refreshTokens.refresh(refreshToken, null, originOf(request), 'dashboard');
       this.cookies.setSession(reply, tokens);
-      return this.verifier.verifyToken(tokens.access_token);
+      return this.verifier.verifyToken(tokens.access_token, 'dashboard');
     } catch (error) {
       if (error instanceof RefreshTokenRejected) return null;
       throw error;

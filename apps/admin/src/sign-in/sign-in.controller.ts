@@ -42,7 +42,8 @@ export class SignInController {
   ): Promise<{ url: string; statusCode: number }> {
     // Decided before signing in: whatever `next` holds, a successful sign-in ends in a redirect.
     const url = safeNextPath(next) ?? '/devices';
-    this.cookies.startSession(reply, await this.auth.login(form, { name: describeBrowser(origin.userAgent), platform: 'web' }, origin));
+    const tokens = await this.auth.loginToDashboard(form, { name: describeBrowser(origin.userAgent), platform: 'web' }, origin);
+    this.cookies.startSession(reply, tokens);
     return { url, statusCode: 303 };
   }
 

@@ -67,9 +67,20 @@ describe('refusing to start in production without a proper JWT_SECRET (e2e)', ()
     expect(output).not.toContain('short-but-secret');
   }, 30_000);
 
+  it('refuses to start in production without PUBLIC_URL, naming it: DPoP htu would be checked against the client-chosen Host', async () => {
+    const { code, output } = await runMain({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) });
+    expect(code).toBe(1);
+    expect(output).toMatch(/PUBLIC_URL: required in production/);
+  }, 30_000);
+
   it('starts in production with a 32-byte secret (the control: the refusals above are about the secret)', async () => {
     const database = await scratchDatabase();
-    const api = await startApiProcess({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), DATABASE_URL: database.url });
+    const api = await startApiProcess({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      DATABASE_URL: database.url,
+      PUBLIC_URL: 'https://auth.example.com',
+    });
     try {
       const health = await fetch(`${api.url}/health`);
       expect(health.status).toBe(200);

@@ -1,4 +1,4 @@
-import { ServiceBusy } from '@app/platform';
+import { RateLimited } from '@app/platform';
 import { generateKeyPair as generateDpopKeyPair, generateProof, type KeyPair } from 'dpop';
 import fc from 'fast-check';
 import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair as generateJoseKeyPair, SignJWT, type JWK } from 'jose';
@@ -186,20 +186,26 @@ describe('DpopProofVerifier: replay', () => {
     await expect(verifier().verify(await craft(privateKey, { alg: 'ES256', jwk }, { jti: 'x'.repeat(128) }), ALL)).resolves.toBeDefined();
   });
 
-  it('when full of fresh entries refuses new proofs with ServiceBusy, and forgets entries once past the window', async () => {
+  it('check remembers nothing; remember refuses the same proof twice, under any owner', async () => {
+    const v = verifier();
+    const proof = await generateProof(es256, URL_, 'POST');
+    const first = await v.check(proof, ALL);
+    const again = await v.check(proof, ALL);
+    expect(v.replayCacheEntries).toBe(0);
+    v.remember(first, 'signin:203.0.113.7');
+    expect(() => v.remember(again, 'signin:198.51.100.1')).toThrow(DpopProofInvalid);
+    await expectInvalid(v.verify(proof, ALL), /already used/);
+  });
+
+  it('limits one key to its share of the replay cache (429), and forgets entries once past the window', async () => {
     const clock = { ms: Date.now() };
-    const v = verifier({ replayCacheSize: 3, now: () => clock.ms });
-    const first = await generateProof(es256, URL_, 'POST');
-    await v.verify(first, ALL);
+    const v = verifier({ replayCacheSize: 32, now: () => clock.ms });
+    expect(v.replayShareOfOwner).toBe(2);
     for (let i = 0; i < 2; i++) await v.verify(await generateProof(es256, URL_, 'POST'), ALL);
-    expect(v.replayCacheEntries).toBe(3);
-
-    const busy = await v.verify(await generateProof(es256, URL_, 'POST'), ALL).catch((e: unknown) => e);
-    expect(busy).toBeInstanceOf(ServiceBusy);
-    expect((busy as ServiceBusy).retryAfterSeconds).toBeGreaterThan(60);
-    // Nothing was forgotten: the first proof is still refused as a replay, not as "busy".
-    await expectInvalid(v.verify(first, ALL), /already used/);
-
+    const limited = await v.verify(await generateProof(es256, URL_, 'POST'), ALL).catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(RateLimited);
+    // Another key is unaffected.
+    await expect(v.verify(await generateProof(ed25519, URL_, 'POST'), ALL)).resolves.toHaveProperty('jkt');
     // The window is max age plus tolerance (65 s); after it the entries go and new proofs pass.
     clock.ms += 66_000;
     expect(v.replayCacheEntries).toBe(0);

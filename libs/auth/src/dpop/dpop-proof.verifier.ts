@@ -1,6 +1,6 @@
-import { ServiceBusy } from '@app/platform';
 import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { createHash, timingSafeEqual, type webcrypto } from 'node:crypto';
+import { DpopReplayCache } from './dpop-replay-cache.js';
 import { DpopNonceRequired, DpopProofInvalid } from './dpop.errors.js';
 import { normaliseHtu } from './htu.js';
 
@@ -11,7 +11,7 @@ export interface DpopProofVerifierOptions {
   readonly clockToleranceSeconds: number;
   /** The server's clock, epoch milliseconds. */
   readonly now: () => number;
-  /** Most proofs remembered at once for replay detection; see {@link DpopProofVerifier}. */
+  /** Most proofs remembered at once for replay detection; see DpopReplayCache. */
   readonly replayCacheSize?: number;
   /**
    * With nonces on, bound a proof's freshness by its server-issued nonce rather than by its `iat`
@@ -46,7 +46,7 @@ export interface VerifiedDpopProof {
 
 export const DPOP_SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'Ed25519'] as const;
 
-const DEFAULT_REPLAY_CACHE_SIZE = 100_000;
+export const DEFAULT_REPLAY_CACHE_SIZE = 100_000;
 /** Far above any honest proof (a P-256 or Ed25519 proof is ~500 bytes), and bounds the parsing work. */
 const MAX_PROOF_LENGTH = 8192;
 const MAX_JTI_LENGTH = 128;
@@ -65,21 +65,15 @@ const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'
  *
  * Replay (§11.1): each accepted proof's key thumbprint and `jti` are remembered for as long as
  * the proof could still be accepted (max age plus clock tolerance, or the nonce lifetime with
- * freshnessFromNonce), counted from when it was first seen. The cache is bounded: entries past
- * that window are dropped, and when it is full of entries still inside it, new proofs are refused
- * with ServiceBusy (503, Retry-After until the oldest entry expires) rather than an older entry
- * forgotten. Forgetting would let anyone who can mint proofs (any key will do at sign-in) flush
- * the cache and then replay a captured proof, i.e. switch replay protection off at will; refusing
- * fails closed, costs an honest client one retry, and drains by itself within the window. Size the
- * cache above the proof rate times the window, and rate-limit upstream.
+ * freshnessFromNonce), counted from when it was first seen, in a bounded cache shared fairly
+ * between the proofs' owners (DpopReplayCache). `verify` checks and remembers in one call;
+ * `check` and `remember` apart let a caller remember a proof only once its request passed the
+ * checks that cost nothing (a sign-in's rate limit), and name another owner than the key.
  *
  * One instance per process: replay detection is per process, as RFC 9449 §11.1 allows.
  */
 export class DpopProofVerifier {
-  private readonly replayCacheSize: number;
-  private readonly replayWindowMs: number;
-  /** Key: `jkt:jti`; value: when the entry may be dropped (epoch ms). Insertion order ≈ expiry order. */
-  private readonly seen = new Map<string, number>();
+  private readonly replay: DpopReplayCache;
   /**
    * Imported public keys and their thumbprints, by the proof header's `alg` and `jwk` exactly as
    * sent: a device signs every request with one key, and importing it (WebCrypto) and hashing it
@@ -92,29 +86,44 @@ export class DpopProofVerifier {
     const { maxAgeSeconds, clockToleranceSeconds, replayCacheSize = DEFAULT_REPLAY_CACHE_SIZE } = options;
     if (!(maxAgeSeconds > 0) || !(clockToleranceSeconds >= 0))
       throw new RangeError('maxAgeSeconds must be > 0, clockToleranceSeconds >= 0');
-    if (!Number.isInteger(replayCacheSize) || replayCacheSize < 1) throw new RangeError('replayCacheSize must be a positive integer');
     let windowSeconds = maxAgeSeconds + clockToleranceSeconds;
     if (options.freshnessFromNonce) {
       const lifetime = options.nonceLifetimeSeconds;
       if (lifetime === undefined || !(lifetime > 0)) throw new RangeError('freshnessFromNonce needs nonceLifetimeSeconds > 0');
       windowSeconds = Math.max(windowSeconds, lifetime + clockToleranceSeconds);
     }
-    this.replayCacheSize = replayCacheSize;
-    this.replayWindowMs = windowSeconds * 1000;
+    this.replay = new DpopReplayCache(replayCacheSize, windowSeconds * 1000);
   }
 
   /** Proofs currently remembered for replay detection. */
   get replayCacheEntries(): number {
-    this.evictExpired(this.options.now());
-    return this.seen.size;
+    return this.replay.size(this.options.now());
+  }
+
+  /** How many proofs one owner may have remembered at once. */
+  get replayShareOfOwner(): number {
+    return this.replay.shareOfOwner;
   }
 
   /**
-   * @throws DpopProofInvalid for a missing, malformed or failing proof
+   * Checks a proof and remembers it for replay detection under `owner` (default: its key).
+   * @throws DpopProofInvalid for a missing, malformed, failing or replayed proof
    * @throws DpopNonceRequired when `expected.nonce` is given and refuses the proof's nonce
-   * @throws ServiceBusy when the replay cache is full of proofs that are still fresh
+   * @throws RateLimited when the owner is over its share of the replay cache (DpopReplayCache)
    */
-  async verify(proof: string | undefined, expected: DpopExpectation): Promise<VerifiedDpopProof> {
+  async verify(proof: string | undefined, expected: DpopExpectation, owner?: string): Promise<VerifiedDpopProof> {
+    const verified = await this.check(proof, expected);
+    this.remember(verified, owner);
+    return verified;
+  }
+
+  /** Remembers a checked proof (see verify); synchronous, so no two requests with one proof both pass. */
+  remember(proof: VerifiedDpopProof, owner: string = proof.jkt): void {
+    this.replay.remember(owner, `${proof.jkt}:${proof.jti}`, this.options.now());
+  }
+
+  /** Every check of `verify` but the replay check; remembers nothing. */
+  async check(proof: string | undefined, expected: DpopExpectation): Promise<VerifiedDpopProof> {
     if (typeof proof !== 'string' || proof.length === 0) throw new DpopProofInvalid('A DPoP proof is required.');
     if (proof.length > MAX_PROOF_LENGTH) throw new DpopProofInvalid('The DPoP proof is too large.');
     const { jwk, alg } = publicJwkOf(proof);
@@ -168,9 +177,6 @@ export class DpopProofVerifier {
       }
     }
 
-    // No await between the replay check and the insert, so two concurrent verifications of one
-    // proof cannot both pass.
-    this.remember(`${jkt}:${payload.jti}`, this.options.now());
     return { jkt, jti: payload.jti };
   }
 
@@ -194,25 +200,6 @@ export class DpopProofVerifier {
     if (this.keys.size >= MAX_CACHED_KEYS) this.keys.delete(this.keys.keys().next().value!);
     this.keys.set(id, entry);
     return entry;
-  }
-
-  private remember(key: string, nowMs: number): void {
-    this.evictExpired(nowMs);
-    if (this.seen.has(key)) throw new DpopProofInvalid('The DPoP proof was already used.');
-    if (this.seen.size >= this.replayCacheSize) {
-      const oldestExpiry = this.seen.values().next().value ?? nowMs;
-      throw new ServiceBusy(Math.max(1, (oldestExpiry - nowMs) / 1000));
-    }
-    this.seen.set(key, nowMs + this.replayWindowMs);
-  }
-
-  private evictExpired(nowMs: number): void {
-    // Entries go in with a constant lifetime, so the first one expires first; a clock that stepped
-    // back only keeps entries longer than needed, never shorter.
-    for (const [key, expiresAt] of this.seen) {
-      if (expiresAt > nowMs) break;
-      this.seen.delete(key);
-    }
   }
 }
 

@@ -4,7 +4,7 @@ import { CLOCK_TOLERANCE_S } from '../tokens/clock-tolerance.js';
 import { AuthMetrics } from '../metrics/auth-metrics.js';
 import { DpopNonces } from './dpop-nonces.js';
 import { DpopProofInvalid } from './dpop.errors.js';
-import { DPOP_SIGNING_ALGORITHMS, DpopProofVerifier } from './dpop-proof.verifier.js';
+import { DPOP_SIGNING_ALGORITHMS, DpopProofVerifier, type VerifiedDpopProof } from './dpop-proof.verifier.js';
 import type { DpopRequest } from './dpop-request.js';
 
 /** How long one nonce window lasts; a nonce is accepted for two (RFC 9449 §8). */
@@ -37,21 +37,51 @@ export class DpopService {
       now,
       freshnessFromNonce: this.nonces !== null,
       nonceLifetimeSeconds: this.nonces?.lifetimeSeconds,
+      replayCacheSize: config.dpop.replayCacheSize,
     });
   }
 
-  /** The key thumbprint (`jkt`) the request's proof was made with; the proof must carry `ath` when `accessToken` is given. */
+  /**
+   * The key thumbprint (`jkt`) the request's proof was made with, the proof checked and
+   * remembered under that key (its share of the replay cache); the proof must carry `ath` when
+   * `accessToken` is given.
+   */
   async verify(request: DpopRequest, accessToken?: string): Promise<string> {
+    const proof = await this.check(request, accessToken);
+    this.remember(proof, proof.jkt);
+    return proof.jkt;
+  }
+
+  /** Every check but the replay check: nothing is remembered yet (see `remember`). */
+  async check(request: DpopRequest, accessToken?: string): Promise<VerifiedDpopProof> {
+    const url = (this.config.publicUrl ?? request.origin) + request.path;
+    const nonces = this.nonces;
+    const nonce = nonces ? (value: string | undefined) => nonces.isValid(value) : undefined;
     try {
-      const url = (this.config.publicUrl ?? request.origin) + request.path;
-      const nonces = this.nonces;
-      const nonce = nonces ? (value: string | undefined) => nonces.isValid(value) : undefined;
-      return (await this.verifier.verify(request.proof, { method: request.method, url, accessToken, nonce })).jkt;
+      return await this.verifier.check(request.proof, { method: request.method, url, accessToken, nonce });
     } catch (error) {
-      this.metrics.dpopRejected(error);
-      if (error instanceof DomainError) error.headers = { ...error.headers, ...this.nonceHeader() };
-      throw error;
+      throw this.refused(error);
     }
+  }
+
+  /**
+   * Remembers a checked proof for replay detection, on `owner`'s share of the cache: its key, or
+   * for a sign-in (where keys cost nothing to make) the client's network.
+   * @throws DpopProofInvalid for a replay, RateLimited when the owner is over its share
+   */
+  remember(proof: VerifiedDpopProof, owner: string): void {
+    try {
+      this.verifier.remember(proof, owner);
+    } catch (error) {
+      throw this.refused(error);
+    }
+  }
+
+  /** Counts a refusal and adds the next nonce to it (the client can retry at once). */
+  private refused(error: unknown): unknown {
+    this.metrics.dpopRejected(error);
+    if (error instanceof DomainError) error.headers = { ...error.headers, ...this.nonceHeader() };
+    return error;
   }
 
   /** `invalid_dpop_proof` for a request whose proof is missing or made with the wrong key. */

@@ -10,8 +10,10 @@ import { accessTokenVerifyOptions, AccessTokenVerifier } from '../tokens/access-
 export const ACCESS_TOKEN_EXTRACTOR = Symbol('ACCESS_TOKEN_EXTRACTOR');
 
 /**
- * Access tokens as a passport strategy ('access-token', for `AuthGuard('access-token')`): the
- * dashboard's session guard verifies its access cookie through it. passport-jwt checks the
+ * The dashboard's session tokens as a passport strategy ('access-token', for
+ * `AuthGuard('access-token')`): the dashboard's session guard verifies its access cookie through
+ * it. Only tokens issued to a dashboard session pass (their own `aud`): an API access token, bound
+ * or bearer, put in the cookie is refused like a forged one (API.md § Tokens). passport-jwt checks the
  * signature with the pinned algorithm, issuer and audience; expiry, maximum age, `typ`, `kid`,
  * the claims and the revocation set are AccessTokenVerifier.accept's, judged by the injectable
  * clock (passport-jwt would use the system's, so it is told to leave expiry alone).
@@ -27,7 +29,7 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-toke
     @Inject(ACCESS_TOKEN_EXTRACTOR) jwtFromRequest: JwtFromRequestFunction,
   ) {
     // passport-jwt overwrites these inside jsonWebTokenOptions, so they go at the top level.
-    const { algorithms, issuer, audience, complete } = accessTokenVerifyOptions(config);
+    const { algorithms, issuer, audience, complete } = accessTokenVerifyOptions(config, 'dashboard');
     super({
       jwtFromRequest,
       // A KeyObject: given a string, jsonwebtoken tries to parse a PEM key on every verify.
@@ -41,6 +43,6 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-toke
   }
 
   validate(decoded: Jwt): AccessPrincipal {
-    return this.verifier.accept(decoded);
+    return this.verifier.accept(decoded, 'dashboard');
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { AppConfig, Clock } from '@app/platform';
+import type { DeviceEntity, SessionClient } from '@app/persistence';
 
 /** RFC 9068 media type, checked on verify so no other JWT can pass as an access token. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -20,9 +21,15 @@ export class AccessTokenService {
     private readonly clock: Clock,
   ) {}
 
-  /** `jkt`: the device's DPoP key, carried as `cnf.jkt` (RFC 9449 §6.1); null for a bearer device. */
-  issue(userId: string, deviceId: string, jkt: string | null = null): IssuedAccessToken {
-    const { signingKey, id, algorithm, issuer, audience } = this.config.jwt;
+  /**
+   * An access token for the device's session: `aud` names the app the device signed in through
+   * (the API's or the dashboard's, never interchangeable), and a bound device's key is carried
+   * as `cnf.jkt` (RFC 9449 §6.1).
+   */
+  issue(device: Pick<DeviceEntity, 'userId' | 'id' | 'jkt' | 'client'>): IssuedAccessToken {
+    const { signingKey, id, algorithm, issuer } = this.config.jwt;
+    const { userId, id: deviceId, jkt } = device;
+    const audience = audienceOf(this.config, device.client);
     // iat and exp come from the injectable clock, not from the library's own Date.now().
     const iat = Math.floor(this.clock.now() / 1000);
     const expiresIn = this.config.accessTokenTtl;
@@ -32,4 +39,9 @@ export class AccessTokenService {
     );
     return { token, expiresIn };
   }
+}
+
+/** The `aud` of access tokens for sessions signed in through `client`. */
+export function audienceOf(config: AppConfig, client: SessionClient): string {
+  return client === 'dashboard' ? config.jwt.dashboardAudience : config.jwt.audience;
 }

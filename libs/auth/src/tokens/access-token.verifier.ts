@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import jwt, { type Algorithm, type Jwt, type JwtPayload } from 'jsonwebtoken';
 import { AppConfig, Clock } from '@app/platform';
+import type { SessionClient } from '@app/persistence';
 import { DpopAccessRefused, InvalidAccessToken } from '../auth.errors.js';
 import type { DpopRequest } from '../dpop/dpop-request.js';
 import { DpopNonceRequired, DpopProofInvalid } from '../dpop/dpop.errors.js';
@@ -9,7 +10,7 @@ import { AuthMetrics } from '../metrics/auth-metrics.js';
 import { LastSeenRecorder } from '../revocation/last-seen.recorder.js';
 import { RevocationSet } from '../revocation/revocation-set.js';
 import type { AccessPrincipal } from './access-principal.js';
-import { ACCESS_TOKEN_TYPE } from './access-token.service.js';
+import { ACCESS_TOKEN_TYPE, audienceOf } from './access-token.service.js';
 import { CLOCK_TOLERANCE_S } from './clock-tolerance.js';
 import { VerifiedTokenCache, type VerifiedClaims } from './verified-token-cache.js';
 
@@ -26,18 +27,20 @@ const DPOP = /^DPoP +([A-Za-z0-9\-._~+/]+=*) *$/i;
 export interface AccessTokenVerifyOptions {
   readonly algorithms: Algorithm[];
   readonly issuer: string;
-  readonly audience: string;
+  readonly audience: string | [string, string];
   readonly ignoreExpiration: false;
   readonly complete: true;
   readonly maxAge: number;
   readonly clockTolerance: number;
 }
 
-export function accessTokenVerifyOptions(config: AppConfig): AccessTokenVerifyOptions {
+export function accessTokenVerifyOptions(config: AppConfig, client?: SessionClient): AccessTokenVerifyOptions {
   return {
     algorithms: [config.jwt.algorithm],
     issuer: config.jwt.issuer,
-    audience: config.jwt.audience,
+    // One app's audience, or (for the shared cache) either; AccessTokenVerifier then holds each
+    // token to the audience of the app that asks.
+    audience: client ? audienceOf(config, client) : [config.jwt.audience, config.jwt.dashboardAudience],
     ignoreExpiration: false,
     complete: true,
     maxAge: config.accessTokenTtl + CLOCK_TOLERANCE_S,
@@ -50,6 +53,10 @@ export function accessTokenVerifyOptions(config: AppConfig): AccessTokenVerifyOp
  * `aud`, `exp` (required), then `typ`, `kid` and the claims, then the revocation set, and
  * notes the device's activity. No database query on this path. Every failure is an
  * InvalidAccessToken; only "expired" is told apart.
+ *
+ * Each token is held to the audience of the app that asks (API.md § Tokens): the API accepts
+ * only API session tokens, the dashboard only its own sessions' (`verifyToken`/`accept` with
+ * 'dashboard'), so a stolen API token, bound or bearer, never opens a dashboard session.
  */
 @Injectable()
 export class AccessTokenVerifier {
@@ -76,7 +83,7 @@ export class AccessTokenVerifier {
   verifyAuthorization(authorization: string | undefined, dpop?: () => DpopRequest): AccessPrincipal | Promise<AccessPrincipal> {
     const bearer = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
     if (bearer !== undefined) {
-      const principal = this.verifyToken(bearer);
+      const principal = this.verifyToken(bearer, 'api');
       if (principal.jkt !== null) {
         this.metrics.boundTokenWithoutKey();
         throw new InvalidAccessToken(false);
@@ -92,7 +99,7 @@ export class AccessTokenVerifier {
   private async verifyBound(token: string, request: DpopRequest): Promise<AccessPrincipal> {
     let principal: AccessPrincipal;
     try {
-      principal = this.verifyToken(token);
+      principal = this.verifyToken(token, 'api');
     } catch (error) {
       if (error instanceof InvalidAccessToken) throw new DpopAccessRefused('invalid_token', error.detail);
       throw error;
@@ -113,8 +120,8 @@ export class AccessTokenVerifier {
     return principal;
   }
 
-  /** The principal of an access token given on its own (the dashboard keeps it in a cookie). */
-  verifyToken(token: string): AccessPrincipal {
+  /** The principal of an access token given on its own (the dashboard keeps it in a cookie), issued to `client`'s sessions. */
+  verifyToken(token: string, client: SessionClient): AccessPrincipal {
     const nowS = this.clock.now() / 1000;
     let claims = this.verified.get(token, nowS);
     if (claims === undefined) {
@@ -131,15 +138,15 @@ export class AccessTokenVerifier {
       claims = this.checkClaims(decoded);
       this.verified.add(token, claims);
     }
-    return this.admit(claims, nowS);
+    return this.admit(claims, client, nowS);
   }
 
   /**
    * For a token whose signature, algorithm, issuer and audience passport-jwt verified
    * (AccessTokenStrategy, the dashboard's): the same claim checks and admission.
    */
-  accept(decoded: Jwt): AccessPrincipal {
-    return this.admit(this.checkClaims(decoded), this.clock.now() / 1000);
+  accept(decoded: Jwt, client: SessionClient): AccessPrincipal {
+    return this.admit(this.checkClaims(decoded), client, this.clock.now() / 1000);
   }
 
   /** What does not change for a given token: `typ`, `kid` and the claims' presence and types. */
@@ -155,6 +162,7 @@ export class AccessTokenVerifier {
       typeof payload.jti !== 'string' ||
       typeof payload.exp !== 'number' ||
       typeof payload.iat !== 'number' ||
+      (payload.aud !== this.config.jwt.audience && payload.aud !== this.config.jwt.dashboardAudience) ||
       (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || typeof cnf.jkt !== 'string'))
     ) {
       throw new InvalidAccessToken(false);
@@ -165,6 +173,7 @@ export class AccessTokenVerifier {
       issuedAt: payload.iat,
       expiresAt: payload.exp,
       jkt: cnf ? (cnf.jkt as string) : null,
+      client: payload.aud === this.config.jwt.dashboardAudience ? 'dashboard' : 'api',
     };
   }
 
@@ -172,7 +181,8 @@ export class AccessTokenVerifier {
    * What is judged on every request: `iat` not in the future, expiry and maximum age by the
    * injectable clock, and the revocation set; then the device's activity is noted.
    */
-  private admit(claims: VerifiedClaims, nowS: number): AccessPrincipal {
+  private admit(claims: VerifiedClaims, client: SessionClient, nowS: number): AccessPrincipal {
+    if (claims.client !== client) throw new InvalidAccessToken(false);
     if (claims.issuedAt > nowS + CLOCK_TOLERANCE_S) throw new InvalidAccessToken(false);
     if (nowS >= claims.expiresAt + CLOCK_TOLERANCE_S || nowS >= claims.issuedAt + this.options.maxAge + CLOCK_TOLERANCE_S)
       throw new InvalidAccessToken(true);

@@ -1,6 +1,13 @@
 import { VerifiedTokenCache, type VerifiedClaims } from './verified-token-cache.js';
 
-const claims = (expiresAt: number): VerifiedClaims => ({ userId: 'u', deviceId: 'd', issuedAt: expiresAt - 900, expiresAt, jkt: null });
+const claims = (expiresAt: number): VerifiedClaims => ({
+  userId: 'u',
+  deviceId: 'd',
+  issuedAt: expiresAt - 900,
+  expiresAt,
+  jkt: null,
+  client: 'api',
+});
 
 describe('VerifiedTokenCache', () => {
   it('returns the claims of a token added before, by its whole string', () => {

@@ -1,3 +1,5 @@
+import type { SessionClient } from '@app/persistence';
+
 /** What a token's signature, algorithm, issuer, audience, `typ`, `kid` and claim types vouch for. */
 export interface VerifiedClaims {
   readonly userId: string;
@@ -6,6 +8,8 @@ export interface VerifiedClaims {
   readonly issuedAt: number;
   readonly expiresAt: number;
   readonly jkt: string | null;
+  /** Which app's session the token was issued to (its `aud`). */
+  readonly client: SessionClient;
 }
 
 /**

@@ -3,6 +3,14 @@ import { epochMs } from './epoch-ms.transformer.js';
 
 export type DevicePlatform = 'ios' | 'android' | 'web' | 'other';
 
+/**
+ * Which client a device session was signed in through: an API client (mobile app, SPA, service)
+ * or the dashboard's own browser session. Their access tokens carry different audiences and
+ * neither app accepts the other's tokens (API.md § Tokens), so a stolen API token never opens
+ * the dashboard.
+ */
+export type SessionClient = 'api' | 'dashboard';
+
 /** Why a device session ended; kept on the row and in its security event. */
 export type RevocationReason =
   'logout' | 'revoked' | 'revoked_others' | 'password_changed' | 'token_revoked' | 'refresh_token_reused' | 'operator';
@@ -52,4 +60,7 @@ export class DeviceEntity {
   /** DPoP: the RFC 7638 thumbprint of the key this device is bound to; null for a bearer device. */
   @Column({ type: 'varchar', length: 64, nullable: true })
   jkt!: string | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'api' })
+  client!: SessionClient;
 }

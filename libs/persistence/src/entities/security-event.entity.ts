@@ -55,4 +55,8 @@ export class SecurityEventEntity {
 
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt!: number;
+
+  /** How many times it happened in a run that was recorded as this one event (refused DPoP proofs). */
+  @Column({ type: 'integer', default: 1 })
+  occurrences!: number;
 }

@@ -45,6 +45,7 @@ export function deviceColumns(prefix = '', alias = ''): string {
     'revoked_reason',
     'revoked_by',
     'jkt',
+    'client',
   ]
     .map((column) => `${prefix}${column}${alias ? ` AS ${alias}${column}` : ''}`)
     .join(', ');
@@ -70,6 +71,7 @@ export function deviceFromRow(row: Record<string, unknown>, alias = ''): DeviceE
     revokedReason: nullable('revoked_reason') as DeviceEntity['revokedReason'],
     revokedBy: nullable('revoked_by'),
     jkt: nullable('jkt'),
+    client: String(value('client')) as DeviceEntity['client'],
   };
 }
 
@@ -130,16 +132,6 @@ export class DeviceRepository {
   async rename(userId: string, id: string, name: string): Promise<boolean> {
     const result = await this.devices.update({ id, userId, revokedAt: IsNull() }, { name });
     return (result.affected ?? 0) > 0;
-  }
-
-  /**
-   * Binds an unbound device to a DPoP key (RFC 9449 §5: a refresh with a valid proof binds);
-   * a device already bound keeps its key. True when the device is now bound to `jkt`.
-   */
-  async bindKey(id: string, jkt: string): Promise<boolean> {
-    await executeSql(this.dataSource, 'UPDATE devices SET jkt = :jkt WHERE id = :id AND jkt IS NULL', { id, jkt });
-    const { rows } = await executeSql(this.dataSource, 'SELECT jkt FROM devices WHERE id = :id', { id });
-    return rows[0]?.jkt === jkt;
   }
 
   /**

@@ -14,6 +14,12 @@ export interface Rotation {
   /** The successor's secret, sealed under the spent one (for the grace period's retry). */
   readonly sealedSuccessor: string;
   readonly at: number;
+  /**
+   * The DPoP key the device is bound to after this rotation (null: it stays a bearer device). An
+   * unbound device is bound to it by the rotation itself, so only the request that spends the
+   * live token can bind, and a rotation whose key is not the device's matches nothing.
+   */
+  readonly jkt: string | null;
 }
 
 /** A refresh token with the device it belongs to. */
@@ -51,13 +57,15 @@ const SPEND = `UPDATE refresh_tokens SET rotated_at = :at, replaced_by_id = :suc
   WHERE id = :tokenId AND rotated_at IS NULL`;
 
 /**
- * Notes the device's activity, and only while it is not revoked. It runs first in a rotation,
- * so the rotation holds the device's row lock: a revocation (which updates that row too) then
- * waits for the rotation to commit, and its "spend every live token" that follows sees the
- * successor; or the rotation waits for the revocation and then matches nothing. Either way no
- * live token of a revoked device is left behind.
+ * Notes the device's activity, and only while it is not revoked and its key is the rotation's
+ * (binding an unbound device to it). It runs first in a rotation, so the rotation holds the
+ * device's row lock: a revocation (which updates that row too) then waits for the rotation to
+ * commit, and its "spend every live token" that follows sees the successor; or the rotation
+ * waits for the revocation and then matches nothing. Either way no live token of a revoked
+ * device is left behind, and a device is bound only by the rotation that spends its live token.
  */
-const TOUCH_ACTIVE_DEVICE = 'UPDATE devices SET last_seen_at = :at WHERE id = :deviceId AND revoked_at IS NULL';
+const TOUCH_ACTIVE_DEVICE = `UPDATE devices SET last_seen_at = :at, jkt = COALESCE(jkt, :jkt)
+  WHERE id = :deviceId AND revoked_at IS NULL AND (jkt IS NULL OR jkt = :jkt)`;
 
 /**
  * PostgreSQL: the whole rotation in one statement (one round trip, atomic): lock and touch the
@@ -65,7 +73,8 @@ const TOUCH_ACTIVE_DEVICE = 'UPDATE devices SET last_seen_at = :at WHERE id = :d
  * reads the one before, which fixes their order.
  */
 const ROTATE_POSTGRES = `WITH device AS (
-    UPDATE devices SET last_seen_at = CAST(:at AS BIGINT) WHERE id = :deviceId AND revoked_at IS NULL RETURNING id
+    UPDATE devices SET last_seen_at = CAST(:at AS BIGINT), jkt = COALESCE(jkt, CAST(:jkt AS VARCHAR))
+    WHERE id = :deviceId AND revoked_at IS NULL AND (jkt IS NULL OR jkt = CAST(:jkt AS VARCHAR)) RETURNING id
   ), spent AS (
     UPDATE refresh_tokens SET rotated_at = CAST(:at AS BIGINT), replaced_by_id = :successorId, sealed_successor = :sealedSuccessor
     WHERE id = :tokenId AND rotated_at IS NULL AND device_id IN (SELECT id FROM device) RETURNING device_id
@@ -112,7 +121,8 @@ export class RefreshTokenRepository {
    * (only while it is not revoked, see TOUCH_ACTIVE_DEVICE), the conditional update
    * (`… WHERE id = ? AND rotated_at IS NULL`), and only if both matched, the successor's
    * insert. Of any number of concurrent calls for one token (on any process) exactly one
-   * returns true, and the others leave nothing behind; false also when the device was revoked.
+   * returns true, and the others leave nothing behind; false also when the device was revoked
+   * or is bound to another key than `rotation.jkt`.
    */
   async rotate(rotation: Rotation): Promise<boolean> {
     const { successor } = rotation;
@@ -122,6 +132,7 @@ export class RefreshTokenRepository {
       sealedSuccessor: rotation.sealedSuccessor,
       at: rotation.at,
       deviceId: successor.deviceId,
+      jkt: rotation.jkt,
     };
     if (!this.hotPath.isSqlite) {
       const { rows } = await this.hotPath.query(ROTATE_POSTGRES, {

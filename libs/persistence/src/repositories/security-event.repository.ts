@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, In, MoreThanOrEqual, Not, type EntityManager, type Repository } from 'typeorm';
+import { DataSource, In, LessThan, MoreThanOrEqual, Not, type EntityManager, type Repository } from 'typeorm';
 import { SecurityEventEntity, type SecurityEventType } from '../entities/security-event.entity.js';
 
-export type NewSecurityEvent = Omit<SecurityEventEntity, 'id'>;
+export type NewSecurityEvent = Omit<SecurityEventEntity, 'id' | 'occurrences'> & { readonly occurrences?: number };
 
 @Injectable()
 export class SecurityEventRepository {
@@ -17,6 +17,22 @@ export class SecurityEventRepository {
   async record(...events: NewSecurityEvent[]): Promise<void> {
     if (events.length === 0) return;
     await this.events.insert(events.map((event) => ({ id: randomUUID(), ...event })));
+  }
+
+  /**
+   * Raises the count of the device's newest `type` event at or after `since` to `occurrences`
+   * (never lowers it): a run of the same event recorded as one row. False when there is no such
+   * event (the run's first one is not written yet, or the run is older).
+   */
+  async countRun(deviceId: string, type: SecurityEventType, since: number, occurrences: number): Promise<boolean> {
+    const newest = await this.events.findOne({
+      select: { id: true },
+      where: { deviceId, type, createdAt: MoreThanOrEqual(since) },
+      order: { createdAt: 'DESC', id: 'ASC' },
+    });
+    if (!newest) return false;
+    const { affected } = await this.events.update({ id: newest.id, occurrences: LessThan(occurrences) }, { occurrences });
+    return affected === 1;
   }
 
   /** The account's newest events of every type but `type`, newest first. */

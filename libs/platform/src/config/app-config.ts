@@ -40,7 +40,10 @@ export interface AccessTokenKey {
   /** The ES256 public key as a JWK, for `/.well-known/jwks.json`; null under HS256. */
   readonly publicJwk: Readonly<Record<string, string>> | null;
   readonly issuer: string;
+  /** `aud` of the API's access tokens. */
   readonly audience: string;
+  /** `aud` of the dashboard's own session tokens: never the API's, so neither app accepts the other's. */
+  readonly dashboardAudience: string;
 }
 
 /** The validated configuration, read once from the environment (and `.env`) and injected. */
@@ -80,8 +83,11 @@ export class AppConfig {
    * for RFC 8414 metadata and the default `iss`; null: URLs are built from the request.
    */
   readonly publicUrl!: string | null;
-  /** DPoP (RFC 9449): refuse sign-ins without a proof; require server nonces in proofs; how old a proof may be (seconds). */
-  readonly dpop!: { readonly required: boolean; readonly nonce: boolean; readonly proofMaxAge: number };
+  /**
+   * DPoP (RFC 9449): refuse sign-ins without a proof; require server nonces in proofs; how old a
+   * proof may be (seconds); how many proofs each process remembers for replay detection.
+   */
+  readonly dpop!: { readonly required: boolean; readonly nonce: boolean; readonly proofMaxAge: number; readonly replayCacheSize: number };
   /** LOG_FORMAT: `json` in production, `pretty` otherwise; LOG_LEVEL: the lowest level written. */
   readonly logFormat!: LogFormat;
   readonly logLevel!: LogLevelName;
@@ -132,6 +138,7 @@ export class AppConfig {
         // RFC 8414 §3.3 / RFC 9068 §4: the metadata's issuer is the tokens' `iss`, a URL when PUBLIC_URL is set.
         issuer: reader.string('JWT_ISSUER', publicUrl ?? packageInfo.name),
         audience: reader.string('JWT_AUDIENCE', `${packageInfo.name}-api`),
+        dashboardAudience: reader.string('JWT_DASHBOARD_AUDIENCE', `${packageInfo.name}-dashboard`),
       },
       accessTokenTtl: reader.duration('ACCESS_TOKEN_TTL', '15m', 1),
       refreshTokenTtl: reader.duration('REFRESH_TOKEN_TTL', '30d', 1),
@@ -150,6 +157,7 @@ export class AppConfig {
         required: reader.boolean('DPOP_REQUIRED', false),
         nonce: reader.boolean('DPOP_NONCE', false),
         proofMaxAge: reader.duration('DPOP_PROOF_MAX_AGE', '60s', 1),
+        replayCacheSize: reader.integer('DPOP_REPLAY_CACHE_SIZE', 100_000, 100, 10_000_000),
       },
       logFormat: reader.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, production ? 'json' : 'pretty'),
       logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -159,6 +167,9 @@ export class AppConfig {
       securityWebhook: reader.securityWebhook(production),
       revocationFeedToken: reader.optionalSecret('REVOCATION_FEED_TOKEN'),
     };
+    if (values.jwt.audience === values.jwt.dashboardAudience) {
+      problems.push('JWT_DASHBOARD_AUDIENCE: must differ from JWT_AUDIENCE (the dashboard must not accept API tokens)');
+    }
     reader.retired('ADMIN_EMAILS', 'grant the role with `npm run operator -- grant <email>`');
     if (problems.length > 0) {
       throw new ConfigurationError(problems);

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { Clock, RateLimited } from '@app/platform';
+import { LoginAttemptRepository, type DeviceEntity } from '@app/persistence';
+import { anonymous, type RequestOrigin } from '../actor/actor.js';
+import { SecurityEventRecorder } from '../events/security-event.recorder.js';
+
+/** A run of refusals on one device: one event, and at most this many answers, per window. */
+const WINDOW_MS = 60_000;
+const MAX_REFUSALS_PER_WINDOW = 10;
+
+/**
+ * Refused proofs at the token endpoints for a key-bound device (a missing proof, or one by
+ * another key: somebody holds the refresh token but not the key). Each refusal is counted,
+ * atomically and across processes, before anything is written: past MAX_REFUSALS_PER_WINDOW in
+ * a window the request gets 429 and nothing is recorded; within it, the window's first refusal
+ * is recorded as a `dpop_proof_rejected` event and later ones only raise that event's count.
+ * So a stranger repeating a refused refresh can neither flood the account's activity nor push a
+ * real theft detection off the operators' overview (API.md § Device-bound tokens, Abuse).
+ * The owner's own requests carry the key and are never refused, so never limited.
+ */
+@Injectable()
+export class RefusedProofCounter {
+  constructor(
+    private readonly clock: Clock,
+    private readonly counts: LoginAttemptRepository,
+    private readonly events: SecurityEventRecorder,
+  ) {}
+
+  /** @throws RateLimited past the window's limit (then nothing is recorded) */
+  async refused(device: Pick<DeviceEntity, 'id' | 'name' | 'userId'>, origin: RequestOrigin): Promise<void> {
+    const now = this.clock.now();
+    const key = createHash('sha256').update(`dpop-refused:${device.id}`).digest('hex');
+    const [window] = await this.counts.count([key], now, WINDOW_MS);
+    if (window.attempts > MAX_REFUSALS_PER_WINDOW) throw new RateLimited((window.windowEndsAt - now) / 1000);
+    await this.events.recordRun(
+      anonymous(origin),
+      { type: 'dpop_proof_rejected', userId: device.userId, device },
+      window.attempts,
+      window.windowEndsAt - WINDOW_MS,
+    );
+  }
+}
