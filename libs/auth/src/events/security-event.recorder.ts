@@ -31,20 +31,13 @@ export class SecurityEventRecorder {
   }
 
   /**
-   * One event for a run of the same thing on one device (refused DPoP proofs): the run's first
-   * occurrence is recorded, later ones only raise its count, so a stranger who repeats a refused
+   * One event for a run of the same thing (refused DPoP proofs on one device): `runId` names the
+   * run, `occurrence` is this one's number in it. The run's one row is written by its first
+   * occurrence to arrive and counts the highest number seen, so a stranger who repeats a refused
    * request cannot flood the account's activity or the operators' overview.
-   * `occurrence` is this one's number in the run (counted atomically by the caller, so exactly
-   * one request of a run is its first), `runStartedAt` when the run began.
    */
-  async recordRun(
-    by: AnyActor,
-    subject: SecurityEventSubject & { readonly device: { readonly id: string; readonly name: string } },
-    occurrence: number,
-    runStartedAt: number,
-  ): Promise<void> {
-    if (occurrence === 1) await this.events.record(this.toEvent(subject, by));
-    else await this.events.countRun(subject.device.id, subject.type, runStartedAt, occurrence);
+  async recordRun(by: AnyActor, subject: SecurityEventSubject, runId: string, occurrence: number): Promise<void> {
+    await this.events.recordRun(runId, this.toEvent(subject, by), occurrence);
   }
 
   /**

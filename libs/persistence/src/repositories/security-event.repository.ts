@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, In, LessThan, MoreThanOrEqual, Not, type EntityManager, type Repository } from 'typeorm';
+import { DataSource, In, MoreThanOrEqual, Not, type EntityManager, type Repository } from 'typeorm';
 import { SecurityEventEntity, type SecurityEventType } from '../entities/security-event.entity.js';
+import { executeSql } from '../sql.js';
 
 export type NewSecurityEvent = Omit<SecurityEventEntity, 'id' | 'occurrences'> & { readonly occurrences?: number };
 
@@ -20,19 +21,21 @@ export class SecurityEventRepository {
   }
 
   /**
-   * Raises the count of the device's newest `type` event at or after `since` to `occurrences`
-   * (never lowers it): a run of the same event recorded as one row. False when there is no such
-   * event (the run's first one is not written yet, or the run is older).
+   * Records one occurrence of a run as the run's one event (`id` names the run): the first
+   * occurrence inserts it, later ones only raise its count to `occurrences` (never lower it). One
+   * statement, so concurrent occurrences on any number of processes, in any order, end as one
+   * row with the highest count.
    */
-  async countRun(deviceId: string, type: SecurityEventType, since: number, occurrences: number): Promise<boolean> {
-    const newest = await this.events.findOne({
-      select: { id: true },
-      where: { deviceId, type, createdAt: MoreThanOrEqual(since) },
-      order: { createdAt: 'DESC', id: 'ASC' },
-    });
-    if (!newest) return false;
-    const { affected } = await this.events.update({ id: newest.id, occurrences: LessThan(occurrences) }, { occurrences });
-    return affected === 1;
+  async recordRun(id: string, event: NewSecurityEvent, occurrences: number): Promise<void> {
+    const columns = { ...event, id, occurrences };
+    await executeSql(
+      this.events.manager.connection,
+      `INSERT INTO security_events (id, user_id, type, device_id, device_name, actor, actor_user_id, actor_device_id, reason, ip, user_agent, created_at, occurrences)
+       VALUES (:id, :userId, :type, :deviceId, :deviceName, :actor, :actorUserId, :actorDeviceId, :reason, :ip, :userAgent, :createdAt, :occurrences)
+       ON CONFLICT (id) DO UPDATE SET occurrences = CASE WHEN excluded.occurrences > security_events.occurrences
+         THEN excluded.occurrences ELSE security_events.occurrences END`,
+      columns,
+    );
   }
 
   /** The account's newest events of every type but `type`, newest first. */
