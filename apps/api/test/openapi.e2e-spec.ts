@@ -353,7 +353,7 @@ describe('OpenAPI document (GET /openapi.json)', () => {
 
 describe('OpenAPI document in production', () => {
   it('is not served without API_DOCS=true, and is with it', async () => {
-    const hidden = await startTestApi({ NODE_ENV: 'production' });
+    const hidden = await startTestApi({ NODE_ENV: 'production', PUBLIC_URL: 'https://auth.example.com' });
     try {
       await hidden.http().get('/openapi.json').expect(404);
       await hidden.http().get('/docs').expect(404);
