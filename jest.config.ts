@@ -6,6 +6,9 @@ const base: Config = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   rootDir: '.',
   testRegex: '.*\\.(spec|e2e-spec|browser-spec)\\.ts$',
+  // A generous deadline, not a latency bound (that is the benchmark's): e2e tests start apps and
+  // migrate scratch databases, which on a busy 2-core machine can take longer than Jest's 5 s.
+  testTimeout: 30_000,
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },

@@ -38,16 +38,16 @@ const NOT_YET_IN_THE_DOCUMENT = new Set<string>([]);
 const ERROR_STATUSES: Record<string, number[]> = {
   'POST /auth/register': [400, 409, 429, 503],
   'POST /auth/login': [400, 401, 429, 503],
-  'POST /auth/refresh': [400, 503],
-  'POST /auth/logout': [401],
-  'POST /auth/revoke': [400, 503],
+  'POST /auth/refresh': [400, 429, 503],
+  'POST /auth/logout': [401, 429],
+  'POST /auth/revoke': [400, 429, 503],
   'POST /auth/password': [400, 401, 403, 429, 503],
   'GET /': [],
-  'GET /me': [401],
-  'GET /devices': [401, 503],
-  'PATCH /devices/{id}': [400, 401, 404, 503],
-  'DELETE /devices/{id}': [401, 404, 503],
-  'POST /devices/revoke-others': [401, 503],
+  'GET /me': [401, 429],
+  'GET /devices': [401, 429, 503],
+  'PATCH /devices/{id}': [400, 401, 404, 429, 503],
+  'DELETE /devices/{id}': [401, 404, 429, 503],
+  'POST /devices/revoke-others': [401, 429, 503],
   'GET /.well-known/jwks.json': [],
   'GET /.well-known/oauth-authorization-server': [],
   'GET /health': [503],
@@ -196,6 +196,14 @@ describe('OpenAPI document (GET /openapi.json)', () => {
       const { responses } = documented.get(route)!;
       expect(responses['429'].headers?.['Retry-After']).toEqual({ $ref: '#/components/headers/Retry-After' });
       expect(responses['503'].headers?.['Retry-After']).toEqual({ $ref: '#/components/headers/Retry-After' });
+    }
+    // Every 429 says when to come back (the DPoP limits of guarded routes and token endpoints too).
+    for (const [route, operation] of documented) {
+      if (operation.responses['429'])
+        expect({ route, header: operation.responses['429'].headers?.['Retry-After'] }).toEqual({
+          route,
+          header: { $ref: '#/components/headers/Retry-After' },
+        });
     }
     for (const [route, operation] of documented) {
       for (const [status, response] of Object.entries(operation.responses)) {

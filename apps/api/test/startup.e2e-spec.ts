@@ -43,7 +43,8 @@ describe('start-up (e2e)', () => {
     } finally {
       await api.close();
     }
-  });
+    // Two apps and two migration runs on a scratch database: more than Jest's 5 s default on a busy machine.
+  }, 30_000);
 
   it('reads a .env file in the working directory', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'device-auth-dotenv-'));

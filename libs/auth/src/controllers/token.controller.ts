@@ -45,6 +45,11 @@ export class TokenController {
     '`invalid_request`, `unsupported_grant_type`, `invalid_grant` (with `reason`), `invalid_dpop_proof`, or `use_dpop_nonce` (with `DPoP-Nonce`). A DPoP refusal spends and revokes nothing.',
     'DPoP-Nonce',
   )
+  @ApiOAuthErrorResponse(
+    429,
+    'Too many refused proofs for this key-bound device in a minute (someone holds its refresh token but not its key), or the key is over its share of the DPoP replay cache: retry after `Retry-After` seconds. Nothing is spent or revoked.',
+    'Retry-After',
+  )
   @ApiOAuthErrorResponse(503, '`temporarily_unavailable`: the database is unreachable.')
   async refresh(
     @Headers('content-type') contentType: string | undefined,
@@ -77,6 +82,11 @@ export class TokenController {
   @ApiOAuthErrorResponse(
     400,
     '`invalid_request`: the body is not a revocation request; `invalid_dpop_proof` or `use_dpop_nonce` (with `DPoP-Nonce`): the token belongs to a key-bound device and the proof is missing, wrong or needs a nonce (nothing is revoked).',
+  )
+  @ApiOAuthErrorResponse(
+    429,
+    'Too many refused proofs for this key-bound device in a minute, or the key is over its share of the DPoP replay cache: retry after `Retry-After` seconds. Nothing is revoked.',
+    'Retry-After',
   )
   @ApiOAuthErrorResponse(503, '`temporarily_unavailable`: the database is unreachable.')
   async revoke(

@@ -55,4 +55,9 @@ export const ApiAccessToken = (): MethodDecorator & ClassDecorator =>
       'WWW-Authenticate',
       'DPoP-Nonce',
     ),
+    ApiProblemResponse(
+      429,
+      "A key-bound device's key is over its share of the server's DPoP replay cache (a flood of fresh proofs from one key): retry after `Retry-After` seconds.",
+      'Retry-After',
+    ),
   );
