@@ -104,12 +104,16 @@ describe('AuthClient and redirects (e2e)', () => {
       proxy.redirect({ match: '/devices', status: 302, location: '/me', afterServer: true });
       proxy.redirect({ match: '/me', status: 303, location: `${thirdParty.url}/collect`, afterServer: true });
 
+      const before = { devices: proxy.count('/devices'), me: proxy.count('/me') };
+
       const response = await client.fetch('/devices');
 
       expect(credentialsSeen(thirdParty.requests)).toEqual([]);
       expect(thirdParty.requests).toEqual([]);
       expect(response.status).toBe(303);
-      expect(proxy.count('/me')).toBeGreaterThan(0);
+      expect(response.headers.get('location')).toBe(`${thirdParty.url}/collect`);
+      // Both hops passed the API's guard: the second with a proof for /me.
+      expect([proxy.count('/devices') - before.devices, proxy.count('/me') - before.me]).toEqual([1, 1]);
     });
 
     it('login redirected to another origin sends it neither the password nor a proof', async () => {
@@ -230,14 +234,17 @@ describe('AuthClient and redirects (e2e)', () => {
       expect(proxy.count('/loop') - before).toBe(6);
     });
 
-    it("returns a redirect unfollowed when the request says redirect: 'manual'", async () => {
+    it("returns a redirect unfollowed when the request says redirect: 'manual', and rejects on it with redirect: 'error'", async () => {
       const { client } = await signedIn({ dpop: true });
       proxy.redirect({ match: '/devices', status: 302, location: '/me', afterServer: true });
+      const before = proxy.count('/me');
 
       const response = await client.fetch('/devices', { redirect: 'manual' });
 
       expect(response.status).toBe(302);
       expect(response.headers.get('location')).toBe('/me');
+      await expect(client.fetch('/devices', { redirect: 'error' })).rejects.toBeInstanceOf(TypeError);
+      expect(proxy.count('/me') - before).toBe(0);
     });
   });
 });
