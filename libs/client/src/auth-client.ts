@@ -61,6 +61,11 @@ interface TokenResponseBody {
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Redirects the client follows itself for one request; the next one is returned to the caller. */
+const MAX_REDIRECTS = 5;
+/** Dropped when a redirect turns the request into a GET (Fetch, HTTP-redirect fetch). */
+const BODY_HEADERS = ['content-encoding', 'content-language', 'content-location', 'content-type', 'content-length'];
 
 /**
  * Signs a device in and keeps it signed in: adds the access token (and a DPoP proof when
@@ -74,6 +79,8 @@ export class AuthClient {
   private readonly retryTimeoutMs: number;
   private readonly http: (request: Request) => Promise<Response>;
   private readonly allowedOrigins: Set<string>;
+  /** Where token requests (password, refresh token) may be redirected: the API only. */
+  private readonly apiOrigin: Set<string>;
   private readonly sessionKey: string;
   private readonly lockName: string;
   private readonly now: () => number;
@@ -96,7 +103,8 @@ export class AuthClient {
     this.retryTimeoutMs = (options.retryTimeout ?? 30) * 1000;
     // Looked up per call and called on globalThis: browsers throw "Illegal invocation" otherwise.
     this.http = (request) => (options.fetch ?? globalThis.fetch).call(globalThis, request);
-    this.allowedOrigins = new Set([new URL(this.baseUrl).origin, ...(options.allowedOrigins ?? []).map((url) => new URL(url).origin)]);
+    this.apiOrigin = new Set([new URL(this.baseUrl).origin]);
+    this.allowedOrigins = new Set([...this.apiOrigin, ...(options.allowedOrigins ?? []).map((url) => new URL(url).origin)]);
     const prefix = options.storageKey ?? 'device-auth';
     this.sessionKey = `${prefix}:session`;
     this.lockName = `${prefix}:refresh`;
@@ -173,7 +181,8 @@ export class AuthClient {
    * refreshes first when the token is about to expire, and after a `401 invalid_token`
    * refreshes once and retries once. Rejects with SignedOutError when the session has ended.
    * GET/HEAD/OPTIONS are retried through network errors; other methods are not (they may
-   * have taken effect).
+   * have taken effect). Redirects within the allowed origins are followed by the client (up to
+   * 5, each with a fresh proof); any other redirect is returned as it is, nothing sent there.
    */
   async fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const request = new Request(this.resolve(input), init);
@@ -197,15 +206,20 @@ export class AuthClient {
     return input instanceof URL ? input.href : input;
   }
 
-  /** Sends one resource request, answering a `use_dpop_nonce` challenge once. */
+  /** Sends a resource request, following its redirects within the allowed origins. */
   private async send(request: Request, session: Session): Promise<Response> {
     const key = session.keyId ? await this.keyFor(session) : undefined;
+    return this.follow(request, this.allowedOrigins, (hop) => this.sendHop(hop, session, key));
+  }
+
+  /** Sends one resource request (no redirect followed), answering a `use_dpop_nonce` challenge once. */
+  private async sendHop(request: Request, session: Session, key: DpopKey | undefined): Promise<Response> {
     const attempt = () =>
       this.withRetry(
         async () => {
           // The caller gave up while we waited to retry (written out: older AbortSignal polyfills lack throwIfAborted).
           if (request.signal?.aborted) throw request.signal.reason ?? abortError();
-          const copy = request.clone();
+          const copy = new Request(request.clone(), { redirect: 'manual' });
           copy.headers.set('authorization', `${session.tokenType} ${session.accessToken}`);
           if (key) copy.headers.set('dpop', await key.proof(copy.url, copy.method, this.nonce, session.accessToken));
           return this.receive(await this.http(copy));
@@ -216,6 +230,31 @@ export class AuthClient {
     const response = await attempt();
     if (key && challengeOf(response) === 'use_dpop_nonce' && this.nonce) return attempt();
     return response;
+  }
+
+  /**
+   * Sends `request` with `sendHop` (which adds the credentials and must not follow redirects:
+   * `redirect: 'manual'`), and follows a redirect to one of `origins` itself, as fetch would
+   * (303, and 301/302 after a POST, become a GET without body; 307/308 repeat method and body),
+   * at most MAX_REDIRECTS times. A redirect anywhere else, one too many, or a browser's
+   * `opaqueredirect` (status 0, no Location to read) is returned as it is: nothing is sent there.
+   * The request's own `redirect: 'manual'` returns the first redirect, `'error'` rejects on it.
+   */
+  private async follow(request: Request, origins: Set<string>, sendHop: (hop: Request) => Promise<Response>): Promise<Response> {
+    // Fetch polyfills (React Native's) may lack `redirect`; they also ignore 'manual' (see the README).
+    const mode = request.redirect ?? 'follow';
+    let hop = request;
+    for (let redirects = 0; ; redirects++) {
+      const response = await sendHop(hop);
+      if (mode === 'error' && (REDIRECTS.has(response.status) || response.type === 'opaqueredirect')) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new TypeError(`AuthClient: ${request.url} was redirected, and the request says redirect: 'error'`);
+      }
+      const next = mode === 'follow' && redirects < MAX_REDIRECTS ? await redirected(hop, response, origins) : undefined;
+      if (!next) return response;
+      await response.body?.cancel().catch(() => undefined);
+      hop = next;
+    }
   }
 
   /** The session with an access token good for more than `refreshSkew`, refreshed if needed. */
@@ -277,15 +316,22 @@ export class AuthClient {
    * POSTs JSON to a token endpoint with a fresh DPoP proof per attempt (when `key`), answering
    * one `use_dpop_nonce` with the nonce the server sent; `transient` also retries network
    * errors, 5xx and 429 with backoff (refresh is safe to repeat thanks to the reuse grace).
+   * Redirects are followed only within the origin of `baseUrl` (the body holds a password or a
+   * refresh token, which `allowedOrigins` have no use for); any other is returned as it is.
    */
-  private async tokenRequest(path: string, body: unknown, key: DpopKey | undefined, transient: boolean): Promise<Response> {
-    const url = this.baseUrl + path;
+  private tokenRequest(path: string, body: unknown, key: DpopKey | undefined, transient: boolean): Promise<Response> {
+    const headers = { 'content-type': 'application/json', accept: 'application/json' };
+    const request = new Request(this.baseUrl + path, { method: 'POST', headers, body: JSON.stringify(body) });
+    return this.follow(request, this.apiOrigin, (hop) => this.tokenHop(hop, key, transient));
+  }
+
+  private async tokenHop(request: Request, key: DpopKey | undefined, transient: boolean): Promise<Response> {
     const attempt = () =>
       this.withRetry(
         async () => {
-          const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-          if (key) headers.dpop = await key.proof(url, 'POST', this.nonce);
-          return this.receive(await this.http(new Request(url, { method: 'POST', headers, body: JSON.stringify(body) })));
+          const copy = new Request(request.clone(), { redirect: 'manual' });
+          if (key) copy.headers.set('dpop', await key.proof(copy.url, copy.method, this.nonce));
+          return this.receive(await this.http(copy));
         },
         (response) => transient && (response.status >= 500 || response.status === 429),
         transient,
@@ -448,6 +494,39 @@ function sessionOf(tokens: TokenResponseBody, sentAt: number, keyId: string | un
     deviceId: tokens.device_id,
     ...(keyId ? { keyId } : {}),
   };
+}
+
+/**
+ * The request to send after `response` to `request` when it is a redirect (with a Location)
+ * to one of `origins`, by fetch's rules; undefined otherwise.
+ */
+async function redirected(request: Request, response: Response, origins: Set<string>): Promise<Request | undefined> {
+  const location = response.headers.get('location');
+  if (!REDIRECTS.has(response.status) || location === null) return undefined;
+  let url: URL;
+  try {
+    url = new URL(location, request.url);
+  } catch {
+    return undefined;
+  }
+  if (!origins.has(url.origin)) return undefined;
+  const toGet =
+    (response.status === 303 && request.method !== 'GET' && request.method !== 'HEAD') ||
+    ((response.status === 301 || response.status === 302) && request.method === 'POST');
+  const method = toGet ? 'GET' : request.method;
+  const headers = new Headers(request.headers);
+  if (toGet) for (const name of BODY_HEADERS) headers.delete(name);
+  // Read into memory (from a clone: `request` stays sendable), so the next hop can be repeated in turn.
+  const body = method === 'GET' || method === 'HEAD' || request.body === null ? undefined : await request.clone().arrayBuffer();
+  return new Request(url, {
+    method,
+    headers,
+    body,
+    signal: request.signal,
+    credentials: request.credentials,
+    keepalive: request.keepalive,
+    referrerPolicy: request.referrerPolicy,
+  });
 }
 
 /** The `error` of a 401's `WWW-Authenticate` (RFC 6750 §3, RFC 9449 §7.1), if any. */

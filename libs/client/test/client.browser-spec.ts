@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
 import { startApiCluster, type ApiCluster } from '../../../test/support/app-process.js';
 import { ApiProxy } from './support/api-proxy.js';
+import { RecordingServer } from './support/recording-server.js';
 
 // The built package in headless Chromium against the real API: browser fetch, WebCrypto
 // non-extractable keys kept in IndexedDB across a reload, Web Locks between two instances.
@@ -18,6 +19,7 @@ describeInBrowser('@device-auth/client in a browser (e2e)', () => {
   let cluster: ApiCluster;
   let proxy: ApiProxy;
   let browser: Browser;
+  let thirdParty: RecordingServer;
 
   beforeAll(async () => {
     // The test loads dist/ as a browser would; build it from the current source first.
@@ -27,6 +29,7 @@ describeInBrowser('@device-auth/client in a browser (e2e)', () => {
     proxy.serve('/sdk/', 'libs/client/dist');
     proxy.serve('/dpop/', 'node_modules/dpop/build');
     proxy.serve('/page/', 'libs/client/test/support');
+    thirdParty = await RecordingServer.start();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
@@ -35,6 +38,7 @@ describeInBrowser('@device-auth/client in a browser (e2e)', () => {
 
   afterAll(async () => {
     await browser?.close();
+    await thirdParty?.close();
     await proxy?.close();
     await cluster?.stop();
   });
@@ -71,6 +75,16 @@ describeInBrowser('@device-auth/client in a browser (e2e)', () => {
     expect(afterReload.statuses).toEqual(Array(20).fill(200));
     expect(proxy.count('/auth/refresh') - before).toBe(1);
     expect(afterReload.signedOut).toEqual([]);
+
+    // Redirects are returned unfollowed as opaqueredirect (the script cannot read them): nothing
+    // reaches another origin, and a same-origin one is not followed with the old proof either.
+    proxy.redirect({ match: '/elsewhere', status: 302, location: `${thirdParty.url}/collect` });
+    proxy.redirect({ match: '/devices', status: 307, location: '/me', afterServer: true });
+    const opaque = { type: 'opaqueredirect', status: 0, location: null };
+    expect(await page.evaluate(`window.sdkTest.redirected('/elsewhere')`)).toEqual(opaque);
+    expect(await page.evaluate(`window.sdkTest.redirected('/devices')`)).toEqual(opaque);
+    expect(thirdParty.requests).toEqual([]);
+    proxy.clearRedirects();
 
     expect(await page.evaluate('window.sdkTest.logout()')).toEqual({
       rejected: true,

@@ -3,16 +3,28 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 
+/** See ApiProxy.redirect. */
+export interface RedirectRule {
+  /** The path, or a RegExp tested on the request target (path and query). */
+  match: string | RegExp;
+  status: number;
+  /** The `Location` to send, or a function of the request target giving it. */
+  location: string | ((target: string) => string);
+  /** Ask the server first, and redirect only what it answered with a 2xx (a guarded resource that redirects). */
+  afterServer?: boolean;
+}
+
 /**
  * A small HTTP proxy in front of a real API process: counts the requests that reach the
  * server per path, and can lose an answer the way a dropped connection does (the server
- * has done the work; the client never hears of it).
+ * has done the work; the client never hears of it), or answer with a redirect.
  */
 export class ApiProxy {
   private readonly counts = new Map<string, number>();
   private readonly dropNext = new Set<string>();
   private readonly stripped = new Set<string>();
   private readonly directories = new Map<string, string>();
+  private redirects: RedirectRule[] = [];
 
   private readonly server: Server;
   private readonly upstream: URL;
@@ -39,6 +51,14 @@ export class ApiProxy {
     for (const [prefix, directory] of this.directories) {
       if (path.startsWith(prefix)) return void this.serveFile(directory, path.slice(prefix.length), outgoing);
     }
+    const target = incoming.url ?? '/';
+    const redirect = this.redirects.find(({ match }) => (typeof match === 'string' ? match === path : match.test(target)));
+    const location = redirect && (typeof redirect.location === 'string' ? redirect.location : redirect.location(target));
+    if (redirect && !redirect.afterServer) {
+      this.counts.set(path, (this.counts.get(path) ?? 0) + 1);
+      incoming.resume();
+      return void outgoing.writeHead(redirect.status, { location }).end();
+    }
     const headers = { ...incoming.headers };
     for (const name of this.stripped) delete headers[name];
     // Host is passed on unchanged: the API checks DPoP `htu` against the Host it was sent to.
@@ -50,6 +70,11 @@ export class ApiProxy {
         answer.resume();
         answer.once('end', () => incoming.socket.destroy());
         return;
+      }
+      const status = answer.statusCode ?? 502;
+      if (redirect && status >= 200 && status < 300) {
+        answer.resume();
+        return void outgoing.writeHead(redirect.status, { location }).end();
       }
       outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(outgoing);
@@ -76,7 +101,19 @@ export class ApiProxy {
     }
   }
 
-  /** Requests for `path` that the server answered. */
+  /**
+   * Answers requests matching `rule.match` with `rule.status` and a `Location` header, after the
+   * server accepted them (`afterServer`) or without asking it. The first matching rule applies.
+   */
+  redirect(rule: RedirectRule): void {
+    this.redirects.push(rule);
+  }
+
+  clearRedirects(): void {
+    this.redirects = [];
+  }
+
+  /** Requests for `path` that the server answered (or a redirect rule, without asking the server). */
   count(path: string): number {
     return this.counts.get(path) ?? 0;
   }
