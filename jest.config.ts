@@ -13,7 +13,7 @@ const base: Config = {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   moduleNameMapper: {
-    '^@app/(platform|persistence|auth|devices)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@app/(platform|persistence|security-events|auth|revocation-feed|devices)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthApiModule } from '@app/auth';
 import { DevicesApiModule } from '@app/devices';
 import { HealthModule, PersistenceModule } from '@app/persistence';
+import { RevocationFeedModule } from '@app/revocation-feed';
 import { MetricsModule, PlatformModule, type PlatformOptions } from '@app/platform';
 import { RootController } from './root.controller.js';
 
@@ -10,7 +11,15 @@ export class ApiModule {
   static forRoot(options: PlatformOptions = {}): DynamicModule {
     return {
       module: ApiModule,
-      imports: [PlatformModule.forRoot(options), PersistenceModule, HealthModule, MetricsModule, AuthApiModule, DevicesApiModule],
+      imports: [
+        PlatformModule.forRoot(options),
+        PersistenceModule,
+        HealthModule,
+        MetricsModule,
+        AuthApiModule,
+        DevicesApiModule,
+        RevocationFeedModule,
+      ],
       controllers: [RootController],
     };
   }

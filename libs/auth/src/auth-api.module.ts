@@ -7,26 +7,15 @@ import { JwksController } from './controllers/jwks.controller.js';
 import { MeController } from './controllers/me.controller.js';
 import { TokenController } from './controllers/token.controller.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
-import { RevocationFeedCredentialGuard } from './revocation/feed/revocation-feed-credential.guard.js';
-import { RevocationFeedController } from './revocation/feed/revocation-feed.controller.js';
-import { RevocationFeedService } from './revocation/feed/revocation-feed.service.js';
-import { RevocationLogPruner } from './revocation/feed/revocation-log.pruner.js';
 
 /**
- * The JSON API's side of auth: the /auth, /me, JWKS, RFC 8414 metadata and revocation feed routes, and the global bearer-token
+ * The JSON API's side of auth: the /auth, /me, JWKS and RFC 8414 metadata routes, and the global bearer-token
  * guard (deny by default, @Public() to opt out) for every route of the app that imports it.
  */
 @Module({
   imports: [AuthModule],
-  controllers: [
-    AuthController,
-    TokenController,
-    MeController,
-    JwksController,
-    AuthorizationServerMetadataController,
-    RevocationFeedController,
-  ],
-  providers: [{ provide: APP_GUARD, useClass: JwtAuthGuard }, RevocationFeedService, RevocationFeedCredentialGuard, RevocationLogPruner],
+  controllers: [AuthController, TokenController, MeController, JwksController, AuthorizationServerMetadataController],
+  providers: [{ provide: APP_GUARD, useClass: JwtAuthGuard }],
   exports: [AuthModule],
 })
 export class AuthApiModule {}

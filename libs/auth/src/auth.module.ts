@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
+import { SecurityEventsModule } from '@app/security-events';
 import { AuthService } from './auth.service.js';
 import { DpopService } from './dpop/dpop.service.js';
 import { RefusedProofCounter } from './dpop/refused-proof-counter.js';
-import { SecurityEventRecorder } from './events/security-event.recorder.js';
-import { SecurityWebhookDispatcher } from './events/webhook/security-webhook.dispatcher.js';
 import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 import { AuthMetrics } from './metrics/auth-metrics.js';
@@ -24,7 +23,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
  * Needs PlatformModule and PersistenceModule in the app.
  */
 @Module({
-  imports: [JwtModule.register({})],
+  imports: [JwtModule.register({}), SecurityEventsModule],
   providers: [
     AuthService,
     AccessTokenService,
@@ -37,11 +36,9 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     RevocationSyncService,
     RevocationService,
     LastSeenRecorder,
-    SecurityEventRecorder,
     DpopService,
     RefusedProofCounter,
     AuthMetrics,
-    SecurityWebhookDispatcher,
   ],
   exports: [
     AuthService,
@@ -53,7 +50,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     RevocationSet,
     RevocationService,
     LastSeenRecorder,
-    SecurityEventRecorder,
+    SecurityEventsModule,
     DpopService,
     AuthMetrics,
   ],

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AppConfig, Clock } from '@app/platform';
+import { AppConfig, Clock, anonymous, SYSTEM_ACTOR, type Actor, type RequestOrigin } from '@app/platform';
 import {
   DeviceRepository,
   UserRepository,
@@ -10,13 +10,12 @@ import {
   type SessionClient,
   type UserEntity,
 } from '@app/persistence';
-import { anonymous, SYSTEM_ACTOR, type Actor, type RequestOrigin } from './actor/actor.js';
 import { CurrentPasswordIncorrect, EmailTaken, InvalidCredentials } from './auth.errors.js';
 import { clientNetworkOf } from './dpop/client-network.js';
 import type { VerifiedDpopProof } from './dpop/dpop-proof.verifier.js';
 import type { DpopRequest } from './dpop/dpop-request.js';
 import { DpopService } from './dpop/dpop.service.js';
-import { SecurityEventRecorder } from './events/security-event.recorder.js';
+import { SecurityEventRecorder } from '@app/security-events';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 import { AuthMetrics } from './metrics/auth-metrics.js';
 import { PasswordHasher } from './passwords/password-hasher.js';

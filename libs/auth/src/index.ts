@@ -1,18 +1,6 @@
 export * from './auth.errors.js';
 export { AuthApiModule } from './auth-api.module.js';
 export { AuthModule } from './auth.module.js';
-export {
-  anonymous,
-  SYSTEM_ACTOR,
-  type Actor,
-  type ActorRequest,
-  type AnonymousActor,
-  type AnyActor,
-  type RequestOrigin,
-  type SystemActor,
-} from './actor/actor.js';
-export { CurrentActor } from './actor/current-actor.decorator.js';
-export { Origin, originOf } from './actor/request-origin.decorator.js';
 export { AuthService, type ActiveAccount, type Credentials, type DeviceDescription } from './auth.service.js';
 export { CurrentDevice, CurrentPrincipal, CurrentUser } from './decorators/current-principal.decorator.js';
 export { AccessTokenVerifier } from './tokens/access-token.verifier.js';
@@ -24,14 +12,6 @@ export { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 export { PasswordHasher } from './passwords/password-hasher.js';
 export { LastSeenRecorder } from './revocation/last-seen.recorder.js';
 export { RevocationSet } from './revocation/revocation-set.js';
-export { SecurityEventRecorder, type SecurityEventSubject } from './events/security-event.recorder.js';
-export { SecurityWebhookDispatcher } from './events/webhook/security-webhook.dispatcher.js';
-export {
-  securityWebhookBody,
-  securityWebhookRetryDelayMs,
-  signSecurityWebhookBody,
-  type SecurityWebhookPayload,
-} from './events/webhook/security-webhook-body.js';
 export { RevocationService } from './revocation/revocation.service.js';
 export type { AccessPrincipal } from './tokens/access-principal.js';
 export { ACCESS_TOKEN_TYPE, AccessTokenService } from './tokens/access-token.service.js';
@@ -51,10 +31,5 @@ export { Dpop, dpopRequestOf, type DpopRequest } from './dpop/dpop-request.js';
 export { DpopService } from './dpop/dpop.service.js';
 export { AuthMetrics } from './metrics/auth-metrics.js';
 export { DeviceLogInterceptor } from './logging/device-log.interceptor.js';
-export {
-  ACCESS_TOKEN_SECURITY_SCHEMES,
-  ApiAccessToken,
-  ApiDpopProofHeader,
-  REVOCATION_FEED_SECURITY_SCHEME,
-} from './openapi/api-access-token.decorator.js';
+export { ACCESS_TOKEN_SECURITY_SCHEMES, ApiAccessToken, ApiDpopProofHeader } from './openapi/api-access-token.decorator.js';
 export { DEVICE_NAME_PROPERTY } from './dto/device-name.decorator.js';

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Actor } from '@app/auth';
 import { UserRepository } from '@app/persistence';
-import { normalizeAccountEmail } from '@app/platform';
+import { normalizeAccountEmail, type Actor } from '@app/platform';
 import { DeviceNotFound } from './device-not-found.error.js';
 import { mayInspectAccount } from './device-policy.js';
 

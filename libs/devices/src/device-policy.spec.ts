@@ -1,4 +1,4 @@
-import type { Actor } from '@app/auth';
+import { type Actor } from '@app/platform';
 import { isOwner, mayInspectAccount, mayRevoke, revocationReason } from './device-policy.js';
 
 const actor = (role: Actor['role'] = 'user'): Actor => ({

@@ -1,4 +1,4 @@
-import type { Actor } from '@app/auth';
+import { type Actor } from '@app/platform';
 import type { RevocationReason } from '@app/persistence';
 
 interface OwnedDevice {

@@ -1,7 +1,7 @@
 import { applyDecorators, Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiAccessToken, CurrentActor, type Actor } from '@app/auth';
-import { ApiProblemResponse, ApiValidationResponse, uuidParam } from '@app/platform';
+import { ApiAccessToken } from '@app/auth';
+import { ApiProblemResponse, ApiValidationResponse, uuidParam, CurrentActor, type Actor } from '@app/platform';
 import { DeviceNotFound } from './device-not-found.error.js';
 import { toDeviceResponse, type DeviceResponse } from './device-response.js';
 import { DevicesService } from './devices.service.js';

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { Clock } from '@app/platform';
+import { Clock, type Actor } from '@app/platform';
 import { DeviceRepository, type DeviceEntity } from '@app/persistence';
-import { RevocationService, SecurityEventRecorder, type Actor } from '@app/auth';
+import { RevocationService } from '@app/auth';
+import { SecurityEventRecorder } from '@app/security-events';
 import { DeviceNotFound } from './device-not-found.error.js';
 import { isOwner, mayInspectAccount, mayRevoke, revocationReason } from './device-policy.js';
 

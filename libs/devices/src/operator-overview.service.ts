@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { Actor } from '@app/auth';
 import {
   DeviceRepository,
   SecurityEventRepository,
@@ -9,7 +8,7 @@ import {
   type SecurityEventEntity,
   type WebhookOutboxStatus,
 } from '@app/persistence';
-import { AppConfig, Clock } from '@app/platform';
+import { AppConfig, Clock, type Actor } from '@app/platform';
 import { DeviceNotFound } from './device-not-found.error.js';
 
 /** Signs of theft or of attempts at it, across all accounts. */

@@ -1,5 +1,5 @@
+import { type Actor } from '@app/platform';
 import { Injectable } from '@nestjs/common';
-import type { Actor } from '@app/auth';
 import { DeviceRepository, SecurityEventRepository } from '@app/persistence';
 import { collapseFailures, type ActivityEntry } from './activity-entry.js';
 import { DeviceNotFound } from './device-not-found.error.js';

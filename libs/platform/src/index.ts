@@ -54,3 +54,16 @@ export {
   REQUEST_BODY_SCHEMAS_EXTENSION,
 } from './openapi/api-responses.decorator.js';
 export { WIRE_HEADERS, wireHeaders, type WireHeaderName } from './openapi/wire-headers.js';
+export {
+  anonymous,
+  SYSTEM_ACTOR,
+  type AccountRole,
+  type Actor,
+  type ActorRequest,
+  type AnonymousActor,
+  type AnyActor,
+  type RequestOrigin,
+  type SystemActor,
+} from './actor/actor.js';
+export { CurrentActor } from './actor/current-actor.decorator.js';
+export { Origin, originOf } from './actor/request-origin.decorator.js';

@@ -1,7 +1,6 @@
 import { Controller, Get, Render } from '@nestjs/common';
-import { CurrentActor, type Actor } from '@app/auth';
 import { SecurityEventsService } from '@app/devices';
-import { Clock } from '@app/platform';
+import { Clock, CurrentActor, type Actor } from '@app/platform';
 import type { Page } from '../rendering/page.interceptor.js';
 import { toEventView } from './event-view.js';
 

@@ -1,8 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query, Redirect, Render, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { CurrentActor, type Actor } from '@app/auth';
 import { DeviceNotFound, DevicesService } from '@app/devices';
-import { Clock, uuidParam } from '@app/platform';
+import { Clock, uuidParam, CurrentActor, type Actor } from '@app/platform';
 import { FormPipe } from '../rendering/form.pipe.js';
 import type { Page } from '../rendering/page.interceptor.js';
 import { DashboardCookies } from '../session/session-cookies.js';

@@ -1,7 +1,6 @@
 import { Get, Render } from '@nestjs/common';
-import { CurrentActor, type Actor } from '@app/auth';
 import { OperatorOverviewService } from '@app/devices';
-import { Clock } from '@app/platform';
+import { Clock, CurrentActor, type Actor } from '@app/platform';
 import { toEventView } from '../activity/event-view.js';
 import type { Page } from '../rendering/page.interceptor.js';
 import { OperatorPages } from './operator.guard.js';

@@ -1,7 +1,6 @@
 import { Get, Param, Post, Query, Redirect, Render } from '@nestjs/common';
-import { CurrentActor, type Actor } from '@app/auth';
 import { AccountsService, DevicesService, SecurityEventsService } from '@app/devices';
-import { Clock, uuidParam } from '@app/platform';
+import { Clock, uuidParam, CurrentActor, type Actor } from '@app/platform';
 import { toEventView } from '../activity/event-view.js';
 import { toDeviceView } from '../devices/device-view.js';
 import { noticeFor } from '../devices/notices.js';

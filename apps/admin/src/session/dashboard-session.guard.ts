@@ -2,16 +2,8 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import {
-  AccessTokenVerifier,
-  AuthService,
-  originOf,
-  RefreshTokenRejected,
-  RefreshTokenService,
-  type AccessPrincipal,
-  type ActorRequest,
-} from '@app/auth';
-import { DomainError, IS_PUBLIC_KEY } from '@app/platform';
+import { AccessTokenVerifier, AuthService, RefreshTokenRejected, RefreshTokenService, type AccessPrincipal } from '@app/auth';
+import { DomainError, IS_PUBLIC_KEY, originOf, type ActorRequest } from '@app/platform';
 import { CsrfRefused } from './csrf.js';
 import { DashboardCookies } from './session-cookies.js';
 import { SignInRequired } from './sign-in-required.error.js';

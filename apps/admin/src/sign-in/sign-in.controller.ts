@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Post, Query, Redirect, Render, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AuthService, CurrentActor, Origin, type Actor, type RequestOrigin } from '@app/auth';
-import { Public } from '@app/platform';
+import { AuthService } from '@app/auth';
+import { Public, CurrentActor, Origin, type Actor, type RequestOrigin } from '@app/platform';
 import { FormPipe } from '../rendering/form.pipe.js';
 import type { Page } from '../rendering/page.interceptor.js';
 import { DashboardCookies } from '../session/session-cookies.js';

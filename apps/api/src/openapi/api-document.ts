@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type OperationObject, type PathItemObject } from '@nestjs/swagger';
-import { ACCESS_TOKEN_SECURITY_SCHEMES, REVOCATION_FEED_SECURITY_SCHEME } from '@app/auth';
+import { ACCESS_TOKEN_SECURITY_SCHEMES } from '@app/auth';
+import { REVOCATION_FEED_SECURITY_SCHEME } from '@app/revocation-feed';
 import { METRICS_SECURITY_SCHEME, REQUEST_BODY_SCHEMAS_EXTENSION, WIRE_HEADERS, wireHeaders, type AppConfig } from '@app/platform';
 
 const DESCRIPTION = `Authentication for mobile and API clients: sign-in per device, rotating refresh tokens with reuse detection, per-device revocation, and device-bound tokens (DPoP, RFC 9449).

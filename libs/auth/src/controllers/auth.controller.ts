@@ -1,9 +1,15 @@
 import { applyDecorators, Body, Controller, Header, HttpCode, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponse, ApiValidationResponse, Public, wireHeaders } from '@app/platform';
-import type { Actor, RequestOrigin } from '../actor/actor.js';
-import { CurrentActor } from '../actor/current-actor.decorator.js';
-import { Origin } from '../actor/request-origin.decorator.js';
+import {
+  ApiProblemResponse,
+  ApiValidationResponse,
+  Public,
+  wireHeaders,
+  type Actor,
+  type RequestOrigin,
+  CurrentActor,
+  Origin,
+} from '@app/platform';
 import { AuthService } from '../auth.service.js';
 import { Dpop, type DpopRequest } from '../dpop/dpop-request.js';
 import { ChangePasswordDto } from '../dto/change-password.dto.js';

@@ -1,8 +1,6 @@
 import { Body, Controller, Header, Headers, HttpCode, Post, UseFilters, UseInterceptors } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiOAuthErrorResponse, OAuthErrorFilter, Public, wireHeaders } from '@app/platform';
-import type { RequestOrigin } from '../actor/actor.js';
-import { Origin } from '../actor/request-origin.decorator.js';
+import { ApiOAuthErrorResponse, OAuthErrorFilter, Public, wireHeaders, type RequestOrigin, Origin } from '@app/platform';
 import { Dpop, type DpopRequest } from '../dpop/dpop-request.js';
 import { ApiRefreshRequestBody, ApiRevokeRequestBody, readRefreshRequest, readRevokeRequest } from '../dto/token-requests.js';
 import { DeviceLogInterceptor } from '../logging/device-log.interceptor.js';

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { Clock, RateLimited } from '@app/platform';
+import { Clock, RateLimited, anonymous, type RequestOrigin } from '@app/platform';
 import { LoginAttemptRepository, type DeviceEntity } from '@app/persistence';
-import { anonymous, type RequestOrigin } from '../actor/actor.js';
-import { SecurityEventRecorder } from '../events/security-event.recorder.js';
+import { SecurityEventRecorder } from '@app/security-events';
 
 /** A run of refusals on one device: one event, and at most this many answers, per window. */
 const WINDOW_MS = 60_000;

@@ -1,8 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { IS_PUBLIC_KEY } from '@app/platform';
-import type { ActorRequest } from '../actor/actor.js';
-import { originOf } from '../actor/request-origin.decorator.js';
+import { IS_PUBLIC_KEY, type ActorRequest, originOf } from '@app/platform';
 import { dpopRequestOf } from '../dpop/dpop-request.js';
 import type { AccessPrincipal } from '../tokens/access-principal.js';
 import { AccessTokenVerifier } from '../tokens/access-token.verifier.js';

@@ -22,15 +22,6 @@ export const ACCESS_TOKEN_SECURITY_SCHEMES: Readonly<Record<'bearer' | 'dpop', S
   },
 };
 
-/** The OpenAPI security scheme of `GET /revocations`: the feed's own shared secret. */
-export const REVOCATION_FEED_SECURITY_SCHEME: Readonly<Record<'revocationFeedToken', SecuritySchemeObject>> = {
-  revocationFeedToken: {
-    type: 'http',
-    scheme: 'bearer',
-    description: 'REVOCATION_FEED_TOKEN, shared with services outside this deployment.',
-  },
-};
-
 const DPOP_HEADER = 'DPoP';
 
 /** The `DPoP` request header (RFC 9449 §4): a proof JWT signed by the device's key. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Clock } from '@app/platform';
+import { Clock, type AnyActor } from '@app/platform';
 import {
   DeviceRepository,
   RefreshTokenRepository,
@@ -7,8 +7,7 @@ import {
   type RevocationTarget,
   type RevokedDevice,
 } from '@app/persistence';
-import type { AnyActor } from '../actor/actor.js';
-import { SecurityEventRecorder } from '../events/security-event.recorder.js';
+import { SecurityEventRecorder } from '@app/security-events';
 import { AuthMetrics } from '../metrics/auth-metrics.js';
 import { RevocationSet } from './revocation-set.js';
 

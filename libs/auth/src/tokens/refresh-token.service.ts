@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AppConfig, Clock } from '@app/platform';
+import { AppConfig, Clock, anonymous, SYSTEM_ACTOR, type RequestOrigin } from '@app/platform';
 import {
   RefreshTokenRepository,
   type DeviceEntity,
@@ -9,7 +9,6 @@ import {
   type SessionClient,
 } from '@app/persistence';
 import { RefreshTokenRejected, RefreshTokenReused, type SessionEndReason } from '../auth.errors.js';
-import { anonymous, SYSTEM_ACTOR, type RequestOrigin } from '../actor/actor.js';
 import type { DpopRequest } from '../dpop/dpop-request.js';
 import { DpopProofInvalid } from '../dpop/dpop.errors.js';
 import { DpopService } from '../dpop/dpop.service.js';

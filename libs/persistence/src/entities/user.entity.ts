@@ -1,8 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { AccountRole } from '@app/platform';
 import { epochMs } from './epoch-ms.transformer.js';
 
 /** `operator`: the dashboard's user search and revoke-any-device pages. Granted only by `npm run operator`. */
-export type AccountRole = 'user' | 'operator';
+export type { AccountRole };
 
 @Entity({ name: 'users' })
 export class UserEntity {

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Clock } from '@app/platform';
+import { Clock, type AnyActor } from '@app/platform';
 import { SecurityEventRepository, type NewSecurityEvent, type SecurityEventType } from '@app/persistence';
-import type { AnyActor } from '../actor/actor.js';
 
 /** What happened to which account (and device), and why. */
 export interface SecurityEventSubject {

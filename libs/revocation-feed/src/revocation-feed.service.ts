@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { RevocationLogRepository, type LoggedRevocation, type RevocationLogPosition } from '@app/persistence';
 import { ValidationFailed } from '@app/platform';
-import { RevocationSet } from '../revocation-set.js';
+import { RevocationSet } from '@app/auth';
 import { comparePositions } from './revocation-feed-cursor.js';
 
 /** Entries per answer at most (~150 bytes each); a follower continues from the cursor. */

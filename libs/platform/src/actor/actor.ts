@@ -1,4 +1,5 @@
-import type { AccountRole } from '@app/persistence';
+/** An account's role: operators may act on other accounts from the dashboard (granted only from the command line). */
+export type AccountRole = 'user' | 'operator';
 
 /** Where a request came from, as recorded on devices and security events. */
 export interface RequestOrigin {

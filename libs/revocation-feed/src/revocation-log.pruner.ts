@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { PeriodicTask } from '@app/platform';
 import { RevocationLogRepository } from '@app/persistence';
-import { RevocationSet } from '../revocation-set.js';
+import { RevocationSet } from '@app/auth';
 
 const PRUNE_INTERVAL_MS = 15 * 60_000;
 

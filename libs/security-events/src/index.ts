@@ -1,0 +1,8 @@
+export { SecurityEventRecorder, type SecurityEventSubject } from './security-event.recorder.js';
+export { SecurityEventsModule } from './security-events.module.js';
+export {
+  securityWebhookBody,
+  securityWebhookRetryDelayMs,
+  signSecurityWebhookBody,
+  type SecurityWebhookPayload,
+} from './webhook/security-webhook-body.js';
