@@ -1,3 +1,4 @@
+import type { DevicePrincipal } from './device-principal.js';
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { AccessDenied } from './access-denied.error.js';
 import { DpopProofChecker } from './dpop-proof-checker.js';
@@ -38,17 +39,6 @@ export interface VerifiableRequest {
   readonly method: string;
   /** The absolute URL the client addressed (for DPoP's `htu`). */
   readonly url: string;
-}
-
-/** Who made a request, from its verified access token. */
-export interface DevicePrincipal {
-  readonly userId: string;
-  readonly deviceId: string;
-  /** Epoch ms. */
-  readonly expiresAt: number;
-  /** The DPoP key thumbprint the token is bound to; null for a bearer token. */
-  readonly jkt: string | null;
-  readonly claims: Readonly<Record<string, unknown>>;
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;

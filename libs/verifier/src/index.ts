@@ -2,10 +2,10 @@ export { AccessDenied, DPOP_ALGORITHMS, type AccessDeniedReason } from './access
 export {
   createVerifier,
   DeviceAuthVerifier,
-  type DevicePrincipal,
   type VerifiableRequest,
   type VerifierOptions,
 } from './device-auth-verifier.js';
+export type { DevicePrincipal } from './device-principal.js';
 export type { RevocationFeedOptions } from './revocation-feed-follower.js';
 export { expressMiddleware, type ResponseLike } from './adapters/express-middleware.js';
 export { fastifyHook, fastifyPlugin, type FastifyInstanceLike, type FastifyReplyLike } from './adapters/fastify-plugin.js';

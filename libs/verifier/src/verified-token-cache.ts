@@ -1,4 +1,4 @@
-import type { DevicePrincipal } from './device-auth-verifier.js';
+import type { DevicePrincipal } from './device-principal.js';
 
 /**
  * Tokens whose signature and claims passed, keyed by the whole token string, so that the next

@@ -3,19 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig, Public } from '@app/platform';
 import { DPOP_SIGNING_ALGORITHMS } from '../dpop/dpop-proof.verifier.js';
-import { AuthorizationServerMetadataSchema } from '../openapi/authorization-server-metadata.schema.js';
-
-/** RFC 8414 §2: what this authorization server offers, for OAuth client libraries to discover. */
-export interface AuthorizationServerMetadata {
-  readonly issuer: string;
-  readonly token_endpoint: string;
-  readonly revocation_endpoint: string;
-  readonly jwks_uri: string;
-  readonly grant_types_supported: readonly string[];
-  readonly token_endpoint_auth_methods_supported: readonly string[];
-  readonly revocation_endpoint_auth_methods_supported: readonly string[];
-  readonly dpop_signing_alg_values_supported: readonly string[];
-}
+import { AuthorizationServerMetadataSchema, type AuthorizationServerMetadata } from '../openapi/authorization-server-metadata.schema.js';
 
 /**
  * `GET /.well-known/oauth-authorization-server` (RFC 8414). Absolute URLs from PUBLIC_URL;

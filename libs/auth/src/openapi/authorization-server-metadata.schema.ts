@@ -1,5 +1,16 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import type { AuthorizationServerMetadata } from '../controllers/authorization-server-metadata.controller.js';
+
+/** RFC 8414 §2: what this authorization server offers, for OAuth client libraries to discover. */
+export interface AuthorizationServerMetadata {
+  readonly issuer: string;
+  readonly token_endpoint: string;
+  readonly revocation_endpoint: string;
+  readonly jwks_uri: string;
+  readonly grant_types_supported: readonly string[];
+  readonly token_endpoint_auth_methods_supported: readonly string[];
+  readonly revocation_endpoint_auth_methods_supported: readonly string[];
+  readonly dpop_signing_alg_values_supported: readonly string[];
+}
 
 @ApiSchema({
   name: 'AuthorizationServerMetadata',

@@ -1,5 +1,6 @@
 import { AccessDenied } from '../access-denied.error.js';
-import type { DeviceAuthVerifier, DevicePrincipal } from '../device-auth-verifier.js';
+import type { DeviceAuthVerifier } from '../device-auth-verifier.js';
+import type { DevicePrincipal } from '../device-principal.js';
 import { verifiableRequestOf, type AdapterOptions, type IncomingRequestLike } from './http-request.js';
 
 type FastifyRequestLike = IncomingRequestLike & { auth?: DevicePrincipal | null };

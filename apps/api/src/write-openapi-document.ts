@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApiApp } from '../create-api-app.js';
-import { serializeApiDocument } from './api-document.js';
+import { createApiApp } from './create-api-app.js';
+import { serializeApiDocument } from './openapi/api-document.js';
 
 /**
  * `npm run openapi`: writes docs/openapi.json from the code, as the API serves it at

@@ -1,0 +1,42 @@
+// `npm run lint` runs this (depcruise): the import rules of ARCHITECTURE.md that the compiler
+// cannot see. No import cycle between files, and the libs depend one way only,
+//   apps → devices → revocation-feed → auth → security-events → persistence → platform
+// (each may import any lib to its right), so no cycle between libs either. Cycles between the
+// folders inside a lib: scripts/check-folder-cycles.mjs, on this same graph.
+const LAYERS = ['platform', 'persistence', 'security-events', 'auth', 'revocation-feed', 'devices'];
+
+/** A lib may import the libs below it, never one above it (nor an app). */
+const layering = LAYERS.map((lib, index) => ({
+  name: `${lib}-imports-only-below`,
+  comment: `libs/${lib} may import ${LAYERS.slice(0, index).join(', ') || 'no other lib'} (ARCHITECTURE.md, dependency direction)`,
+  severity: 'error',
+  from: { path: `^libs/${lib}/src/` },
+  to: { path: [`^apps/`, ...LAYERS.slice(index + 1).map((above) => `^libs/${above}/src/`)] },
+}));
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'An import cycle between files (and so between their folders or libs).',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    ...layering,
+    {
+      name: 'packages-stand-alone',
+      comment: 'The packages others install (libs/verifier, libs/client) import nothing of the server.',
+      severity: 'error',
+      from: { path: '^libs/(verifier|client)/src/' },
+      to: { path: ['^apps/', '^libs/(platform|persistence|security-events|auth|revocation-feed|devices)/'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: ['(^|/)dist/', 'node_modules', '\\.(spec|e2e-spec|browser-spec)\\.ts$', '^test/', '/test/'] },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { extensions: ['.ts', '.js'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};
