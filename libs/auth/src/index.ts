@@ -1,8 +1,8 @@
 export * from './auth.errors.js';
 export { AuthApiModule } from './auth-api.module.js';
 export { AuthModule } from './auth.module.js';
-export { AuthService, type ActiveAccount, type Credentials, type DeviceDescription } from './auth.service.js';
-export { CurrentDevice, CurrentPrincipal, CurrentUser } from './decorators/current-principal.decorator.js';
+export { AuthService, type DeviceDescription } from './auth.service.js';
+export { CurrentPrincipal, CurrentUser } from './decorators/current-principal.decorator.js';
 export { AccessTokenVerifier } from './tokens/access-token.verifier.js';
 export { ACCESS_TOKEN_EXTRACTOR, AccessTokenStrategy } from './strategies/access-token.strategy.js';
 export { IsAccountEmail } from './dto/account-email.decorator.js';
@@ -18,16 +18,9 @@ export { ACCESS_TOKEN_TYPE, AccessTokenService } from './tokens/access-token.ser
 export { RefreshTokenPruner } from './tokens/refresh-token-pruner.js';
 export { RefreshTokenService } from './tokens/refresh-token.service.js';
 export type { TokenResponse } from './tokens/token-response.js';
-export { DpopNonceRequired, DpopProofInvalid } from './dpop/dpop.errors.js';
-export { DpopNonces, type DpopNoncesOptions } from './dpop/dpop-nonces.js';
-export {
-  DPOP_SIGNING_ALGORITHMS,
-  DpopProofVerifier,
-  type DpopExpectation,
-  type DpopProofVerifierOptions,
-  type VerifiedDpopProof,
-} from './dpop/dpop-proof.verifier.js';
-export { Dpop, dpopRequestOf, type DpopRequest } from './dpop/dpop-request.js';
+export { DpopProofInvalid } from './dpop/dpop.errors.js';
+export { DpopProofVerifier, type DpopExpectation } from './dpop/dpop-proof.verifier.js';
+export type { DpopRequest } from './dpop/dpop-request.js';
 export { DpopService } from './dpop/dpop.service.js';
 export { AuthMetrics } from './metrics/auth-metrics.js';
 export { DeviceLogInterceptor } from './logging/device-log.interceptor.js';
