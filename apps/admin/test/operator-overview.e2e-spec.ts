@@ -69,8 +69,9 @@ describe('operator overview and user search (e2e)', () => {
     });
   }
 
-  async function event(userId: string, type: SecurityEventType, deviceName: string, createdAt: number): Promise<void> {
+  async function event(userId: string, type: SecurityEventType, deviceName: string, createdAt: number, occurrences = 1): Promise<void> {
     await app.get(SecurityEventRepository).record({
+      occurrences,
       userId,
       type,
       deviceId: randomUUID(),
@@ -92,6 +93,15 @@ describe('operator overview and user search (e2e)', () => {
       .match(new RegExp(`<a href="([^"]*)" rel="${rel}">`))?.[1]
       ?.replaceAll('&#x3D;', '=')
       .replaceAll('&amp;', '&') ?? null;
+  /** The part of the overview under one heading (up to the next). */
+  const section = (html: string, heading: string) => {
+    const start = html.indexOf(`<h2>${heading}</h2>`);
+    if (start < 0) throw new Error(`no "${heading}" on the page`);
+    const end = html.indexOf('<h2>', start + 1);
+    return html.slice(start, end < 0 ? undefined : end);
+  };
+  const reuseOn = (html: string) => section(html, 'Refresh-token reuse detections');
+  const refusedOn = (html: string) => section(html, 'Refused DPoP proofs');
 
   it('counts the active devices per platform, leaving out revoked and expired sessions', async () => {
     const owner = await account('counted@example.com');
@@ -113,29 +123,49 @@ describe('operator overview and user search (e2e)', () => {
     expect(page.text).not.toContain('webhook-pending');
   });
 
-  it('lists reuse detections and refused DPoP refreshes across accounts, newest first, escaped, linked to the account, bounded', async () => {
+  it('lists reuse detections and refused DPoP proofs apart, across accounts, newest first, escaped, linked to the account, with the count', async () => {
     const victim = await account('victim@example.com');
     const other = await account('other+<i>@example.com');
     const now = Date.now();
     await event(victim, 'refresh_token_reused', '<script>alert(1)</script>', now - 3000);
-    await event(other, 'dpop_proof_rejected', 'Pixel "8"', now - 2000);
+    await event(other, 'dpop_proof_rejected', 'Pixel "8"', now - 2000, 7);
+    await event(victim, 'dpop_proof_rejected', 'Once', now - 1500);
     await event(victim, 'device_revoked', 'Not a threat', now - 1000);
     await event(victim, 'login', 'Not a threat either', now - 500);
 
     const page = (await operator.get('/admin')).text;
     expect(page).not.toContain('<script>');
     expect(page).not.toContain('Not a threat');
-    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
-    expect(page).toContain(`<a href="/admin/users/${other}">other+&lt;i&gt;@example.com</a>`);
-    expect(page).toContain(`<a href="/admin/users/${victim}">victim@example.com</a>`);
-    expect(page.indexOf(`/admin/users/${other}`)).toBeLessThan(page.indexOf(`/admin/users/${victim}`));
-    expect(page).toContain('203.0.113.7');
+    const reuse = reuseOn(page);
+    expect(reuse).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(reuse).toContain(`<a href="/admin/users/${victim}">victim@example.com</a>`);
+    expect(reuse).not.toContain(other);
+    expect(reuse).toContain('203.0.113.7');
+    const refused = refusedOn(page);
+    expect(refused).toContain(`<a href="/admin/users/${other}">other+&lt;i&gt;@example.com</a>`);
+    expect(refused).toContain('Refreshes of key-bound &#x27;Pixel &quot;8&quot;&#x27; without its key were refused ×7');
+    expect(refused).toContain('A refresh of key-bound &#x27;Once&#x27; without its key was refused');
+    expect(refused.indexOf('Once')).toBeLessThan(refused.indexOf('Pixel'));
+    expect(refused).not.toContain('alert(1)');
+  });
 
+  it('shows the 50 newest of each list, and no number of refused proofs pushes a reuse detection off', async () => {
+    const victim = await account('flooded@example.com');
+    const now = Date.now() + 10_000;
     for (let index = 0; index < 60; index++) await event(victim, 'refresh_token_reused', `Flood ${index}`, now + index);
     const flooded = (await operator.get('/admin')).text;
-    expect(flooded.match(/<li class="event event-/g)).toHaveLength(50);
-    expect(flooded).toContain('&#x27;Flood 59&#x27;');
-    expect(flooded).not.toContain('&#x27;Flood 9&#x27;');
+    expect(reuseOn(flooded).match(/<li class="event event-/g)).toHaveLength(50);
+    expect(reuseOn(flooded)).toContain('&#x27;Flood 59&#x27;');
+    expect(reuseOn(flooded)).not.toContain('&#x27;Flood 9&#x27;');
+
+    for (let index = 0; index < 120; index++) await event(victim, 'dpop_proof_rejected', `Refused ${index}`, now + 1000 + index, 10);
+    const both = (await operator.get('/admin')).text;
+    expect(reuseOn(both).match(/<li class="event event-refresh_token_reused">/g)).toHaveLength(50);
+    expect(reuseOn(both)).toContain('&#x27;Flood 59&#x27;');
+    expect(reuseOn(both)).toContain('&#x27;Flood 10&#x27;');
+    expect(refusedOn(both).match(/<li class="event event-dpop_proof_rejected">/g)).toHaveLength(50);
+    expect(refusedOn(both)).toContain('&#x27;Refused 119&#x27; without its key were refused ×10');
+    expect(refusedOn(both)).not.toContain('&#x27;Refused 69&#x27;');
   });
 
   it('finds users by the start of their email, normalised, a page of 25 at a time in email order', async () => {

@@ -1,12 +1,12 @@
 import { type Actor } from '@app/platform';
 import { Injectable } from '@nestjs/common';
 import { DeviceRepository, SecurityEventRepository } from '@app/persistence';
-import { collapseFailures, type ActivityEntry } from './activity-entry.js';
+import { collapseRuns, COLLAPSED_TYPES, type ActivityEntry } from './activity-entry.js';
 import { DeviceNotFound } from './device-not-found.error.js';
 import { mayInspectAccount } from './device-policy.js';
 
-/** Failed sign-ins read for one page at the most; a larger flood shows as this many. */
-const MAX_FAILURES_READ = 5000;
+/** Events of each collapsed type read for one page at the most; a larger flood shows as this many. */
+const MAX_COLLAPSED_READ = 5000;
 
 /** An account's security activity and the names of its devices (revoked ones too), for reading it. */
 export interface AccountActivity {
@@ -30,13 +30,17 @@ export class SecurityEventsService {
   }
 
   /**
-   * The newest `limit` events that are not failed sign-ins, with the failed sign-ins between
-   * and after them collapsed into one entry per run (see collapseFailures).
+   * The newest `limit` events that are not failed sign-ins or refused DPoP proofs, read apart
+   * from those, which anybody can cause in any number; these are then read back to the oldest
+   * of the others and shown between and after them as runs (see collapseRuns). So no flood of
+   * them can push a sign-in or a reuse detection off the page.
    */
   async recent(userId: string, limit = 50): Promise<ActivityEntry[]> {
-    const others = await this.events.listForUserExcept(userId, 'login_failed', limit);
+    const others = await this.events.listForUserExceptTypes(userId, COLLAPSED_TYPES, limit);
     const since = others.length === limit ? others[others.length - 1].createdAt : null;
-    const failures = await this.events.listForUserOfType(userId, 'login_failed', since, MAX_FAILURES_READ);
-    return collapseFailures(others, failures);
+    const collapsible = await Promise.all(
+      COLLAPSED_TYPES.map((type) => this.events.listForUserOfType(userId, type, since, MAX_COLLAPSED_READ)),
+    );
+    return collapseRuns(others, ...collapsible);
   }
 }

@@ -45,6 +45,18 @@ describe('describeEvent', () => {
     [{ type: 'login_failed' as const, reason: null }, 'Failed sign-in attempt (wrong password)'],
     [{ type: 'login_failed' as const, reason: null, repeated: 1200 }, '1,200 failed sign-in attempts (wrong password)'],
     [
+      { type: 'dpop_proof_rejected' as const, reason: null, deviceName: 'iPhone' },
+      "A refresh of key-bound 'iPhone' without its key was refused — nothing changed",
+    ],
+    [
+      { type: 'dpop_proof_rejected' as const, reason: null, deviceName: 'iPhone', occurrences: 7, repeated: 7 },
+      "Refreshes of key-bound 'iPhone' without its key were refused ×7 — nothing changed",
+    ],
+    [
+      { type: 'dpop_proof_rejected' as const, reason: null, deviceName: 'iPhone', occurrences: 10, repeated: 1210 },
+      "Refreshes of key-bound 'iPhone' without its key were refused ×1,210 — nothing changed",
+    ],
+    [
       { type: 'operator_granted' as const, actor: 'system' as const, actorUserId: null, deviceId: null, deviceName: null, reason: null },
       "Operator role granted (from the command line): this account can see and revoke any user's devices",
     ],

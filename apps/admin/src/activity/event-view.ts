@@ -59,7 +59,9 @@ export function describeEvent(event: ActivityEntry, reader: EventReader, deviceN
     case 'refresh_token_reused':
       return `Refresh token reuse detected on ${device} — device signed out`;
     case 'dpop_proof_rejected':
-      return `A refresh of key-bound ${device} without its key was refused — nothing changed`;
+      return event.repeated > 1
+        ? `Refreshes of key-bound ${device} without its key were refused ×${event.repeated.toLocaleString('en')} — nothing changed`
+        : `A refresh of key-bound ${device} without its key was refused — nothing changed`;
     case 'device_revoked':
       switch (event.reason) {
         case 'logout':

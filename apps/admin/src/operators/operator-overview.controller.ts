@@ -1,5 +1,5 @@
 import { Get, Render } from '@nestjs/common';
-import { OperatorOverviewService } from '@app/devices';
+import { OperatorOverviewService, type AccountEvent } from '@app/devices';
 import { Clock, CurrentActor, type Actor } from '@app/platform';
 import { toEventView } from '../activity/event-view.js';
 import type { Page } from '../rendering/page.interceptor.js';
@@ -9,8 +9,10 @@ const NO_DEVICE_NAMES: ReadonlyMap<string, string> = new Map();
 
 /**
  * The operators' overview: how many devices are signed in, and the recent signs of theft across
- * all accounts (reuse detections, refreshes refused for a missing DPoP key), each linking to
- * its account. Behind OperatorGuard like every operator page.
+ * all accounts, each linking to its account: the refresh-token reuse detections, and apart from
+ * them (so that no number of these can push a detection off the page) the refreshes of key-bound
+ * devices refused for want of the key, each with its count. Behind OperatorGuard like every
+ * operator page.
  */
 @OperatorPages('admin')
 export class OperatorOverviewController {
@@ -24,17 +26,19 @@ export class OperatorOverviewController {
   async show(@CurrentActor() actor: Actor): Promise<Page> {
     const overview = await this.overview.overview(actor);
     const now = this.clock.now();
+    const toView = ({ event, email }: AccountEvent) => ({
+      ...toEventView({ ...event, repeated: event.occurrences }, actor, NO_DEVICE_NAMES, now),
+      userId: event.userId,
+      email,
+    });
     return {
       title: 'Overview',
       section: 'overview',
       accounts: overview.accounts,
       activeDevices: overview.activeDevices,
       webhook: overview.webhook,
-      threats: overview.recentThreats.map(({ event, email }) => ({
-        ...toEventView({ ...event, repeated: 1 }, actor, NO_DEVICE_NAMES, now),
-        userId: event.userId,
-        email,
-      })),
+      reuseDetections: overview.reuseDetections.map(toView),
+      refusedProofs: overview.refusedProofs.map(toView),
     };
   }
 }

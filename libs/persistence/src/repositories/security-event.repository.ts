@@ -43,6 +43,11 @@ export class SecurityEventRepository {
     return this.events.find({ where: { userId, type: Not(type) }, order: { createdAt: 'DESC', id: 'ASC' }, take: limit });
   }
 
+  /** The account's newest events of every type but `types`, newest first. */
+  listForUserExceptTypes(userId: string, types: readonly SecurityEventType[], limit: number): Promise<SecurityEventEntity[]> {
+    return this.events.find({ where: { userId, type: Not(In([...types])) }, order: { createdAt: 'DESC', id: 'ASC' }, take: limit });
+  }
+
   /** The account's events of `type` at or after `since` (all when null), newest first. */
   listForUserOfType(userId: string, type: SecurityEventType, since: number | null, limit: number): Promise<SecurityEventEntity[]> {
     return this.events.find({
