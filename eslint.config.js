@@ -30,8 +30,13 @@ export default tseslint.config(
   },
   {
     // The examples are plain Node programs (JavaScript, as their users might write them).
-    files: ['examples/**/*.js', 'bench/**/*.js'],
+    files: ['examples/**/*.js', 'bench/**/*.js', 'scripts/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // dependency-cruiser reads its configuration as CommonJS.
+    files: ['.dependency-cruiser.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
   },
   {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts'],

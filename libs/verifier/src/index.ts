@@ -1,10 +1,5 @@
 export { AccessDenied, DPOP_ALGORITHMS, type AccessDeniedReason } from './access-denied.error.js';
-export {
-  createVerifier,
-  DeviceAuthVerifier,
-  type VerifiableRequest,
-  type VerifierOptions,
-} from './device-auth-verifier.js';
+export { createVerifier, DeviceAuthVerifier, type VerifiableRequest, type VerifierOptions } from './device-auth-verifier.js';
 export type { DevicePrincipal } from './device-principal.js';
 export type { RevocationFeedOptions } from './revocation-feed-follower.js';
 export { expressMiddleware, type ResponseLike } from './adapters/express-middleware.js';
