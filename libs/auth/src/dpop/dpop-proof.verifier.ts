@@ -87,6 +87,8 @@ export class DpopProofVerifier {
   private readonly keys = new Map<string, KnownKey>();
   /** `normalisedUrl`'s memory: expected URL → its normal form (null: not an absolute http(s) URL). */
   private readonly urls = new Map<string, string | null>();
+  /** `athOf`'s memory: access token → the `ath` of its proofs. */
+  private readonly aths = new Map<string, string>();
 
   constructor(private readonly options: DpopProofVerifierOptions) {
     const { maxAgeSeconds, clockToleranceSeconds, replayCacheSize = DEFAULT_REPLAY_CACHE_SIZE } = options;
@@ -179,8 +181,7 @@ export class DpopProofVerifier {
     }
 
     if (expected.accessToken !== undefined) {
-      const ath = createHash('sha256').update(expected.accessToken, 'ascii').digest('base64url');
-      if (!(typeof payload.ath === 'string' && constantTimeEquals(payload.ath, ath))) {
+      if (!(typeof payload.ath === 'string' && constantTimeEquals(payload.ath, this.athOf(expected.accessToken)))) {
         throw new DpopProofInvalid('The DPoP proof is not bound to this access token.');
       }
     }
@@ -219,6 +220,20 @@ export class DpopProofVerifier {
   }
 
   /**
+   * The `ath` an access token's proofs must carry: base64url(SHA-256(token)), remembered per
+   * token (a device presents one token for many requests). Bounded.
+   */
+  private athOf(accessToken: string): string {
+    let ath = this.aths.get(accessToken);
+    if (ath === undefined) {
+      ath = createHash('sha256').update(accessToken, 'ascii').digest('base64url');
+      if (this.aths.size >= MAX_CACHED_TOKENS) this.aths.clear();
+      this.aths.set(accessToken, ath);
+    }
+    return ath;
+  }
+
+  /**
    * `normaliseHtu` of the expected URL, remembered: it is the server's own URL of a route (with
    * PUBLIC_URL, or else the request's Host), so the same few recur. Bounded in count and length.
    */
@@ -238,6 +253,7 @@ export class DpopProofVerifier {
 const MAX_CACHED_KEYS = 10_000;
 const MAX_CACHED_URLS = 1_000;
 const MAX_CACHED_URL_LENGTH = 512;
+const MAX_CACHED_TOKENS = 4_096;
 /** jose's `algorithms` option, made once (jose only reads it). */
 const SIGNING_ALGORITHMS: string[] = [...DPOP_SIGNING_ALGORITHMS];
 
