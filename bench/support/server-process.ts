@@ -56,7 +56,9 @@ export class ServerProcess {
     const port = await freePort();
     const child = spawn(process.execPath, [options.script], {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...options.env },
+      // PUBLIC_URL: the API refuses to start in production without it (DPoP proofs are checked
+      // against it); a server's own address, unless the caller names another.
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...options.env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     running.add(child);

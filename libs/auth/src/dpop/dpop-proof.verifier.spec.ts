@@ -274,6 +274,36 @@ describe('DpopProofVerifier: header and algorithm', () => {
     await expectInvalid(verifier().verify(`${h}.${p}.${flipped.toString('base64url')}`, ALL));
   });
 
+  it('checks every proof in full when its key is already known (the key cache spares the import only)', async () => {
+    const v = verifier();
+    const { privateKey, publicKey } = await generateJoseKeyPair('ES256');
+    const jwk = await exportJWK(publicKey);
+    await v.verify(await craft(privateKey, { alg: 'ES256', jwk }), ALL);
+    // The same header as the accepted proof: the signature, payload and claims are still checked.
+    const [h, p, s] = (await craft(privateKey, { alg: 'ES256', jwk })).split('.');
+    const flipped = Buffer.from(s, 'base64url');
+    flipped[10] ^= 1;
+    await expectInvalid(v.verify(`${h}.${p}.${flipped.toString('base64url')}`, ALL));
+    const [, other] = (await craft(privateKey, { alg: 'ES256', jwk }, { htm: 'GET' })).split('.');
+    await expectInvalid(v.verify(`${h}.${other}.${s}`, ALL));
+    await expectInvalid(
+      v.verify(await craft(privateKey, { alg: 'ES256', jwk }, { htu: 'https://api.example.com/auth/login' }), ALL),
+      /URL/,
+    );
+    await expectInvalid(
+      v.verify(await craft(privateKey, { alg: 'ES256', jwk }, { iat: Math.floor(Date.now() / 1000) - 600 }), ALL),
+      /too old/,
+    );
+    // The same key under another typ, or in another header spelling with a private member, is refused.
+    await expectInvalid(v.verify(await craft(privateKey, { alg: 'ES256', typ: 'jwt', jwk }), ALL));
+    const { privateKey: signer } = await generateJoseKeyPair('ES256', { extractable: true });
+    const privateJwk = await exportJWK(signer);
+    await v.verify(await craft(signer, { alg: 'ES256', jwk: { ...privateJwk, d: undefined } }), ALL);
+    await expectInvalid(v.verify(await craft(signer, { alg: 'ES256', jwk: privateJwk }), ALL), /private key/);
+    // A header refused once is refused again (refusals are not remembered as keys).
+    await expectInvalid(v.verify(await craft(signer, { alg: 'ES256', jwk: privateJwk }), ALL), /private key/);
+  });
+
   it.each([['jwt'], ['JWT'], ['at+jwt'], [undefined]])('refuses typ %s', async (typ) => {
     const { privateKey, publicKey } = await generateJoseKeyPair('ES256');
     await expectInvalid(verifier().verify(await craft(privateKey, { alg: 'ES256', typ, jwk: await exportJWK(publicKey) }), ALL));

@@ -75,12 +75,20 @@ const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'
 export class DpopProofVerifier {
   private readonly replay: DpopReplayCache;
   /**
-   * Imported public keys and their thumbprints, by the proof header's `alg` and `jwk` exactly as
-   * sent: a device signs every request with one key, and importing it (WebCrypto) and hashing it
-   * cost more than the signature check itself (measured: ~210 + ~135 µs of ~730 µs per proof).
-   * Bounded; the least recently used key goes first.
+   * Imported public keys and their thumbprints, by the proof's encoded protected header exactly
+   * as sent (the header holds `typ`, `alg` and `jwk`; a device sends the same one with every
+   * proof). Importing the key (WebCrypto) and hashing it cost more than the signature check
+   * itself (measured: ~210 + ~135 µs of ~730 µs per proof); keying by the encoded header also
+   * spares decoding it a second time (jose decodes it too). An entry exists only for a header
+   * whose `jwk` passed every check of `publicJwkOf` and imported as a public key; those checks
+   * depend on nothing but the header, so they hold for every proof with the same one. jose still
+   * checks each proof's `typ`, `alg` and signature. Bounded; the least recently used key goes first.
    */
-  private readonly keys = new Map<string, { readonly key: PublicKey; readonly jkt: string }>();
+  private readonly keys = new Map<string, KnownKey>();
+  /** `normalisedUrl`'s memory: expected URL → its normal form (null: not an absolute http(s) URL). */
+  private readonly urls = new Map<string, string | null>();
+  /** `athOf`'s memory: access token → the `ath` of its proofs. */
+  private readonly aths = new Map<string, string>();
 
   constructor(private readonly options: DpopProofVerifierOptions) {
     const { maxAgeSeconds, clockToleranceSeconds, replayCacheSize = DEFAULT_REPLAY_CACHE_SIZE } = options;
@@ -126,8 +134,8 @@ export class DpopProofVerifier {
   async check(proof: string | undefined, expected: DpopExpectation): Promise<VerifiedDpopProof> {
     if (typeof proof !== 'string' || proof.length === 0) throw new DpopProofInvalid('A DPoP proof is required.');
     if (proof.length > MAX_PROOF_LENGTH) throw new DpopProofInvalid('The DPoP proof is too large.');
-    const { jwk, alg } = publicJwkOf(proof);
-    const { key, jkt } = await this.keyOf(jwk, alg);
+    const known = this.keyOf(proof);
+    const { key, jkt } = known instanceof Promise ? await known : known;
 
     const nowMs = this.options.now();
     let payload: JWTPayload;
@@ -137,7 +145,7 @@ export class DpopProofVerifier {
       // that the key fits the `alg`, and `crit`.
       ({ payload } = await jwtVerify(proof, key, {
         typ: 'dpop+jwt',
-        algorithms: [...DPOP_SIGNING_ALGORITHMS],
+        algorithms: SIGNING_ALGORITHMS,
         currentDate: new Date(nowMs),
         clockTolerance: this.options.clockToleranceSeconds,
       }));
@@ -146,9 +154,11 @@ export class DpopProofVerifier {
     }
 
     if (payload.htm !== expected.method) throw new DpopProofInvalid('The DPoP proof is for another HTTP method.');
-    const expectedHtu = normaliseHtu(expected.url);
+    const expectedHtu = this.normalisedUrl(expected.url);
     if (expectedHtu === null) throw new TypeError('expected.url must be an absolute http(s) URL');
-    if (typeof payload.htu !== 'string' || normaliseHtu(payload.htu) !== expectedHtu) {
+    // An htu spelled exactly as the expected URL normalises as it does (the usual case: the client
+    // signs the URL it calls); any other spelling is normalised and compared.
+    if (typeof payload.htu !== 'string' || (payload.htu !== expected.url && normaliseHtu(payload.htu) !== expectedHtu)) {
       throw new DpopProofInvalid('The DPoP proof is for another URL.');
     }
     if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > MAX_JTI_LENGTH) {
@@ -171,8 +181,7 @@ export class DpopProofVerifier {
     }
 
     if (expected.accessToken !== undefined) {
-      const ath = createHash('sha256').update(expected.accessToken, 'ascii').digest('base64url');
-      if (!(typeof payload.ath === 'string' && constantTimeEquals(payload.ath, ath))) {
+      if (!(typeof payload.ath === 'string' && constantTimeEquals(payload.ath, this.athOf(expected.accessToken)))) {
         throw new DpopProofInvalid('The DPoP proof is not bound to this access token.');
       }
     }
@@ -180,15 +189,23 @@ export class DpopProofVerifier {
     return { jkt, jti: payload.jti };
   }
 
-  /** The header key as jose imports it (public), and its RFC 7638 thumbprint; cached, see `keys`. */
-  private async keyOf(jwk: JWK, alg: string): Promise<{ key: PublicKey; jkt: string }> {
-    const id = `${alg} ${JSON.stringify(jwk)}`;
-    const cached = this.keys.get(id);
-    if (cached) {
-      this.keys.delete(id);
-      this.keys.set(id, cached);
-      return cached;
-    }
+  /**
+   * The header key as jose imports it (public), and its RFC 7638 thumbprint, by the proof's
+   * encoded protected header (see `keys`): synchronous when known, so a known key costs no
+   * decoding and no await.
+   */
+  private keyOf(proof: string): KnownKey | Promise<KnownKey> {
+    const dot = proof.indexOf('.');
+    const id = dot === -1 ? proof : proof.slice(0, dot);
+    const known = this.keys.get(id);
+    if (known === undefined) return this.importKey(id, proof);
+    this.keys.delete(id);
+    this.keys.set(id, known);
+    return known;
+  }
+
+  private async importKey(id: string, proof: string): Promise<KnownKey> {
+    const { jwk, alg } = publicJwkOf(proof);
     let key: PublicKey;
     try {
       key = (await importJWK({ ...jwk, ext: true }, alg)) as PublicKey;
@@ -201,6 +218,51 @@ export class DpopProofVerifier {
     this.keys.set(id, entry);
     return entry;
   }
+
+  /**
+   * The `ath` an access token's proofs must carry: base64url(SHA-256(token)), remembered per
+   * token (a device presents one token for many requests). Bounded.
+   */
+  private athOf(accessToken: string): string {
+    let ath = this.aths.get(accessToken);
+    if (ath === undefined) {
+      ath = createHash('sha256').update(accessToken, 'ascii').digest('base64url');
+      if (this.aths.size >= MAX_CACHED_TOKENS) this.aths.clear();
+      this.aths.set(accessToken, ath);
+    }
+    return ath;
+  }
+
+  /**
+   * `normaliseHtu` of the expected URL, remembered: it is the server's own URL of a route (with
+   * PUBLIC_URL, or else the request's Host), so the same few recur. Bounded in count and length.
+   */
+  private normalisedUrl(url: string): string | null {
+    let normalised = this.urls.get(url);
+    if (normalised === undefined) {
+      normalised = normaliseHtu(url);
+      if (url.length <= MAX_CACHED_URL_LENGTH) {
+        if (this.urls.size >= MAX_CACHED_URLS) this.urls.clear();
+        this.urls.set(url, normalised);
+      }
+    }
+    return normalised;
+  }
+}
+
+const MAX_CACHED_KEYS = 10_000;
+const MAX_CACHED_URLS = 1_000;
+const MAX_CACHED_URL_LENGTH = 512;
+const MAX_CACHED_TOKENS = 4_096;
+/** jose's `algorithms` option, made once (jose only reads it). */
+const SIGNING_ALGORITHMS: string[] = [...DPOP_SIGNING_ALGORITHMS];
+
+/** What jose's importJWK gives for a public asymmetric key. */
+type PublicKey = webcrypto.CryptoKey;
+
+interface KnownKey {
+  readonly key: PublicKey;
+  readonly jkt: string;
 }
 
 /**
@@ -209,11 +271,6 @@ export class DpopProofVerifier {
  * alone names no key). jose would refuse a private JWK too; refusing it here also keeps it out
  * of the thumbprint.
  */
-const MAX_CACHED_KEYS = 10_000;
-
-/** What jose's importJWK gives for a public asymmetric key. */
-type PublicKey = webcrypto.CryptoKey;
-
 function publicJwkOf(proof: string): { jwk: JWK; alg: string } {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
