@@ -778,6 +778,7 @@ async function collect(context: Context) {
     refreshPostgres?: Awaited<ReturnType<typeof measureRefreshOn>>;
     revocationSpread?: Awaited<ReturnType<typeof measureRevocationSpread>>[];
     verifierOverhead?: Awaited<ReturnType<typeof measureVerifierOverhead>>;
+    replayCacheMemory?: ReplayCacheMemory;
   } = {};
   const skipped: string[] = [];
   const loadAverage: { section: string; before: number; after?: number }[] = [];
@@ -811,7 +812,20 @@ async function collect(context: Context) {
   sections.verifierOverhead = await section('verifier package overhead (9)', () => measureVerifierOverhead(context));
   sections.memory = await section('memory (6)', () => measureMemory(context));
   sections.failedSignInTiming = await section('timing of failed sign-ins (7)', () => measureFailedSignInTiming(context));
+  sections.replayCacheMemory = await section('replay cache memory (10)', async () => measureReplayCacheMemory());
   return { ...sections, skipped, loadAverage, seconds: round((Date.now() - started) / 1000, 0) };
+}
+
+interface ReplayCacheMemory {
+  readonly entries: number;
+  readonly sixteenOwnersMiB: number;
+  readonly everyProofItsOwnerMiB: number;
+}
+
+// 10: the DPoP replay cache's heap at its cap, measured in a process of its own (it needs --expose-gc).
+function measureReplayCacheMemory(): ReplayCacheMemory {
+  const output = execFileSync(process.execPath, ['--expose-gc', join(BUILT, 'bench/replay-cache-memory/main.js')], { encoding: 'utf8' });
+  return JSON.parse(output) as ReplayCacheMemory;
 }
 
 interface Row {
@@ -912,6 +926,15 @@ function rows(results: Results, database: string): Row[] {
     out.push({
       figure: '9. Express + @device-auth/verifier ÷ the same app without it (req/s)',
       measured: `${v.ratio.median.toFixed(2)} (${v.ratio.min.toFixed(2)}–${v.ratio.max.toFixed(2)}); ${v.withVerifier.rps} vs ${v.without.rps} req/s`,
+      target: 'reported',
+      met: null,
+    });
+  }
+  const replay = results.replayCacheMemory;
+  if (replay) {
+    out.push({
+      figure: `10. DPoP replay cache at its cap (${replay.entries.toLocaleString('en')} proofs, one process's heap)`,
+      measured: `${replay.sixteenOwnersMiB} MiB with 16 keys at their share; ${replay.everyProofItsOwnerMiB} MiB with every proof its own owner`,
       target: 'reported',
       met: null,
     });
