@@ -1,5 +1,4 @@
 import { DomainError } from '@app/platform';
-import { DPOP_SIGNING_ALGORITHMS } from './dpop/dpop-proof.verifier.js';
 
 // The auth domain's errors. Each says what went wrong in the domain's words; the filters
 // decide the wire format (problem+json, or RFC 6749 on the token endpoint).
@@ -38,24 +37,6 @@ export class InvalidAccessToken extends DomainError {
   readonly code = 'invalid-token';
   constructor(readonly expired: boolean) {
     super(expired ? 'The access token expired.' : 'The access token is invalid.');
-  }
-}
-
-/**
- * A key-bound access token whose request failed the DPoP check (RFC 9449 §7.1): 401 with a
- * `DPoP` challenge naming the error (`invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`)
- * and the algorithms proofs may use; a `DPoP-Nonce` too when nonces are on.
- */
-export class DpopAccessRefused extends DomainError {
-  readonly category = 'invalid_token';
-  readonly code = 'invalid-token';
-  constructor(
-    error: 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce',
-    detail: string,
-    headers: Readonly<Record<string, string>> = {},
-  ) {
-    super(detail);
-    this.headers = { ...headers, 'WWW-Authenticate': `DPoP error="${error}", algs="${DPOP_SIGNING_ALGORITHMS.join(' ')}"` };
   }
 }
 

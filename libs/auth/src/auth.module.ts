@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { SecurityEventsModule } from '@app/security-events';
-import { AuthService } from './auth.service.js';
+import { AuthService } from './login/auth.service.js';
 import { DpopService } from './dpop/dpop.service.js';
 import { RefusedProofCounter } from './dpop/refused-proof-counter.js';
 import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 import { AuthMetrics } from './metrics/auth-metrics.js';
+import { DpopMetrics } from './dpop/dpop-metrics.js';
+import { RevocationMetrics } from './revocation/revocation-metrics.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { LastSeenRecorder } from './revocation/last-seen.recorder.js';
 import { RevocationSet } from './revocation/revocation-set.js';
@@ -39,6 +41,8 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     DpopService,
     RefusedProofCounter,
     AuthMetrics,
+    DpopMetrics,
+    RevocationMetrics,
   ],
   exports: [
     AuthService,

@@ -1,7 +1,7 @@
 export * from './auth.errors.js';
 export { AuthApiModule } from './auth-api.module.js';
 export { AuthModule } from './auth.module.js';
-export { AuthService, type DeviceDescription } from './auth.service.js';
+export { AuthService, type DeviceDescription } from './login/auth.service.js';
 export { CurrentPrincipal, CurrentUser } from './decorators/current-principal.decorator.js';
 export { AccessTokenVerifier } from './tokens/access-token.verifier.js';
 export { ACCESS_TOKEN_EXTRACTOR, AccessTokenStrategy } from './strategies/access-token.strategy.js';

@@ -10,7 +10,7 @@ import {
   CurrentActor,
   Origin,
 } from '@app/platform';
-import { AuthService } from '../auth.service.js';
+import { AuthService } from '../login/auth.service.js';
 import { Dpop, type DpopRequest } from '../dpop/dpop-request.js';
 import { ChangePasswordDto } from '../dto/change-password.dto.js';
 import { LoginDto } from '../dto/login.dto.js';

@@ -2,7 +2,7 @@ import { Controller, Get, Header, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig, Public } from '@app/platform';
-import { DPOP_SIGNING_ALGORITHMS } from '../dpop/dpop-proof.verifier.js';
+import { DPOP_SIGNING_ALGORITHMS } from '../dpop/dpop-algorithms.js';
 import { AuthorizationServerMetadataSchema, type AuthorizationServerMetadata } from '../openapi/authorization-server-metadata.schema.js';
 
 /**

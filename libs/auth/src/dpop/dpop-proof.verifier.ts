@@ -1,5 +1,6 @@
 import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { createHash, timingSafeEqual, type webcrypto } from 'node:crypto';
+import { DPOP_SIGNING_ALGORITHMS } from './dpop-algorithms.js';
 import { DpopReplayCache } from './dpop-replay-cache.js';
 import { DpopNonceRequired, DpopProofInvalid } from './dpop.errors.js';
 import { normaliseHtu } from './htu.js';
@@ -43,8 +44,6 @@ export interface VerifiedDpopProof {
   readonly jkt: string;
   readonly jti: string;
 }
-
-export const DPOP_SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'Ed25519'] as const;
 
 export const DEFAULT_REPLAY_CACHE_SIZE = 100_000;
 /** Far above any honest proof (a P-256 or Ed25519 proof is ~500 bytes), and bounds the parsing work. */

@@ -1,4 +1,5 @@
 import { DomainError } from '@app/platform';
+import { DPOP_SIGNING_ALGORITHMS } from './dpop-algorithms.js';
 
 // The details are fixed sentences, never text taken from the proof: the proof is attacker-controlled
 // and the detail may end up in a WWW-Authenticate header (RFC 9449 §7.1), so echoing it would let a
@@ -24,5 +25,23 @@ export class DpopNonceRequired extends DomainError {
   override readonly oauthError = 'use_dpop_nonce';
   constructor() {
     super('The DPoP proof must carry the nonce the server provides.');
+  }
+}
+
+/**
+ * A key-bound access token whose request failed the DPoP check (RFC 9449 §7.1): 401 with a
+ * `DPoP` challenge naming the error (`invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`)
+ * and the algorithms proofs may use; a `DPoP-Nonce` too when nonces are on.
+ */
+export class DpopAccessRefused extends DomainError {
+  readonly category = 'invalid_token';
+  readonly code = 'invalid-token';
+  constructor(
+    error: 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce',
+    detail: string,
+    headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(detail);
+    this.headers = { ...headers, 'WWW-Authenticate': `DPoP error="${error}", algs="${DPOP_SIGNING_ALGORITHMS.join(' ')}"` };
   }
 }

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig, Clock, deriveSecret, DomainError } from '@app/platform';
-import { CLOCK_TOLERANCE_S } from '../tokens/clock-tolerance.js';
-import { AuthMetrics } from '../metrics/auth-metrics.js';
+import { CLOCK_TOLERANCE_S } from '../clock-tolerance.js';
+import { DpopMetrics } from './dpop-metrics.js';
 import { DpopNonces } from './dpop-nonces.js';
 import { DpopProofInvalid } from './dpop.errors.js';
-import { DPOP_SIGNING_ALGORITHMS, DpopProofVerifier, type VerifiedDpopProof } from './dpop-proof.verifier.js';
+import { DPOP_SIGNING_ALGORITHMS } from './dpop-algorithms.js';
+import { DpopProofVerifier, type VerifiedDpopProof } from './dpop-proof.verifier.js';
 import type { DpopRequest } from './dpop-request.js';
 
 /** How long one nonce window lasts; a nonce is accepted for two (RFC 9449 §8). */
@@ -25,7 +26,7 @@ export class DpopService {
   constructor(
     private readonly config: AppConfig,
     clock: Clock,
-    private readonly metrics: AuthMetrics,
+    private readonly metrics: DpopMetrics,
   ) {
     const now = () => clock.now();
     this.nonces = config.dpop.nonce
@@ -79,7 +80,7 @@ export class DpopService {
 
   /** Counts a refusal and adds the next nonce to it (the client can retry at once). */
   private refused(error: unknown): unknown {
-    this.metrics.dpopRejected(error);
+    this.metrics.rejected(error);
     if (error instanceof DomainError) error.headers = { ...error.headers, ...this.nonceHeader() };
     return error;
   }
@@ -88,7 +89,7 @@ export class DpopService {
   refusal(detail: string): DpopProofInvalid {
     const error = new DpopProofInvalid(detail);
     error.headers = this.nonceHeader();
-    this.metrics.dpopRejected(error);
+    this.metrics.rejected(error);
     return error;
   }
 

@@ -8,7 +8,7 @@ import {
   type RevokedDevice,
 } from '@app/persistence';
 import { SecurityEventRecorder } from '@app/security-events';
-import { AuthMetrics } from '../metrics/auth-metrics.js';
+import { RevocationMetrics } from './revocation-metrics.js';
 import { RevocationSet } from './revocation-set.js';
 
 /**
@@ -26,7 +26,7 @@ export class RevocationService {
     private readonly tokens: RefreshTokenRepository,
     private readonly events: SecurityEventRecorder,
     private readonly revocations: RevocationSet,
-    private readonly metrics: AuthMetrics,
+    private readonly metrics: RevocationMetrics,
   ) {}
 
   async revoke(target: RevocationTarget, reason: RevocationReason, by: AnyActor): Promise<RevokedDevice[]> {

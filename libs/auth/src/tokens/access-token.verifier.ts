@@ -2,16 +2,16 @@ import { Injectable } from '@nestjs/common';
 import jwt, { type Algorithm, type Jwt, type JwtPayload } from 'jsonwebtoken';
 import { AppConfig, Clock } from '@app/platform';
 import type { SessionClient } from '@app/persistence';
-import { DpopAccessRefused, InvalidAccessToken } from '../auth.errors.js';
+import { InvalidAccessToken } from '../auth.errors.js';
 import type { DpopRequest } from '../dpop/dpop-request.js';
-import { DpopNonceRequired, DpopProofInvalid } from '../dpop/dpop.errors.js';
+import { DpopAccessRefused, DpopNonceRequired, DpopProofInvalid } from '../dpop/dpop.errors.js';
 import { DpopService } from '../dpop/dpop.service.js';
-import { AuthMetrics } from '../metrics/auth-metrics.js';
+import { DpopMetrics } from '../dpop/dpop-metrics.js';
 import { LastSeenRecorder } from '../revocation/last-seen.recorder.js';
 import { RevocationSet } from '../revocation/revocation-set.js';
 import type { AccessPrincipal } from './access-principal.js';
 import { ACCESS_TOKEN_TYPE, audienceOf } from './access-token.service.js';
-import { CLOCK_TOLERANCE_S } from './clock-tolerance.js';
+import { CLOCK_TOLERANCE_S } from '../clock-tolerance.js';
 import { VerifiedTokenCache, type VerifiedClaims } from './verified-token-cache.js';
 
 /** `Authorization: Bearer <token>` (RFC 6750 §2.1; the scheme is case-insensitive). */
@@ -69,7 +69,7 @@ export class AccessTokenVerifier {
     private readonly revocations: RevocationSet,
     private readonly lastSeen: LastSeenRecorder,
     private readonly dpop: DpopService,
-    private readonly metrics: AuthMetrics,
+    private readonly metrics: DpopMetrics,
   ) {
     this.options = accessTokenVerifyOptions(config);
   }

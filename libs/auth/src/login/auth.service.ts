@@ -10,18 +10,18 @@ import {
   type SessionClient,
   type UserEntity,
 } from '@app/persistence';
-import { CurrentPasswordIncorrect, EmailTaken, InvalidCredentials } from './auth.errors.js';
-import { clientNetworkOf } from './dpop/client-network.js';
-import type { VerifiedDpopProof } from './dpop/dpop-proof.verifier.js';
-import type { DpopRequest } from './dpop/dpop-request.js';
-import { DpopService } from './dpop/dpop.service.js';
+import { CurrentPasswordIncorrect, EmailTaken, InvalidCredentials } from '../auth.errors.js';
+import { clientNetworkOf } from '../dpop/client-network.js';
+import type { VerifiedDpopProof } from '../dpop/dpop-proof.verifier.js';
+import type { DpopRequest } from '../dpop/dpop-request.js';
+import { DpopService } from '../dpop/dpop.service.js';
 import { SecurityEventRecorder } from '@app/security-events';
-import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
-import { AuthMetrics } from './metrics/auth-metrics.js';
-import { PasswordHasher } from './passwords/password-hasher.js';
-import { RevocationService } from './revocation/revocation.service.js';
-import { RefreshTokenService } from './tokens/refresh-token.service.js';
-import type { TokenResponse } from './tokens/token-response.js';
+import { LoginAttemptLimiter } from './login-attempt-limiter.js';
+import { AuthMetrics } from '../metrics/auth-metrics.js';
+import { PasswordHasher } from '../passwords/password-hasher.js';
+import { RevocationService } from '../revocation/revocation.service.js';
+import { RefreshTokenService } from '../tokens/refresh-token.service.js';
+import type { TokenResponse } from '../tokens/token-response.js';
 
 export interface Credentials {
   readonly email: string;
