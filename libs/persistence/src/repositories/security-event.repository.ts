@@ -38,11 +38,6 @@ export class SecurityEventRepository {
     );
   }
 
-  /** The account's newest events of every type but `type`, newest first. */
-  listForUserExcept(userId: string, type: SecurityEventType, limit: number): Promise<SecurityEventEntity[]> {
-    return this.events.find({ where: { userId, type: Not(type) }, order: { createdAt: 'DESC', id: 'ASC' }, take: limit });
-  }
-
   /** The account's newest events of every type but `types`, newest first. */
   listForUserExceptTypes(userId: string, types: readonly SecurityEventType[], limit: number): Promise<SecurityEventEntity[]> {
     return this.events.find({ where: { userId, type: Not(In([...types])) }, order: { createdAt: 'DESC', id: 'ASC' }, take: limit });
