@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ACCESS_TOKEN_EXTRACTOR, AccessTokenStrategy, AuthModule } from '@app/auth';
-import { DevicesModule } from '@app/devices';
+import { AccountsModule } from '@app/accounts';
 import { HealthModule, PersistenceModule } from '@app/persistence';
 import { PlatformModule, type PlatformOptions } from '@app/platform';
 import { ActivityPageController } from './activity/activity-page.controller.js';
@@ -24,7 +24,7 @@ export class AdminModule {
   static forRoot(options: PlatformOptions = {}): DynamicModule {
     return {
       module: AdminModule,
-      imports: [PlatformModule.forRoot(options), PersistenceModule, HealthModule, AuthModule, DevicesModule, PassportModule],
+      imports: [PlatformModule.forRoot(options), PersistenceModule, HealthModule, AuthModule, AccountsModule, PassportModule],
       controllers: [
         SignInController,
         DevicesPageController,

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthApiModule } from '@app/auth';
-import { DevicesApiModule } from '@app/devices';
+import { DevicesApiModule } from '@app/accounts';
 import { HealthModule, PersistenceModule } from '@app/persistence';
 import { RevocationFeedModule } from '@app/revocation-feed';
 import { MetricsModule, PlatformModule, type PlatformOptions } from '@app/platform';

@@ -1,5 +1,5 @@
 import { Controller, Get, Render } from '@nestjs/common';
-import { SecurityEventsService } from '@app/devices';
+import { AccountActivityService } from '@app/accounts';
 import { Clock, CurrentActor, type Actor } from '@app/platform';
 import type { Page } from '../rendering/page.interceptor.js';
 import { toEventView } from './event-view.js';
@@ -8,7 +8,7 @@ import { toEventView } from './event-view.js';
 @Controller('activity')
 export class ActivityPageController {
   constructor(
-    private readonly events: SecurityEventsService,
+    private readonly events: AccountActivityService,
     private readonly clock: Clock,
   ) {}
 

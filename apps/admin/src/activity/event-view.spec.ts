@@ -1,4 +1,4 @@
-import type { ActivityEntry } from '@app/devices';
+import type { ActivityEntry } from '@app/accounts';
 import { describeEvent } from './event-view.js';
 
 const reader = { userId: 'user-1', deviceId: 'browser-1' };

@@ -1,4 +1,4 @@
-import type { ActivityEntry } from '@app/devices';
+import type { ActivityEntry } from '@app/accounts';
 import { formatExact, formatRelative } from '../rendering/time-format.js';
 
 export interface EventView {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Query, Redirect, Render, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DeviceNotFound, DevicesService } from '@app/devices';
+import { DeviceNotFound, DevicesService } from '@app/accounts';
 import { Clock, uuidParam, CurrentActor, type Actor } from '@app/platform';
 import { FormPipe } from '../rendering/form.pipe.js';
 import type { Page } from '../rendering/page.interceptor.js';

@@ -1,5 +1,5 @@
 import { Get, Render } from '@nestjs/common';
-import { OperatorOverviewService, type AccountEvent } from '@app/devices';
+import { OperatorOverviewService, type AccountEvent } from '@app/accounts';
 import { Clock, CurrentActor, type Actor } from '@app/platform';
 import { toEventView } from '../activity/event-view.js';
 import type { Page } from '../rendering/page.interceptor.js';

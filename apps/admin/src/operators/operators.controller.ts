@@ -1,5 +1,5 @@
 import { Get, Param, Post, Query, Redirect, Render } from '@nestjs/common';
-import { AccountsService, DevicesService, SecurityEventsService } from '@app/devices';
+import { AccountSearchService, DevicesService, AccountActivityService } from '@app/accounts';
 import { Clock, uuidParam, CurrentActor, type Actor } from '@app/platform';
 import { toEventView } from '../activity/event-view.js';
 import { toDeviceView } from '../devices/device-view.js';
@@ -12,14 +12,14 @@ const Id = () => uuidParam(() => new NoSuchPage());
 /**
  * For accounts with the operator role: find users by the start of their email (paged), see their devices and events,
  * revoke any device. Non-operators get 404 from OperatorGuard before any handler runs, and the
- * services refuse them again (AccountsService, device-policy.ts).
+ * services refuse them again (AccountSearchService, device-policy.ts).
  */
 @OperatorPages('admin/users')
 export class OperatorsController {
   constructor(
-    private readonly accounts: AccountsService,
+    private readonly accounts: AccountSearchService,
     private readonly devices: DevicesService,
-    private readonly events: SecurityEventsService,
+    private readonly events: AccountActivityService,
     private readonly clock: Clock,
   ) {}
 

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { DeviceEntity } from '@app/persistence';
-import { SecurityEventsService } from '@app/devices';
+import { AccountActivityService } from '@app/accounts';
 import { bearer, refresh, registerAndLogin, startTestApi, waitFor, type TestApi } from '../support/test-api.js';
 import { sendFrom } from './support/send-from.js';
 import { expectProblem, type WireResponse } from './support/wire.js';
@@ -112,7 +112,7 @@ describe('security activity under a flood of failed sign-ins (e2e)', () => {
       );
       expect(new Set(statuses(failures))).toEqual(new Set([401]));
     }
-    const activity = api.app.get(SecurityEventsService);
+    const activity = api.app.get(AccountActivityService);
     // Failed sign-ins are recorded just after their answer leaves (equal timing for unknown emails).
     await waitFor(async () => (await activity.recent(userId)).some((entry) => entry.repeated === 120), 5000);
     const entries = await activity.recent(userId);

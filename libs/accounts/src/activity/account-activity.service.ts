@@ -2,8 +2,8 @@ import { type Actor } from '@app/platform';
 import { Injectable } from '@nestjs/common';
 import { DeviceRepository, SecurityEventRepository } from '@app/persistence';
 import { collapseRuns, COLLAPSED_TYPES, type ActivityEntry } from './activity-entry.js';
-import { DeviceNotFound } from './device-not-found.error.js';
-import { mayInspectAccount } from './device-policy.js';
+import { DeviceNotFound } from '../device-not-found.error.js';
+import { mayInspectAccount } from '../account-policy.js';
 
 /** Events of each collapsed type read for one page at the most; a larger flood shows as this many. */
 const MAX_COLLAPSED_READ = 5000;
@@ -16,7 +16,7 @@ export interface AccountActivity {
 
 /** An account's security activity, newest first (read by the dashboard). */
 @Injectable()
-export class SecurityEventsService {
+export class AccountActivityService {
   constructor(
     private readonly events: SecurityEventRepository,
     private readonly devices: DeviceRepository,

@@ -1,5 +1,5 @@
 import { type Actor } from '@app/platform';
-import { isOwner, mayInspectAccount, mayRevoke, revocationReason } from './device-policy.js';
+import { isOwner, mayInspectAccount, mayRevoke, revocationReason } from './account-policy.js';
 
 const actor = (role: Actor['role'] = 'user'): Actor => ({
   kind: 'account',

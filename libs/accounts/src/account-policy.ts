@@ -6,7 +6,7 @@ interface OwnedDevice {
   readonly userId: string;
 }
 
-// Who may do what with a device. Each answer is one rule, unit-tested in device-policy.spec.ts;
+// Who may do what with a device. Each answer is one rule, unit-tested in account-policy.spec.ts;
 // DevicesService asks these and nothing else.
 
 /** The owner sees, renames and revokes their devices; nobody else's. */

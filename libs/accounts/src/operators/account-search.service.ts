@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { UserRepository } from '@app/persistence';
 import { normalizeAccountEmail, type Actor } from '@app/platform';
-import { DeviceNotFound } from './device-not-found.error.js';
-import { mayInspectAccount } from './device-policy.js';
+import { DeviceNotFound } from '../device-not-found.error.js';
+import { mayInspectAccount } from '../account-policy.js';
 
 export interface AccountSummary {
   readonly id: string;
@@ -21,7 +21,7 @@ const MAX_EMAIL_LENGTH = 254;
 
 /** Finding other people's accounts: an operator capability (anyone else finds nothing). */
 @Injectable()
-export class AccountsService {
+export class AccountSearchService {
   constructor(private readonly users: UserRepository) {}
 
   /**

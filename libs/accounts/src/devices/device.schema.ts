@@ -1,5 +1,5 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import type { DeviceResponse } from '../device-response.js';
+import type { DeviceResponse } from './device-response.js';
 
 /** A device's OpenAPI schema; `implements` keeps it in step with the mapper's type. */
 @ApiSchema({ name: 'Device' })

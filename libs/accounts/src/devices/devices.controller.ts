@@ -2,12 +2,12 @@ import { applyDecorators, Body, Controller, Delete, Get, HttpCode, Param, Patch,
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiAccessToken } from '@app/auth';
 import { ApiProblemResponse, ApiValidationResponse, uuidParam, CurrentActor, type Actor } from '@app/platform';
-import { DeviceNotFound } from './device-not-found.error.js';
+import { DeviceNotFound } from '../device-not-found.error.js';
 import { toDeviceResponse, type DeviceResponse } from './device-response.js';
 import { DevicesService } from './devices.service.js';
-import { DeviceListSchema } from './openapi/device-list.schema.js';
-import { DeviceSchema } from './openapi/device.schema.js';
-import { RevokedCountSchema } from './openapi/revoked-count.schema.js';
+import { DeviceListSchema } from './device-list.schema.js';
+import { DeviceSchema } from './device.schema.js';
+import { RevokedCountSchema } from './revoked-count.schema.js';
 import { RenameDeviceDto } from './rename-device.dto.js';
 
 /** A malformed id is just an unknown device: the same 404. */

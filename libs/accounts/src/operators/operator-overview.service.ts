@@ -9,7 +9,7 @@ import {
   type WebhookOutboxStatus,
 } from '@app/persistence';
 import { AppConfig, Clock, type Actor } from '@app/platform';
-import { DeviceNotFound } from './device-not-found.error.js';
+import { DeviceNotFound } from '../device-not-found.error.js';
 
 /** Newest events shown of each kind: reuse detections, and refused proofs apart from them. */
 const RECENT_THREATS = 50;

@@ -3,12 +3,12 @@ import { Clock, type Actor } from '@app/platform';
 import { DeviceRepository, type DeviceEntity } from '@app/persistence';
 import { RevocationService } from '@app/auth';
 import { SecurityEventRecorder } from '@app/security-events';
-import { DeviceNotFound } from './device-not-found.error.js';
-import { isOwner, mayInspectAccount, mayRevoke, revocationReason } from './device-policy.js';
+import { DeviceNotFound } from '../device-not-found.error.js';
+import { isOwner, mayInspectAccount, mayRevoke, revocationReason } from '../account-policy.js';
 
 /**
  * Devices as an actor may see and change them: list, look at one, rename, revoke. Every method
- * decides by device-policy.ts whether the actor may, and answers DeviceNotFound otherwise,
+ * decides by account-policy.ts whether the actor may, and answers DeviceNotFound otherwise,
  * exactly as for a device that does not exist. Revocation itself is auth's one path.
  */
 @Injectable()

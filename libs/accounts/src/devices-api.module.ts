@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { DevicesController } from './devices.controller.js';
-import { DevicesModule } from './devices.module.js';
+import { DevicesController } from './devices/devices.controller.js';
+import { AccountsModule } from './accounts.module.js';
 
 /** The JSON API's /devices routes. */
 @Module({
-  imports: [DevicesModule],
+  imports: [AccountsModule],
   controllers: [DevicesController],
 })
 export class DevicesApiModule {}

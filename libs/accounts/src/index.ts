@@ -1,0 +1,10 @@
+export { DeviceNotFound } from './device-not-found.error.js';
+export { AccountsModule } from './accounts.module.js';
+export { DevicesApiModule } from './devices-api.module.js';
+export { toDeviceResponse, type DeviceResponse } from './devices/device-response.js';
+export { DevicesService } from './devices/devices.service.js';
+export { RenameDeviceDto } from './devices/rename-device.dto.js';
+export { AccountActivityService, type AccountActivity } from './activity/account-activity.service.js';
+export { collapseRuns, type ActivityEntry } from './activity/activity-entry.js';
+export { AccountSearchService, type AccountSearchPage, type AccountSummary } from './operators/account-search.service.js';
+export { OperatorOverviewService, type AccountEvent, type OperatorOverview } from './operators/operator-overview.service.js';
