@@ -2,7 +2,7 @@
 // cannot see. No import cycle between files, and the libs depend one way only,
 //   apps → accounts → revocation-feed → auth → security-events → persistence → platform
 // (each may import any lib to its right), so no cycle between libs either. Cycles between the
-// folders inside a lib: scripts/check-folder-cycles.mjs, on this same graph.
+// folders inside a lib: scripts/check-rooms.mjs, on this same graph.
 const LAYERS = ['platform', 'persistence', 'security-events', 'auth', 'revocation-feed', 'accounts'];
 
 /** A lib may import the libs below it, never one above it (nor an app). */

@@ -1,10 +1,16 @@
-// `npm run lint`: no import cycle between folders (ARCHITECTURE.md). dependency-cruiser finds
-// cycles between files (.dependency-cruiser.cjs); this reads its module graph, lifts every import
-// to the folders of its two files, and fails on any cycle among folders, naming the imports.
-// The composition roots (index.ts, *.module.ts, main.ts) are left out: wiring every folder of
-// their lib together is what they are for.
+// `npm run lint`: the house keeps its rooms (docs/ARCHITECTURE.md).
+// 1. No import cycle between folders. dependency-cruiser finds cycles between files
+//    (.dependency-cruiser.cjs); this reads its module graph, lifts every import to the folders of
+//    its two files, and fails on any cycle among folders, naming the imports. The composition
+//    roots (index.ts, *.module.ts, main.ts) are left out: wiring every folder of their lib
+//    together is what they are for.
+// 2. No lib or app holds more than a quarter of the product code (the lines of apps/*/src and
+//    libs/*/src, tests left out): a room that grows past that is several rooms.
 import { execFileSync } from 'node:child_process';
-import { dirname } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+const MAX_SHARE = 0.25;
 
 const graph = JSON.parse(
   execFileSync('npx', ['depcruise', 'apps', 'libs', 'bench', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'], {
@@ -62,5 +68,34 @@ for (const cycle of cycles) {
   console.error(`folder cycle: ${cycle.join(', ')}`);
   for (const from of cycle) for (const [to, example] of edges.get(from) ?? []) if (cycle.includes(to)) console.error(`  ${example}`);
 }
-if (cycles.length > 0) process.exit(1);
-console.log(`no folder cycles (${edges.size} folders with imports)`);
+
+/** Lines of product code (no tests) under `dir`. */
+function productLines(dir) {
+  let lines = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) lines += productLines(path);
+    else if (/\.ts$/.test(entry.name) && !/\.(spec|e2e-spec|browser-spec)\.ts$/.test(entry.name)) {
+      lines += readFileSync(path, 'utf8').split('\n').length;
+    }
+  }
+  return lines;
+}
+const rooms = ['apps', 'libs'].flatMap((top) =>
+  readdirSync(top, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => ({ room: `${top}/${entry.name}`, lines: productLines(join(top, entry.name, 'src')) })),
+);
+const total = rooms.reduce((sum, { lines }) => sum + lines, 0);
+const oversized = rooms.filter(({ lines }) => lines > total * MAX_SHARE);
+for (const { room, lines } of oversized) {
+  console.error(
+    `${room} holds ${((100 * lines) / total).toFixed(1)} % of the product code (${lines} of ${total} lines; at most ${100 * MAX_SHARE} %)`,
+  );
+}
+
+if (cycles.length > 0 || oversized.length > 0) process.exit(1);
+const largest = rooms.reduce((a, b) => (b.lines > a.lines ? b : a));
+console.log(
+  `no folder cycles (${edges.size} folders with imports); largest room ${largest.room}, ${((100 * largest.lines) / total).toFixed(1)} % of ${total} lines`,
+);
