@@ -1,9 +1,9 @@
 // `npm run lint` runs this (depcruise): the import rules of ARCHITECTURE.md that the compiler
 // cannot see. No import cycle between files, and the libs depend one way only,
-//   apps → accounts → revocation-feed → auth → security-events → persistence → platform
+//   apps → accounts → revocation-feed → auth → mail → security-events → persistence → platform
 // (each may import any lib to its right), so no cycle between libs either. Cycles between the
 // folders inside a lib: scripts/check-rooms.mjs, on this same graph.
-const LAYERS = ['platform', 'persistence', 'security-events', 'auth', 'revocation-feed', 'accounts'];
+const LAYERS = ['platform', 'persistence', 'security-events', 'mail', 'auth', 'revocation-feed', 'accounts'];
 
 /** A lib may import the libs below it, never one above it (nor an app). */
 const layering = LAYERS.map((lib, index) => ({
@@ -29,7 +29,7 @@ module.exports = {
       comment: 'The packages others install (libs/verifier, libs/client) import nothing of the server.',
       severity: 'error',
       from: { path: '^libs/(verifier|client)/src/' },
-      to: { path: ['^apps/', '^libs/(platform|persistence|security-events|auth|revocation-feed|accounts)/'] },
+      to: { path: ['^apps/', '^libs/(platform|persistence|security-events|mail|auth|revocation-feed|accounts)/'] },
     },
   ],
   options: {
