@@ -67,3 +67,4 @@ export {
 } from './actor/actor.js';
 export { CurrentActor } from './actor/current-actor.decorator.js';
 export { Origin, originOf } from './actor/request-origin.decorator.js';
+export { userAgentLabel } from './text/user-agent-label.js';
