@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, MoreThan, type Repository } from 'typeorm';
 import { DeviceEntity, type DevicePlatform, type RevocationReason } from '../entities/device.entity.js';
-import { databaseNowMs, executeSql } from '../sql.js';
+import {
+  DEVICES_REVOKED_SINCE,
+  RECORD_LAST_SEEN,
+  RENAME_ACTIVE_DEVICE,
+  REVOKE_ALL_OF_USER,
+  REVOKE_DEVICES,
+  REVOKE_OTHERS_OF_USER,
+} from '../sql/devices.sql.js';
+import { SqlRunner } from '../sql/sql-runner.js';
 
 /** Which active devices a revocation ends. */
 export type RevocationTarget = { readonly deviceIds: readonly string[] } | { readonly userId: string; readonly exceptDeviceId?: string };
@@ -29,30 +37,6 @@ export interface RevocationsSince {
 
 const LAST_SEEN_BATCH = 200;
 
-/** Every column of `devices`, for plain-SQL reads (`prefix`: a table alias, with its dot). */
-export function deviceColumns(prefix = '', alias = ''): string {
-  return [
-    'id',
-    'user_id',
-    'name',
-    'platform',
-    'user_agent',
-    'ip',
-    'created_at',
-    'last_seen_at',
-    'session_expires_at',
-    'revoked_at',
-    'revoked_reason',
-    'revoked_by',
-    'jkt',
-    'client',
-  ]
-    .map((column) => `${prefix}${column}${alias ? ` AS ${alias}${column}` : ''}`)
-    .join(', ');
-}
-
-const DEVICE_COLUMNS = deviceColumns();
-
 /** A `devices` row read with deviceColumns (`alias`: the prefix its columns were renamed with). */
 export function deviceFromRow(row: Record<string, unknown>, alias = ''): DeviceEntity {
   const value = (column: string) => row[`${alias}${column}`];
@@ -79,18 +63,20 @@ export function deviceFromRow(row: Record<string, unknown>, alias = ''): DeviceE
 export class DeviceRepository {
   private readonly devices: Repository<DeviceEntity>;
 
-  constructor(private readonly dataSource: DataSource) {
+  private readonly sql: SqlRunner;
+
+  constructor(dataSource: DataSource) {
     this.devices = dataSource.getRepository(DeviceEntity);
+    this.sql = new SqlRunner(dataSource);
   }
 
   async insert(device: DeviceEntity): Promise<void> {
     await this.devices.insert(device);
   }
 
-  /** By id alone, revoked or not (the refresh path, hence plain SQL: see RefreshTokenRepository). */
-  async findById(id: string): Promise<DeviceEntity | null> {
-    const { rows } = await executeSql(this.dataSource, `SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = :id`, { id });
-    return rows[0] ? deviceFromRow(rows[0]) : null;
+  /** By id alone, revoked or not. */
+  findById(id: string): Promise<DeviceEntity | null> {
+    return this.devices.findOneBy({ id });
   }
 
   /** A device that exists and is not revoked, whoever it belongs to (authorization is the caller's). */
@@ -111,7 +97,6 @@ export class DeviceRepository {
     });
   }
 
-  /** Names of all the user's devices, revoked ones included (for readable event logs). */
   /** Devices neither revoked nor past their session's absolute end at `now`, counted per platform. */
   async countActiveByPlatform(now: number): Promise<Map<DevicePlatform, number>> {
     const rows = await this.devices
@@ -124,14 +109,14 @@ export class DeviceRepository {
     return new Map(rows.map((row) => [row.platform, Number(row.count)]));
   }
 
+  /** Names of all the user's devices, revoked ones included (for readable event logs). */
   async namesByUser(userId: string): Promise<Map<string, string>> {
     const devices = await this.devices.find({ where: { userId }, select: { id: true, name: true } });
     return new Map(devices.map((device) => [device.id, device.name]));
   }
 
   async rename(userId: string, id: string, name: string): Promise<boolean> {
-    const result = await this.devices.update({ id, userId, revokedAt: IsNull() }, { name });
-    return (result.affected ?? 0) > 0;
+    return (await this.sql.affected(RENAME_ACTIVE_DEVICE, { id, userId, name })) > 0;
   }
 
   /**
@@ -141,53 +126,26 @@ export class DeviceRepository {
     const entries = [...lastSeen];
     for (let start = 0; start < entries.length; start += LAST_SEEN_BATCH) {
       const batch = entries.slice(start, start + LAST_SEEN_BATCH);
-      const parameters: Record<string, unknown> = { ids: batch.map(([id]) => id) };
-      const cases = batch
-        .map(([id, at], index) => {
-          parameters[`id${index}`] = id;
-          parameters[`at${index}`] = at;
-          // The cast gives PostgreSQL the parameter's type (it would infer text).
-          return `WHEN :id${index} THEN CAST(:at${index} AS BIGINT)`;
-        })
-        .join(' ');
-      await executeSql(
-        this.dataSource,
-        `UPDATE devices SET last_seen_at = CASE WHEN (CASE id ${cases} END) > last_seen_at
-           THEN (CASE id ${cases} END) ELSE last_seen_at END
-         WHERE id IN (:...ids) AND revoked_at IS NULL`,
-        parameters,
-      );
+      await this.sql.run(RECORD_LAST_SEEN, { ids: batch.map(([id]) => id), ats: batch.map(([, at]) => at) });
     }
   }
 
   /**
    * Ends the targeted device sessions that are still active, in one statement, and returns
    * exactly the devices this call revoked (a concurrent revocation of the same device counts
-   * once). `revoked_at` is the database's time, never the app process's: it is the cursor of
-   * every process's revocation sync, and one process with a wrong clock must not move it.
+   * once), with their revocation time by the database's clock (see devices.sql.ts).
    */
   async revoke(target: RevocationTarget, revocation: Revocation): Promise<RevokedDevice[]> {
-    const parameters: Record<string, unknown> = { reason: revocation.reason, by: revocation.revokedBy };
-    let condition: string;
+    const by = { reason: revocation.reason, by: revocation.revokedBy };
+    let rows: Record<string, unknown>[];
     if ('deviceIds' in target) {
       if (target.deviceIds.length === 0) return [];
-      condition = 'id IN (:...ids)';
-      parameters.ids = target.deviceIds;
+      rows = await this.sql.rows(REVOKE_DEVICES, { ...by, ids: [...target.deviceIds] });
+    } else if (target.exceptDeviceId !== undefined) {
+      rows = await this.sql.rows(REVOKE_OTHERS_OF_USER, { ...by, userId: target.userId, exceptId: target.exceptDeviceId });
     } else {
-      condition = 'user_id = :userId';
-      parameters.userId = target.userId;
-      if (target.exceptDeviceId !== undefined) {
-        condition += ' AND id <> :exceptId';
-        parameters.exceptId = target.exceptDeviceId;
-      }
+      rows = await this.sql.rows(REVOKE_ALL_OF_USER, { ...by, userId: target.userId });
     }
-    const { rows } = await executeSql(
-      this.dataSource,
-      `UPDATE devices SET revoked_at = ${databaseNowMs(this.dataSource)}, revoked_reason = :reason, revoked_by = :by
-       WHERE ${condition} AND revoked_at IS NULL
-       RETURNING id, user_id, name, revoked_at`,
-      parameters,
-    );
     return rows.map((row) => ({
       id: String(row.id),
       userId: String(row.user_id),
@@ -198,17 +156,10 @@ export class DeviceRepository {
 
   /**
    * Devices revoked after `since` (database time, epoch ms), or within the last `windowMs` by
-   * the database's clock when `since` is null; with the database's time of the answer. One
-   * query (devices_revoked_at_idx); the joined one-row "now" makes an empty answer a row too.
+   * the database's clock when `since` is null; with the database's time of the answer.
    */
   async findRevokedSince(since: number | null, windowMs: number): Promise<RevocationsSince> {
-    const { rows } = await executeSql(
-      this.dataSource,
-      `SELECT clock.now, devices.id, devices.revoked_at
-       FROM (SELECT ${databaseNowMs(this.dataSource)} AS now) clock
-       LEFT JOIN devices ON devices.revoked_at > COALESCE(CAST(:since AS BIGINT), clock.now - CAST(:windowMs AS BIGINT))`,
-      { since, windowMs },
-    );
+    const rows = await this.sql.rows(DEVICES_REVOKED_SINCE, { since, windowMs });
     return {
       databaseNow: Number(rows[0]?.now),
       revoked: rows.filter((row) => row.id !== null).map((row) => ({ id: String(row.id), revokedAt: Number(row.revoked_at) })),

@@ -2,17 +2,20 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, In, MoreThanOrEqual, Not, type EntityManager, type Repository } from 'typeorm';
 import { SecurityEventEntity, type SecurityEventType } from '../entities/security-event.entity.js';
-import { executeSql } from '../sql.js';
+import { RECORD_SECURITY_EVENT_RUN } from '../sql/security-events.sql.js';
+import { SqlRunner } from '../sql/sql-runner.js';
 
 export type NewSecurityEvent = Omit<SecurityEventEntity, 'id' | 'occurrences'> & { readonly occurrences?: number };
 
 @Injectable()
 export class SecurityEventRepository {
   private readonly events: Repository<SecurityEventEntity>;
+  private readonly sql: SqlRunner;
 
   /** Over the app's DataSource, or over a transaction's EntityManager. */
   constructor(@Inject(DataSource) dataSource: DataSource | EntityManager) {
     this.events = dataSource.getRepository(SecurityEventEntity);
+    this.sql = new SqlRunner(dataSource);
   }
 
   async record(...events: NewSecurityEvent[]): Promise<void> {
@@ -27,15 +30,7 @@ export class SecurityEventRepository {
    * row with the highest count.
    */
   async recordRun(id: string, event: NewSecurityEvent, occurrences: number): Promise<void> {
-    const columns = { ...event, id, occurrences };
-    await executeSql(
-      this.events.manager.connection,
-      `INSERT INTO security_events (id, user_id, type, device_id, device_name, actor, actor_user_id, actor_device_id, reason, ip, user_agent, created_at, occurrences)
-       VALUES (:id, :userId, :type, :deviceId, :deviceName, :actor, :actorUserId, :actorDeviceId, :reason, :ip, :userAgent, :createdAt, :occurrences)
-       ON CONFLICT (id) DO UPDATE SET occurrences = CASE WHEN excluded.occurrences > security_events.occurrences
-         THEN excluded.occurrences ELSE security_events.occurrences END`,
-      columns,
-    );
+    await this.sql.run(RECORD_SECURITY_EVENT_RUN, { ...event, id, occurrences });
   }
 
   /** The account's newest events of every type but `types`, newest first. */

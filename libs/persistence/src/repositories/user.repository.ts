@@ -1,15 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, In, type EntityManager, type Repository } from 'typeorm';
 import { UserEntity, type AccountRole } from '../entities/user.entity.js';
-import { isUniqueViolation } from '../sql.js';
+import { isUniqueViolation, SqlRunner } from '../sql/sql-runner.js';
+import { REPLACE_PASSWORD_HASH, SET_ACCOUNT_ROLE } from '../sql/users.sql.js';
 
 @Injectable()
 export class UserRepository {
   private readonly users: Repository<UserEntity>;
 
+  private readonly sql: SqlRunner;
+
   /** Over the app's DataSource, or over a transaction's EntityManager. */
   constructor(@Inject(DataSource) dataSource: DataSource | EntityManager) {
     this.users = dataSource.getRepository(UserEntity);
+    this.sql = new SqlRunner(dataSource);
   }
 
   /** Inserts the user, always as a plain `user` (no sign-up makes an operator); false when the email is already registered. */
@@ -59,8 +63,7 @@ export class UserRepository {
    * of two concurrent changes that both checked the old password exactly one wins.
    */
   async replacePasswordHash(id: string, currentHash: string, passwordHash: string, changedAt: number): Promise<boolean> {
-    const result = await this.users.update({ id, passwordHash: currentHash }, { passwordHash, passwordChangedAt: changedAt });
-    return (result.affected ?? 0) > 0;
+    return (await this.sql.affected(REPLACE_PASSWORD_HASH, { id, currentHash, passwordHash, changedAt })) > 0;
   }
 
   /** Whether the account's password hash is still `hash` (no change since it was read). */
@@ -70,12 +73,6 @@ export class UserRepository {
 
   /** Gives the account `role`; false when it already had it (nothing written) or does not exist. */
   async setRole(id: string, role: AccountRole): Promise<boolean> {
-    const result = await this.users
-      .createQueryBuilder()
-      .update(UserEntity)
-      .set({ role })
-      .where('id = :id AND role <> :role', { id, role })
-      .execute();
-    return (result.affected ?? 0) > 0;
+    return (await this.sql.affected(SET_ACCOUNT_ROLE, { id, role })) > 0;
   }
 }

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { databaseNowMs, executeSql } from '../sql.js';
+import { DataSource, type Repository } from 'typeorm';
+import { WebhookDeliveryEntity } from '../entities/webhook-delivery.entity.js';
+import { SqlRunner } from '../sql/sql-runner.js';
+import { CLAIM_DUE_DELIVERIES, MARK_DELIVERED, PRUNE_DELIVERIES, RETRY_DELIVERY_LATER } from '../sql/webhook-deliveries.sql.js';
 
 /** A delivery this process has leased: send it, then report with markDelivered or retryLater. */
 export interface ClaimedDelivery {
@@ -22,43 +24,32 @@ export interface WebhookOutboxStatus {
 export type RetryOutcome = 'retrying' | 'given_up' | 'lost_claim';
 
 /**
- * The webhook outbox (rows added by a trigger, see the 1764800000000 migration). Every
- * statement compares times on the database's clock and changes a row only under this
- * process's claim, so several processes can work the same table.
+ * The webhook outbox (rows added by a trigger, see the 1764800000000 migration); its statements,
+ * all on the database's clock and under the caller's claim, are in sql/webhook-deliveries.sql.ts.
  */
 @Injectable()
 export class WebhookDeliveryRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly deliveries: Repository<WebhookDeliveryEntity>;
+  private readonly sql: SqlRunner;
+
+  constructor(dataSource: DataSource) {
+    this.deliveries = dataSource.getRepository(WebhookDeliveryEntity);
+    this.sql = new SqlRunner(dataSource);
+  }
 
   /**
-   * Leases up to `limit` due deliveries for `leaseMs` in one conditional UPDATE: a row another
-   * process leased a moment earlier no longer matches, so two processes do not normally send
-   * the same event (at-least-once allows it after a lease runs out mid-attempt).
+   * Leases up to `limit` due deliveries for `leaseMs`: a row another process leased a moment
+   * earlier no longer matches, so two processes do not normally send the same event.
    */
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    const now = databaseNowMs(this.dataSource);
     const claimId = randomUUID();
-    const due = `next_attempt_at <= ${now} AND (claimed_until IS NULL OR claimed_until <= ${now})`;
-    const { rows } = await executeSql(
-      this.dataSource,
-      `UPDATE webhook_deliveries SET claimed_until = ${now} + :leaseMs, claim_id = :claimId, attempts = attempts + 1
-       WHERE id IN (SELECT id FROM webhook_deliveries WHERE ${due} ORDER BY next_attempt_at LIMIT :limit) AND ${due}
-       RETURNING id, attempts`,
-      { leaseMs, claimId, limit },
-    );
+    const rows = await this.sql.rows(CLAIM_DUE_DELIVERIES, { leaseMs, claimId, limit });
     return rows.map((row) => ({ id: String(row.id), claimId, attempts: Number(row.attempts) }));
   }
 
   /** Done: nothing more to send. False when the claim was lost (another process has it now). */
   async markDelivered(delivery: ClaimedDelivery): Promise<boolean> {
-    const now = databaseNowMs(this.dataSource);
-    const { affected } = await executeSql(
-      this.dataSource,
-      `UPDATE webhook_deliveries SET delivered_at = ${now}, next_attempt_at = NULL, claimed_until = NULL, claim_id = NULL, last_error = NULL
-       WHERE id = :id AND claim_id = :claimId`,
-      { id: delivery.id, claimId: delivery.claimId },
-    );
-    return affected > 0;
+    return (await this.sql.affected(MARK_DELIVERED, { id: delivery.id, claimId: delivery.claimId })) > 0;
   }
 
   /**
@@ -66,16 +57,13 @@ export class WebhookDeliveryRepository {
    * event was queued more than `giveUpAfterMs` ago.
    */
   async retryLater(delivery: ClaimedDelivery, delayMs: number, giveUpAfterMs: number, error: string): Promise<RetryOutcome> {
-    const now = databaseNowMs(this.dataSource);
-    const { rows } = await executeSql(
-      this.dataSource,
-      `UPDATE webhook_deliveries
-       SET next_attempt_at = CASE WHEN created_at + :giveUpAfterMs <= ${now} THEN NULL ELSE ${now} + :delayMs END,
-           claimed_until = NULL, claim_id = NULL, last_error = :error
-       WHERE id = :id AND claim_id = :claimId
-       RETURNING next_attempt_at`,
-      { id: delivery.id, claimId: delivery.claimId, delayMs, giveUpAfterMs, error: error.slice(0, 200) },
-    );
+    const rows = await this.sql.rows(RETRY_DELIVERY_LATER, {
+      id: delivery.id,
+      claimId: delivery.claimId,
+      delayMs,
+      giveUpAfterMs,
+      error: error.slice(0, 200),
+    });
     if (rows.length === 0) return 'lost_claim';
     return rows[0].next_attempt_at === null ? 'given_up' : 'retrying';
   }
@@ -85,29 +73,18 @@ export class WebhookDeliveryRepository {
    * than `pendingOlderThanMs` (queued while no process had SECURITY_WEBHOOK_URL: the trigger
    * queues regardless, so that no process's configuration can lose another's events).
    */
-  async prune(doneOlderThanMs: number, pendingOlderThanMs: number): Promise<number> {
-    const now = databaseNowMs(this.dataSource);
-    const { affected } = await executeSql(
-      this.dataSource,
-      `DELETE FROM webhook_deliveries
-       WHERE (next_attempt_at IS NULL AND created_at < ${now} - :doneOlderThanMs)
-          OR (created_at < ${now} - :pendingOlderThanMs AND (claimed_until IS NULL OR claimed_until <= ${now}))`,
-      { doneOlderThanMs, pendingOlderThanMs },
-    );
-    return affected;
+  prune(doneOlderThanMs: number, pendingOlderThanMs: number): Promise<number> {
+    return this.sql.affected(PRUNE_DELIVERIES, { doneOlderThanMs, pendingOlderThanMs });
   }
 
   /** How the outbox stands: still to send (and of those, how many have failed at least once), and given up. */
   async status(): Promise<WebhookOutboxStatus> {
-    const { rows } = await executeSql(
-      this.dataSource,
-      `SELECT
-         COUNT(CASE WHEN next_attempt_at IS NOT NULL THEN 1 END) AS pending,
-         COUNT(CASE WHEN next_attempt_at IS NOT NULL AND last_error IS NOT NULL THEN 1 END) AS failing,
-         COUNT(CASE WHEN next_attempt_at IS NULL AND delivered_at IS NULL THEN 1 END) AS given_up
-       FROM webhook_deliveries`,
-    );
-    const row = rows[0] ?? {};
-    return { pending: Number(row.pending ?? 0), failing: Number(row.failing ?? 0), givenUp: Number(row.given_up ?? 0) };
+    const row = await this.deliveries
+      .createQueryBuilder('delivery')
+      .select('COUNT(CASE WHEN delivery.nextAttemptAt IS NOT NULL THEN 1 END)', 'pending')
+      .addSelect('COUNT(CASE WHEN delivery.nextAttemptAt IS NOT NULL AND delivery.lastError IS NOT NULL THEN 1 END)', 'failing')
+      .addSelect('COUNT(CASE WHEN delivery.nextAttemptAt IS NULL AND delivery.deliveredAt IS NULL THEN 1 END)', 'given_up')
+      .getRawOne<{ pending: unknown; failing: unknown; given_up: unknown }>();
+    return { pending: Number(row?.pending ?? 0), failing: Number(row?.failing ?? 0), givenUp: Number(row?.given_up ?? 0) };
   }
 }

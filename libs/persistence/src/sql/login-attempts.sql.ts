@@ -1,0 +1,28 @@
+import { sqlStatement } from './sql-statement.js';
+
+/**
+ * Counts one attempt for each key and returns the counts, in one upsert with RETURNING: a closed
+ * window restarts at 1, an open one is incremented. Because the count and its answer are one
+ * atomic step, N concurrent attempts, from any number of processes, see N distinct counts.
+ * (`WHERE true`: SQLite's documented way to tell an upsert's ON CONFLICT from a join's ON.)
+ */
+export const COUNT_LOGIN_ATTEMPTS = sqlStatement<{ keys: string[]; now: number; ends: number }>('login_attempts.count', {
+  sqlite: `INSERT INTO login_attempts (key_hash, failures, window_ends_at)
+    SELECT value, 1, :ends FROM json_each(:keys) WHERE true
+    ON CONFLICT (key_hash) DO UPDATE SET
+      failures = CASE WHEN login_attempts.window_ends_at <= :now THEN 1 ELSE login_attempts.failures + 1 END,
+      window_ends_at = CASE WHEN login_attempts.window_ends_at <= :now THEN excluded.window_ends_at ELSE login_attempts.window_ends_at END
+    RETURNING key_hash, failures, window_ends_at`,
+  postgres: `INSERT INTO login_attempts (key_hash, failures, window_ends_at)
+    SELECT batch.key_hash, 1, CAST(:ends AS BIGINT) FROM unnest(CAST(:keys AS VARCHAR[])) AS batch(key_hash)
+    ON CONFLICT (key_hash) DO UPDATE SET
+      failures = CASE WHEN login_attempts.window_ends_at <= CAST(:now AS BIGINT) THEN 1 ELSE login_attempts.failures + 1 END,
+      window_ends_at = CASE WHEN login_attempts.window_ends_at <= CAST(:now AS BIGINT) THEN excluded.window_ends_at ELSE login_attempts.window_ends_at END
+    RETURNING key_hash, failures, window_ends_at`,
+});
+
+/** Takes back one counted attempt per key (it succeeded, so it was no failure). */
+export const UNCOUNT_LOGIN_ATTEMPTS = sqlStatement<{ keys: string[]; now: number }>(
+  'login_attempts.uncount',
+  ({ inList }) => `UPDATE login_attempts SET failures = failures - 1 WHERE ${inList('key_hash', 'keys')} AND failures > 0 AND window_ends_at > :now`,
+);

@@ -1,0 +1,125 @@
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+import type { SqlChain, SqlDialect, SqlStatement } from './sql-statement.js';
+import { runInImmediateTransaction, type SqliteConnection } from './sqlite-immediate-transaction.js';
+
+export interface SqlResult {
+  readonly rows: Record<string, unknown>[];
+  /** Rows the statement changed (or, for a statement that returns rows, how many it returned). */
+  readonly affected: number;
+}
+
+/** `:name` parameters; `::type` casts are not parameters. */
+const PARAMETER = /(?<!:):([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/** A statement's text in its driver's placeholders, and the parameter behind each. */
+interface Compiled {
+  readonly text: string;
+  readonly names: readonly string[];
+}
+
+const compiledTexts: Record<SqlDialect, Map<string, Compiled>> = { sqlite: new Map(), postgres: new Map() };
+
+/**
+ * `:name` → `$n` (PostgreSQL: one number per name) or `?` (SQLite: one per occurrence), once per
+ * text: cheaper than TypeORM's escapeQueryWithParameters on every call, which the refresh hot
+ * path would pay twice per rotation.
+ */
+function compile(sql: string, dialect: SqlDialect): Compiled {
+  let compiled = compiledTexts[dialect].get(sql);
+  if (compiled === undefined) {
+    const names: string[] = [];
+    const text = sql.replace(PARAMETER, (_match, name: string) => {
+      if (dialect === 'sqlite') {
+        names.push(name);
+        return '?';
+      }
+      let index = names.indexOf(name);
+      if (index === -1) index = names.push(name) - 1;
+      return `$${index + 1}`;
+    });
+    compiled = { text, names };
+    compiledTexts[dialect].set(sql, compiled);
+  }
+  return compiled;
+}
+
+function valuesOf(compiled: Compiled, parameters: object, dialect: SqlDialect): unknown[] {
+  const bag = parameters as Record<string, unknown>;
+  return compiled.names.map((name) => {
+    const value = bag[name];
+    if (value === undefined) return null;
+    // SQLite binds no arrays: the statements read them with json_each.
+    if (Array.isArray(value) && dialect === 'sqlite') return JSON.stringify(value);
+    return value;
+  });
+}
+
+/**
+ * Runs the named statements of `sql/` on either driver, through TypeORM's public API
+ * (`QueryRunner.query(sql, values, true)`, whose structured result carries the rows and the
+ * affected count). Over the app's DataSource, or over a transaction's EntityManager (then the
+ * statements run in that transaction).
+ */
+export class SqlRunner {
+  private readonly dataSource: DataSource;
+  private readonly transactionRunner: QueryRunner | undefined;
+  readonly dialect: SqlDialect;
+
+  constructor(target: DataSource | EntityManager) {
+    if (target instanceof DataSource) {
+      this.dataSource = target;
+    } else {
+      this.dataSource = target.connection;
+      this.transactionRunner = target.queryRunner;
+    }
+    this.dialect = this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+  }
+
+  async run<P extends object>(statement: SqlStatement<P>, parameters: P): Promise<SqlResult> {
+    const compiled = compile(statement[this.dialect], this.dialect);
+    const values = valuesOf(compiled, parameters, this.dialect);
+    const runner = this.transactionRunner ?? this.dataSource.createQueryRunner();
+    try {
+      const result = await runner.query(compiled.text, values, true);
+      const rows = (result.records ?? []) as Record<string, unknown>[];
+      return { rows, affected: result.affected ?? rows.length };
+    } finally {
+      if (runner !== this.transactionRunner) await runner.release();
+    }
+  }
+
+  /** The statement's rows. */
+  async rows<P extends object>(statement: SqlStatement<P>, parameters: P): Promise<Record<string, unknown>[]> {
+    return (await this.run(statement, parameters)).rows;
+  }
+
+  /** How many rows the statement changed. */
+  async affected<P extends object>(statement: SqlStatement<P>, parameters: P): Promise<number> {
+    return (await this.run(statement, parameters)).affected;
+  }
+
+  /** Runs a chain (see SqlChain): true when every step changed exactly one row. */
+  async runChain<P extends object>(chain: SqlChain<P>, parameters: P): Promise<boolean> {
+    if (this.dialect === 'postgres') {
+      return (await this.run({ name: chain.name, sqlite: '', postgres: chain.postgres }, parameters)).affected === 1;
+    }
+    const steps = chain.sqlite.map((sql) => {
+      const compiled = compile(sql, 'sqlite');
+      return { text: compiled.text, values: valuesOf(compiled, parameters, 'sqlite') };
+    });
+    const runner = this.transactionRunner ?? this.dataSource.createQueryRunner();
+    try {
+      // QueryRunner.connect() is TypeORM's public way to the driver's connection.
+      const connection = (await runner.connect()) as SqliteConnection;
+      return runInImmediateTransaction(connection, steps);
+    } finally {
+      if (runner !== this.transactionRunner) await runner.release();
+    }
+  }
+}
+
+/** True when an insert failed on a unique index (SQLite or PostgreSQL). */
+export function isUniqueViolation(error: unknown): boolean {
+  const driverError = (error as { driverError?: { code?: unknown } } | null)?.driverError;
+  return driverError?.code === 'SQLITE_CONSTRAINT_UNIQUE' || driverError?.code === '23505';
+}

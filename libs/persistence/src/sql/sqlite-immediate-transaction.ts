@@ -1,0 +1,55 @@
+import { QueryFailedError } from 'typeorm';
+
+/** The parts of better-sqlite3's Database used here (the connection TypeORM opened). */
+export interface SqliteConnection {
+  prepare(sql: string): SqliteStatement;
+  transaction<T>(work: () => T): { immediate(): T };
+}
+interface SqliteStatement {
+  run(...values: unknown[]): { changes: number };
+}
+
+/** One step of a chain: its `?` text and its values in order. */
+export interface SqliteStep {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
+const preparedBy = new WeakMap<SqliteConnection, Map<string, SqliteStatement>>();
+
+/**
+ * The one place this lib uses a driver feature TypeORM does not offer: a synchronous SQLite
+ * transaction. TypeORM's SQLite driver gives every query runner of a process the same
+ * connection, so its transactions (BEGIN, await each statement, COMMIT) would take in any
+ * statement another request issues meanwhile. better-sqlite3's `transaction(…).immediate()`
+ * takes the write lock first (no other process can write in between either) and runs the steps
+ * with nothing of this process in between, because nothing here awaits.
+ *
+ * Runs `steps` in order while each changes exactly one row; true when all did. A step that
+ * changes none ends the chain and the transaction commits what the steps before it did (the
+ * same as PostgreSQL's data-modifying CTEs, which all run).
+ */
+export function runInImmediateTransaction(connection: SqliteConnection, steps: readonly SqliteStep[]): boolean {
+  let prepared = preparedBy.get(connection);
+  if (prepared === undefined) preparedBy.set(connection, (prepared = new Map()));
+  const cache = prepared;
+  const statementOf = (text: string): SqliteStatement => {
+    let statement = cache.get(text);
+    if (statement === undefined) cache.set(text, (statement = connection.prepare(text)));
+    return statement;
+  };
+  return connection
+    .transaction(() => {
+      for (const step of steps) {
+        let changes: number;
+        try {
+          changes = statementOf(step.text).run(...step.values).changes;
+        } catch (error) {
+          throw new QueryFailedError(step.text, [...step.values], error as Error);
+        }
+        if (changes !== 1) return false;
+      }
+      return true;
+    })
+    .immediate();
+}
