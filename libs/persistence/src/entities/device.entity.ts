@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { UserEntity } from './user.entity.js';
 import { epochMs } from './epoch-ms.transformer.js';
 
 export type DevicePlatform = 'ios' | 'android' | 'web' | 'other';
@@ -17,10 +18,14 @@ export type RevocationReason =
 
 /** One signed-in device: the unit that is listed, renamed and revoked. */
 @Entity({ name: 'devices' })
+@Index('devices_user_id_revoked_at_idx', ['userId', 'revokedAt'])
+// The revocation sync asks "what was revoked since t?" every second on every process.
+@Index('devices_revoked_at_idx', ['revokedAt'])
 export class DeviceEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
+  @ForeignKey(() => UserEntity, { name: 'devices_user_id_fk', onDelete: 'CASCADE' })
   @Column({ name: 'user_id', type: 'varchar', length: 36 })
   userId!: string;
 

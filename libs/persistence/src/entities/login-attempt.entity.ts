@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMs } from './epoch-ms.transformer.js';
 
 /**
@@ -6,6 +6,7 @@ import { epochMs } from './epoch-ms.transformer.js';
  * the database so that every API process counts the same attempts.
  */
 @Entity({ name: 'login_attempts' })
+@Index('login_attempts_window_ends_at_idx', ['windowEndsAt'])
 export class LoginAttemptEntity {
   /** SHA-256 of `email:<address>` or `ip:<address>`: no addresses at rest. */
   @PrimaryColumn({ name: 'key_hash', type: 'varchar', length: 64 })

@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { DeviceEntity } from './device.entity.js';
 import { epochMs } from './epoch-ms.transformer.js';
 
 /**
@@ -6,10 +7,14 @@ import { epochMs } from './epoch-ms.transformer.js';
  * while `rotatedAt` is null, and each device has at most one live token.
  */
 @Entity({ name: 'refresh_tokens' })
+@Index('refresh_tokens_token_hash_unique', ['tokenHash'], { unique: true })
+@Index('refresh_tokens_device_id_idx', ['deviceId'])
+@Index('refresh_tokens_expires_at_idx', ['expiresAt'])
 export class RefreshTokenEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
+  @ForeignKey(() => DeviceEntity, { name: 'refresh_tokens_device_id_fk', onDelete: 'CASCADE' })
   @Column({ name: 'device_id', type: 'varchar', length: 36 })
   deviceId!: string;
 

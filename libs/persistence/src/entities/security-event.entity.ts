@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { UserEntity } from './user.entity.js';
 import { epochMs } from './epoch-ms.transformer.js';
 
 export type SecurityEventType =
@@ -17,10 +18,13 @@ export type SecurityEventType =
 export type SecurityEventActor = 'user' | 'operator' | 'system';
 
 @Entity({ name: 'security_events' })
+@Index('security_events_user_id_created_at_idx', ['userId', 'createdAt'])
+@Index('security_events_type_created_at_idx', ['type', 'createdAt'])
 export class SecurityEventEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
+  @ForeignKey(() => UserEntity, { name: 'security_events_user_id_fk', onDelete: 'CASCADE' })
   @Column({ name: 'user_id', type: 'varchar', length: 36 })
   userId!: string;
 

@@ -1,11 +1,13 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { AccountRole } from '@app/platform';
 import { epochMs } from './epoch-ms.transformer.js';
 
 /** `operator`: the dashboard's user search and revoke-any-device pages. Granted only by `npm run operator`. */
 export type { AccountRole };
 
+// Index and key names as the migrations made them (libs/persistence/test/schema.e2e-spec.ts compares).
 @Entity({ name: 'users' })
+@Index('users_email_unique', ['email'], { unique: true })
 export class UserEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { SecurityEventEntity } from './security-event.entity.js';
 import { epochMs } from './epoch-ms.transformer.js';
 
 /**
@@ -7,13 +8,16 @@ import { epochMs } from './epoch-ms.transformer.js';
  * database's clock.
  */
 @Entity({ name: 'webhook_deliveries' })
+@Index('webhook_deliveries_next_attempt_at_idx', ['nextAttemptAt'])
+@Index('webhook_deliveries_created_at_idx', ['createdAt'])
 export class WebhookDeliveryEntity {
   /** The security event's id, which is also the payload's `id` that receivers de-duplicate by. */
+  @ForeignKey(() => SecurityEventEntity, { name: 'webhook_deliveries_event_fk', onDelete: 'CASCADE' })
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
   /** Attempts started so far (counted when claimed, so a crash mid-attempt counts too). */
-  @Column({ type: 'integer' })
+  @Column({ type: 'integer', default: 0 })
   attempts!: number;
 
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
