@@ -1,9 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthApiModule } from '@app/auth';
 import { DevicesApiModule } from '@app/accounts';
-import { HealthModule, PersistenceModule } from '@app/persistence';
+import { PersistenceModule } from '@app/persistence';
 import { RevocationFeedModule } from '@app/revocation-feed';
-import { MetricsModule, PlatformModule, type PlatformOptions } from '@app/platform';
+import { HealthModule, MetricsModule, PlatformModule, type PlatformOptions } from '@app/platform';
 import { RootController } from './root.controller.js';
 
 @Module({})

@@ -31,7 +31,7 @@ describe('start-up (e2e)', () => {
 
     // What `npm run migration:run` runs.
     const migrate = () =>
-      run(process.execPath, [resolve('dist/libs/persistence/src/migrate.js')], {
+      run(process.execPath, [resolve('dist/apps/cli/src/main.js'), 'migrate'], {
         env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET },
       });
     expect((await migrate()).stdout).toMatch(/^Applied: InitialSchema/);

@@ -6,7 +6,6 @@ export { UserEntity, type AccountRole } from './entities/user.entity.js';
 export { LoginAttemptEntity } from './entities/login-attempt.entity.js';
 export { WebhookDeliveryEntity } from './entities/webhook-delivery.entity.js';
 export { RevocationChannel, REVOCATION_LISTENER_APPLICATION_NAME, type RevocationListener } from './notifications/revocation-channel.js';
-export { HealthModule } from './health/health.module.js';
 export { PersistenceModule } from './persistence.module.js';
 export {
   DeviceRepository,

@@ -1,6 +1,7 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@app/platform';
+import { AppConfig, DatabaseHealth } from '@app/platform';
+import { DataSourceHealth } from './data-source-health.js';
 import { openDataSource } from './data-source.js';
 import { RevocationChannel } from './notifications/revocation-channel.js';
 import { DeviceRepository } from './repositories/device.repository.js';
@@ -28,8 +29,9 @@ const REPOSITORIES = [
     { provide: DataSource, inject: [AppConfig], useFactory: (config: AppConfig) => openDataSource(config) },
     ...REPOSITORIES,
     RevocationChannel,
+    { provide: DatabaseHealth, useClass: DataSourceHealth },
   ],
-  exports: [DataSource, ...REPOSITORIES, RevocationChannel],
+  exports: [DataSource, ...REPOSITORIES, RevocationChannel, DatabaseHealth],
 })
 export class PersistenceModule implements OnApplicationShutdown {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}

@@ -39,7 +39,7 @@ describe('the migrated schema', () => {
       database.kind === 'postgres'
         ? `SELECT c.relname AS "table", t.tgname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
            WHERE NOT t.tgisinternal AND c.relnamespace = 'public'::regnamespace`
-        : "SELECT tbl_name AS \"table\", name FROM sqlite_master WHERE type = 'trigger'",
+        : 'SELECT tbl_name AS "table", name FROM sqlite_master WHERE type = \'trigger\'',
     )) as { table: string; name: string }[];
     expect(rows.map((row) => `${row.table}.${row.name}`).sort()).toEqual(EXPECTED_TRIGGERS[database.kind]);
   });

@@ -39,6 +39,8 @@ export { REQUEST_ID_HEADER, REQUEST_ID_PATTERN, requestIdOf } from './logging/re
 export { logRequests, requestLoggingOptions, tagRequestDevice } from './logging/request-logging.js';
 export { measureRequests } from './metrics/http-metrics.js';
 export { MetricsModule } from './metrics/metrics.module.js';
+export { HealthModule } from './health/health.module.js';
+export { DatabaseHealth } from './health/database-health.js';
 export { METRICS_SECURITY_SCHEME } from './metrics/metrics.controller.js';
 export { MetricsRegistry } from './metrics/metrics-registry.js';
 export { appLoggers, type AppLoggers, type LoggingOptions } from './logging/app-loggers.js';

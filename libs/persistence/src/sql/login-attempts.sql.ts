@@ -24,5 +24,6 @@ export const COUNT_LOGIN_ATTEMPTS = sqlStatement<{ keys: string[]; now: number; 
 /** Takes back one counted attempt per key (it succeeded, so it was no failure). */
 export const UNCOUNT_LOGIN_ATTEMPTS = sqlStatement<{ keys: string[]; now: number }>(
   'login_attempts.uncount',
-  ({ inList }) => `UPDATE login_attempts SET failures = failures - 1 WHERE ${inList('key_hash', 'keys')} AND failures > 0 AND window_ends_at > :now`,
+  ({ inList }) =>
+    `UPDATE login_attempts SET failures = failures - 1 WHERE ${inList('key_hash', 'keys')} AND failures > 0 AND window_ends_at > :now`,
 );

@@ -1,7 +1,9 @@
 import { Controller, Get, type BeforeApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponse, DomainError, Public } from '@app/platform';
+import { DomainError } from '../errors/domain-error.js';
+import { ApiProblemResponse } from '../openapi/api-responses.decorator.js';
+import { Public } from '../public.decorator.js';
+import { DatabaseHealth } from './database-health.js';
 import { HealthStatusSchema } from './health-status.schema.js';
 
 class DatabaseUnavailable extends DomainError {
@@ -27,7 +29,7 @@ export class HealthController implements BeforeApplicationShutdown {
   private migrated = false;
   private stopping = false;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: DatabaseHealth) {}
 
   @Public()
   @Get()
@@ -71,24 +73,10 @@ export class HealthController implements BeforeApplicationShutdown {
   }
 
   private async databaseAnswers(): Promise<void> {
-    try {
-      await this.dataSource.query('SELECT 1');
-    } catch {
-      throw new DatabaseUnavailable('The database is unreachable.');
-    }
+    if (!(await this.database.answers())) throw new DatabaseUnavailable('The database is unreachable.');
   }
 
-  /** Every migration of this build is recorded as applied (an empty or missing table: none is). */
-  private async migrationsApplied(): Promise<boolean> {
-    const table = this.dataSource.options.migrationsTableName ?? 'migrations';
-    let applied: Set<string>;
-    try {
-      const rows = (await this.dataSource.query(`SELECT name FROM ${table}`)) as Array<{ name: string }>;
-      applied = new Set(rows.map((row) => row.name));
-    } catch {
-      return false;
-    }
-    // TypeORM records a migration under its `name`, or else its class name.
-    return this.dataSource.migrations.every((migration) => applied.has(migration.name ?? migration.constructor.name));
+  private migrationsApplied(): Promise<boolean> {
+    return this.database.migrationsApplied();
   }
 }

@@ -1,7 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { AccountRole } from './entities/user.entity.js';
-import { SecurityEventRepository } from './repositories/security-event.repository.js';
-import { UserRepository } from './repositories/user.repository.js';
+import { SecurityEventRepository, UserRepository, type AccountRole } from '@app/persistence';
 
 export type OperatorRoleChange = 'grant' | 'revoke';
 
