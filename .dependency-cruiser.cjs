@@ -36,7 +36,7 @@ module.exports = {
       comment:
         'The server judges tokens and proofs by @device-auth/verifier/core (libs/verifier/src/core), and takes nothing else of the package.',
       severity: 'error',
-      from: { path: '^(apps|libs/(platform|persistence|security-events|auth|revocation-feed|devices))/' },
+      from: { path: '^(apps|libs/(platform|persistence|security-events|mail|auth|revocation-feed|accounts))/' },
       to: { path: '^libs/verifier/', pathNot: '^libs/verifier/src/core/' },
     },
     {
