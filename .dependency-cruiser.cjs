@@ -31,6 +31,21 @@ module.exports = {
       from: { path: '^libs/(verifier|client)/src/' },
       to: { path: ['^apps/', '^libs/(platform|persistence|security-events|mail|auth|revocation-feed|accounts)/'] },
     },
+    {
+      name: 'server-uses-only-the-verification-core',
+      comment:
+        'The server judges tokens and proofs by @device-auth/verifier/core (libs/verifier/src/core), and takes nothing else of the package.',
+      severity: 'error',
+      from: { path: '^(apps|libs/(platform|persistence|security-events|mail|auth|revocation-feed|accounts))/' },
+      to: { path: '^libs/verifier/', pathNot: '^libs/verifier/src/core/' },
+    },
+    {
+      name: 'verification-core-stands-alone',
+      comment: 'The core is framework-free: it imports nothing of the rest of the package (nor of the server, above).',
+      severity: 'error',
+      from: { path: '^libs/verifier/src/core/' },
+      to: { path: '^libs/verifier/src/', pathNot: '^libs/verifier/src/core/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -11,6 +11,7 @@ const base: Config = {
   },
   moduleNameMapper: {
     '^@app/(platform|persistence|security-events|mail|auth|revocation-feed|accounts)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@device-auth/verifier/core$': '<rootDir>/libs/verifier/src/core/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };

@@ -115,6 +115,14 @@ describe('orders-service with the packed verifier (e2e)', () => {
     expect(Object.keys(installed.dependencies)).toEqual(['jose']);
   });
 
+  it('ships the verification core: @device-auth/verifier/core imports from the installed tarball', async () => {
+    expect(packedFiles).toEqual(expect.arrayContaining(['dist/core/index.js', 'dist/core/index.d.ts']));
+    const probe =
+      "import('@device-auth/verifier/core').then((core) => console.log(JSON.stringify([typeof core.AccessTokenChecker, typeof core.DpopProofChecker, core.normaliseHtu('https://A.test:443/%7e')])))";
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: join(workDir, 'orders-service') });
+    expect(JSON.parse(stdout)).toEqual(['function', 'function', 'https://a.test/~']);
+  });
+
   it('accepts a live access token and knows whose it is', async () => {
     const tokens = await signIn();
     const response = await listOrders(`Bearer ${tokens.access_token}`);

@@ -1,8 +1,10 @@
+import { DPOP_SIGNING_ALGORITHMS } from './core/dpop-algorithms.js';
+
 /** Why a request was refused; `error` is the RFC 6750 / RFC 9449 error code. */
 export type AccessDeniedReason = 'invalid_token' | 'invalid_dpop_proof' | 'revocations_unknown' | 'busy';
 
-/** The DPoP algorithms the API signs proofs with (API.md § Device-bound tokens). */
-export const DPOP_ALGORITHMS = ['ES256', 'EdDSA'] as const;
+/** The algorithms DPoP proofs may be signed with (API.md § Device-bound tokens), as the API's challenges name them. */
+export const DPOP_ALGORITHMS = DPOP_SIGNING_ALGORITHMS;
 
 /**
  * A refused request, with the answer it should get: `status` (401, or 503 while the revocation

@@ -1,9 +1,22 @@
 import type { DevicePrincipal } from './device-principal.js';
-import { createRemoteJWKSet, customFetch, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import { AccessDenied } from './access-denied.error.js';
-import { DpopProofChecker } from './dpop-proof-checker.js';
+import {
+  AccessTokenChecker,
+  checkBinding,
+  CLOCK_TOLERANCE_SECONDS,
+  DPOP_PROOF_MAX_AGE_SECONDS,
+  dpopReplayWindowSeconds,
+  DpopProofChecker,
+  normaliseHtu,
+  parseAuthorization,
+  VerificationError,
+  VERIFIED_TOKEN_CACHE_SIZE,
+  type AccessTokenClaims,
+  type Now,
+} from './core/index.js';
+import { ReplayMemory } from './replay-memory.js';
 import { RevocationFeedFollower, type RevocationFeedOptions } from './revocation-feed-follower.js';
-import { VerifiedTokenCache } from './verified-token-cache.js';
 
 export interface VerifierOptions {
   /** The tokens' `iss` (the API's JWT_ISSUER; its PUBLIC_URL by default). */
@@ -18,7 +31,7 @@ export interface VerifierOptions {
   readonly feed?: RevocationFeedOptions;
   /** Seconds of clock difference tolerated on `exp`, `iat` and DPoP proofs. Default 5 (as the API). */
   readonly clockToleranceSeconds?: number;
-  /** DPoP proofs older than this are refused, seconds. Default 60 (the API's DPOP_PROOF_MAX_AGE). */
+  /** DPoP proofs older than this are refused, seconds. Default 60 (the API's DPOP_PROOF_MAX_AGE); proofs are remembered for replay detection that long plus the tolerance, as by the API. */
   readonly dpopMaxAgeSeconds?: number;
   /** Most DPoP proofs remembered for replay detection. Default 100 000. */
   readonly dpopReplayCacheSize?: number;
@@ -26,6 +39,10 @@ export interface VerifierOptions {
   readonly verifiedTokenCacheSize?: number;
   /** For the JWK set and the feed; the global fetch by default. */
   readonly fetch?: typeof fetch;
+  /** A token issued longer ago than this is refused whatever its `exp` (the API's ACCESS_TOKEN_TTL + 5); none by default. */
+  readonly maxTokenAgeSeconds?: number;
+  /** The clock the tokens, proofs and revocations are judged by, epoch ms; Date.now by default. */
+  readonly now?: Now;
   /** Where feed failures are reported; console.warn by default. */
   readonly onError?: (error: Error) => void;
 }
@@ -41,57 +58,61 @@ export interface VerifiableRequest {
   readonly url: string;
 }
 
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
-const DPOP = /^DPoP +([A-Za-z0-9\-._~+/]+=*) *$/i;
-const MAX_TOKEN_LENGTH = 8192;
-
 /**
  * Verifies the API's access tokens in a service outside it (API.md § Revocation outside the
- * API): signature by the JWK set (or the shared secret) with the algorithm, `iss`, `aud` and
- * `typ: at+jwt` pinned and `exp`, `iat`, `sub`, `sid`, `jti` required; a DPoP proof by the
- * bound key when the token has `cnf.jkt`; and the revocation feed's set. Every failure is an
- * AccessDenied; only "expired" is told apart in its message.
+ * API), by the same rules as the API (@device-auth/verifier/core): signature by the JWK set (or
+ * the shared secret) with the algorithm, `iss`, `aud` and `typ: at+jwt` pinned and `exp`, `iat`,
+ * `sub`, `sid`, `jti` required; a DPoP proof by the bound key when the token has `cnf.jkt`; and
+ * the revocation feed's set. Every failure is an AccessDenied; only "expired" is told apart in
+ * its message.
  */
 export class DeviceAuthVerifier {
-  private readonly key: JWTVerifyGetKey | Uint8Array;
-  private readonly algorithms: string[];
-  private readonly clockToleranceSeconds: number;
-  private readonly dpop: DpopProofChecker;
+  private readonly tokens: AccessTokenChecker;
+  private readonly proofs: DpopProofChecker;
+  private readonly replay: ReplayMemory;
   private readonly feed: RevocationFeedFollower | null;
-  private readonly verified: VerifiedTokenCache;
+  private readonly now: Now;
 
-  constructor(private readonly options: VerifierOptions) {
+  constructor(options: VerifierOptions) {
     if (!options.issuer || !options.audience) throw new TypeError('issuer and audience are required');
     if ((options.jwksUri === undefined) === (options.secret === undefined)) throw new TypeError('give exactly one of jwksUri and secret');
     const fetchImplementation = options.fetch ?? globalThis.fetch.bind(globalThis);
+    let key: JWTVerifyGetKey | Uint8Array;
+    let algorithm: string;
     if (options.jwksUri !== undefined) {
       // jose caches the set, re-fetches it when a token names an unknown `kid` (key rotation),
       // at most every 30 s, and the `alg` list below is pinned whatever the set says.
-      this.key = createRemoteJWKSet(new URL(options.jwksUri), {
+      key = createRemoteJWKSet(new URL(options.jwksUri), {
         [customFetch]: (url, init) => fetchImplementation(url, init),
       });
-      this.algorithms = ['ES256'];
+      algorithm = 'ES256';
     } else {
       const secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret!;
       if (secret.byteLength < 32) throw new RangeError('secret must be at least 32 bytes (the API refuses shorter ones too)');
-      this.key = secret;
-      this.algorithms = ['HS256'];
+      key = secret;
+      algorithm = 'HS256';
     }
-    this.clockToleranceSeconds = options.clockToleranceSeconds ?? 5;
-    this.verified = new VerifiedTokenCache(options.verifiedTokenCacheSize ?? 10_000);
-    this.dpop = new DpopProofChecker({
-      maxAgeSeconds: options.dpopMaxAgeSeconds ?? 60,
-      clockToleranceSeconds: this.clockToleranceSeconds,
-      replayCacheSize: options.dpopReplayCacheSize ?? 100_000,
+    this.now = options.now ?? Date.now;
+    const clockToleranceSeconds = options.clockToleranceSeconds ?? CLOCK_TOLERANCE_SECONDS;
+    const maxAgeSeconds = options.dpopMaxAgeSeconds ?? DPOP_PROOF_MAX_AGE_SECONDS;
+    this.tokens = new AccessTokenChecker({
+      key,
+      algorithms: [algorithm],
+      issuer: options.issuer,
+      audiences: [options.audience],
+      clockToleranceSeconds,
+      maxAgeSeconds: options.maxTokenAgeSeconds,
+      cacheSize: options.verifiedTokenCacheSize ?? VERIFIED_TOKEN_CACHE_SIZE,
+      now: this.now,
     });
+    this.proofs = new DpopProofChecker({ maxAgeSeconds, clockToleranceSeconds, now: this.now });
+    this.replay = new ReplayMemory(
+      options.dpopReplayCacheSize ?? 100_000,
+      dpopReplayWindowSeconds({ maxAgeSeconds, clockToleranceSeconds }) * 1000,
+    );
     const onError = options.onError ?? ((error: Error) => console.warn(`[device-auth verifier] ${error.message}`));
     this.feed = options.feed
-      ? new RevocationFeedFollower(options.feed, {
-          fetch: fetchImplementation,
-          now: () => Date.now(),
-          clockToleranceSeconds: this.clockToleranceSeconds,
-          onError,
-        })
+      ? new RevocationFeedFollower(options.feed, { fetch: fetchImplementation, now: this.now, clockToleranceSeconds, onError })
       : null;
   }
 
@@ -112,59 +133,49 @@ export class DeviceAuthVerifier {
 
   /** The principal of a request: `Bearer <token>`, or `DPoP <token>` with a proof for a bound token. */
   async verifyRequest(request: VerifiableRequest): Promise<DevicePrincipal> {
-    const authorization = request.authorization ?? '';
-    const bearer = BEARER.exec(authorization)?.[1];
-    if (bearer !== undefined) {
-      const principal = await this.verifyToken(bearer, false);
+    const credentials = parseAuthorization(request.authorization);
+    if (credentials === null) throw new AccessDenied('invalid_token', 'The access token is missing or invalid.');
+    const dpop = credentials.scheme === 'DPoP';
+    const principal = await this.verifyToken(credentials.token, dpop);
+    try {
       // API.md: a bound token sent as Bearer is refused; without the key, a stolen one is useless.
-      if (principal.jkt !== null) throw new AccessDenied('invalid_token', 'The access token is invalid.');
-      return this.admit(principal, false);
+      checkBinding(credentials.scheme, principal.jkt);
+    } catch (error) {
+      throw denied(error, dpop);
     }
-    const bound = DPOP.exec(authorization)?.[1];
-    if (bound === undefined) throw new AccessDenied('invalid_token', 'The access token is missing or invalid.');
-    const principal = await this.verifyToken(bound, true);
-    if (principal.jkt === null) throw new AccessDenied('invalid_token', 'The access token is invalid.', true);
+    if (!dpop) return this.admit(principal, false);
     if (typeof request.dpop !== 'string' && request.dpop !== undefined && request.dpop.length !== 1)
       throw new AccessDenied('invalid_dpop_proof', 'Exactly one DPoP proof is required.', true);
     const proof = typeof request.dpop === 'string' ? request.dpop : request.dpop?.[0];
-    await this.dpop.check(proof, { method: request.method, url: request.url, accessToken: bound, jkt: principal.jkt }, Date.now());
+    // A request URL that is no absolute http(s) URL (a hostile Host header) matches no proof.
+    if (normaliseHtu(request.url) === null) throw new AccessDenied('invalid_dpop_proof', 'The DPoP proof is for another URL.', true);
+    let checked: { jkt: string; jti: string };
+    try {
+      checked = await this.proofs.check(proof, { method: request.method, url: request.url, accessToken: credentials.token });
+    } catch (error) {
+      throw denied(error, true);
+    }
+    this.replay.remember(`${checked.jkt}:${checked.jti}`, this.now());
+    if (checked.jkt !== principal.jkt)
+      throw new AccessDenied('invalid_token', 'The DPoP proof was made with another key than the token is bound to.', true);
     return this.admit(principal, true);
   }
 
   /** Signature and claims of one access token (no DPoP, no revocation check). */
   private async verifyToken(token: string, dpop: boolean): Promise<DevicePrincipal> {
-    const cached = this.verified.get(token, Date.now());
-    if (cached !== undefined) return cached;
-    if (token.length > MAX_TOKEN_LENGTH) throw new AccessDenied('invalid_token', 'The access token is invalid.', dpop);
-    let payload: Record<string, unknown>;
+    let claims: AccessTokenClaims;
     try {
-      ({ payload } = await jwtVerify(token, this.key as Uint8Array, {
-        algorithms: this.algorithms,
-        issuer: this.options.issuer,
-        audience: this.options.audience,
-        typ: 'at+jwt',
-        requiredClaims: ['exp', 'iat', 'sub', 'jti'],
-        clockTolerance: this.clockToleranceSeconds,
-      }));
+      claims = await this.tokens.verify(token);
     } catch (error) {
-      const expired = (error as { code?: unknown }).code === 'ERR_JWT_EXPIRED';
-      throw new AccessDenied('invalid_token', expired ? 'The access token expired.' : 'The access token is invalid.', dpop);
+      throw denied(error, dpop);
     }
-    const { sub, sid, exp, iat, cnf } = payload as { sub?: unknown; sid?: unknown; exp?: unknown; iat?: unknown; cnf?: unknown };
-    const jkt = cnf === undefined ? null : (cnf as { jkt?: unknown } | null)?.jkt;
-    if (
-      typeof sub !== 'string' ||
-      typeof sid !== 'string' ||
-      typeof exp !== 'number' ||
-      typeof iat !== 'number' ||
-      iat > Date.now() / 1000 + this.clockToleranceSeconds ||
-      (jkt !== null && typeof jkt !== 'string')
-    ) {
-      throw new AccessDenied('invalid_token', 'The access token is invalid.', dpop);
-    }
-    const principal = { userId: sub, deviceId: sid, expiresAt: exp * 1000, jkt: jkt ?? null, claims: payload };
-    this.verified.add(token, principal);
-    return principal;
+    return {
+      userId: claims.subject,
+      deviceId: claims.deviceId,
+      expiresAt: claims.expiresAt * 1000,
+      jkt: claims.jkt,
+      claims: claims.payload,
+    };
   }
 
   private admit(principal: DevicePrincipal, dpop: boolean): DevicePrincipal {
@@ -175,6 +186,11 @@ export class DeviceAuthVerifier {
     }
     return principal;
   }
+}
+
+/** The core's refusal as the package answers it. */
+function denied(error: unknown, dpop: boolean): unknown {
+  return error instanceof VerificationError ? new AccessDenied(error.code, error.detail, dpop) : error;
 }
 
 /** `createVerifier(options)`: the same as `new DeviceAuthVerifier(options)`. */

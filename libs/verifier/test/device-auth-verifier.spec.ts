@@ -1,5 +1,5 @@
 import { generateKeyPair as generateDpopKeyPair, generateProof } from 'dpop';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { createHmac } from 'node:crypto';
 import { AccessDenied, createVerifier, type DeviceAuthVerifier, type VerifiableRequest, type VerifierOptions } from '../src/index.js';
 
@@ -186,7 +186,7 @@ describe('DeviceAuthVerifier', () => {
       const { keyPair, accessToken } = await bound();
       await refusal(subject.verifyRequest(request(`Bearer ${accessToken}`)));
       const missing = await refusal(subject.verifyRequest(request(`DPoP ${accessToken}`)));
-      expect(missing.headers['WWW-Authenticate']).toBe('DPoP error="invalid_dpop_proof", algs="ES256 EdDSA"');
+      expect(missing.headers['WWW-Authenticate']).toBe('DPoP error="invalid_dpop_proof", algs="ES256 EdDSA Ed25519"');
       const proof = await generateProof(keyPair, RESOURCE, 'GET', undefined, accessToken);
       await subject.verifyRequest(request(`DPoP ${accessToken}`, { dpop: proof }));
       expect((await refusal(subject.verifyRequest(request(`DPoP ${accessToken}`, { dpop: proof })))).reason).toBe('invalid_dpop_proof');
@@ -205,7 +205,7 @@ describe('DeviceAuthVerifier', () => {
       const thief = await generateDpopKeyPair('ES256');
       const dpop = await generateProof(thief, RESOURCE, 'GET', undefined, accessToken);
       const denied = await refusal(verifier().verifyRequest(request(`DPoP ${accessToken}`, { dpop })));
-      expect(denied.headers['WWW-Authenticate']).toBe('DPoP error="invalid_token", algs="ES256 EdDSA"');
+      expect(denied.headers['WWW-Authenticate']).toBe('DPoP error="invalid_token", algs="ES256 EdDSA Ed25519"');
     });
 
     it('refuses an unbound token presented as DPoP', async () => {

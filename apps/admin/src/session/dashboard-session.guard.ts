@@ -75,7 +75,7 @@ export class DashboardSessionGuard extends AuthGuard('access-token') implements 
     try {
       const tokens = await this.refreshTokens.refresh(refreshToken, null, originOf(request), 'dashboard');
       this.cookies.setSession(reply, tokens);
-      return this.verifier.verifyToken(tokens.access_token, 'dashboard');
+      return await this.verifier.verifyToken(tokens.access_token, 'dashboard');
     } catch (error) {
       if (error instanceof RefreshTokenRejected) return null;
       throw error;

@@ -2,7 +2,7 @@ import { Controller, Get, Header, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig, Public } from '@app/platform';
-import { DPOP_SIGNING_ALGORITHMS } from '../dpop/dpop-algorithms.js';
+import { DPOP_SIGNING_ALGORITHMS } from '@device-auth/verifier/core';
 import { AuthorizationServerMetadataSchema, type AuthorizationServerMetadata } from '../openapi/authorization-server-metadata.schema.js';
 
 /**

@@ -1,5 +1,5 @@
 import { DomainError } from '@app/platform';
-import { DPOP_SIGNING_ALGORITHMS } from './dpop-algorithms.js';
+import { DPOP_SIGNING_ALGORITHMS } from '@device-auth/verifier/core';
 
 // The details are fixed sentences, never text taken from the proof: the proof is attacker-controlled
 // and the detail may end up in a WWW-Authenticate header (RFC 9449 §7.1), so echoing it would let a

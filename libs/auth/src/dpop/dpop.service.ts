@@ -4,7 +4,7 @@ import { CLOCK_TOLERANCE_S } from '../clock-tolerance.js';
 import { DpopMetrics } from './dpop-metrics.js';
 import { DpopNonces } from './dpop-nonces.js';
 import { DpopProofInvalid } from './dpop.errors.js';
-import { DPOP_SIGNING_ALGORITHMS } from './dpop-algorithms.js';
+import { DPOP_SIGNING_ALGORITHMS } from '@device-auth/verifier/core';
 import { DpopProofVerifier, type VerifiedDpopProof } from './dpop-proof.verifier.js';
 import type { DpopRequest } from './dpop-request.js';
 

@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import jwt, { type Algorithm, type Jwt, type JwtPayload } from 'jsonwebtoken';
+import {
+  AccessTokenChecker,
+  checkBinding,
+  parseAuthorization,
+  VerificationError,
+  type AccessTokenClaims,
+} from '@device-auth/verifier/core';
 import { AppConfig, Clock } from '@app/platform';
 import type { SessionClient } from '@app/persistence';
 import { InvalidAccessToken } from '../auth.errors.js';
@@ -10,101 +16,86 @@ import { DpopMetrics } from '../dpop/dpop-metrics.js';
 import { LastSeenRecorder } from '../revocation/last-seen.recorder.js';
 import { RevocationSet } from '../revocation/revocation-set.js';
 import type { AccessPrincipal } from './access-principal.js';
-import { ACCESS_TOKEN_TYPE, audienceOf } from './access-token.service.js';
+import { audienceOf } from './access-token.service.js';
 import { CLOCK_TOLERANCE_S } from '../clock-tolerance.js';
-import { VerifiedTokenCache, type VerifiedClaims } from './verified-token-cache.js';
-
-/** `Authorization: Bearer <token>` (RFC 6750 §2.1; the scheme is case-insensitive). */
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
-/** `Authorization: DPoP <token>` (RFC 9449 §7.1; the scheme is case-insensitive too). */
-const DPOP = /^DPoP +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
- * The pinned jsonwebtoken options for access tokens (AccessTokenVerifier and AccessTokenStrategy share
- * them): the algorithm, issuer and audience, `exp` enforced, and `complete` for the header
- * (typ, kid); maxAge also requires `iat`.
- */
-export interface AccessTokenVerifyOptions {
-  readonly algorithms: Algorithm[];
-  readonly issuer: string;
-  readonly audience: string | [string, string];
-  readonly ignoreExpiration: false;
-  readonly complete: true;
-  readonly maxAge: number;
-  readonly clockTolerance: number;
-}
-
-export function accessTokenVerifyOptions(config: AppConfig, client?: SessionClient): AccessTokenVerifyOptions {
-  return {
-    algorithms: [config.jwt.algorithm],
-    issuer: config.jwt.issuer,
-    // One app's audience, or (for the shared cache) either; AccessTokenVerifier then holds each
-    // token to the audience of the app that asks.
-    audience: client ? audienceOf(config, client) : [config.jwt.audience, config.jwt.dashboardAudience],
-    ignoreExpiration: false,
-    complete: true,
-    maxAge: config.accessTokenTtl + CLOCK_TOLERANCE_S,
-    clockTolerance: CLOCK_TOLERANCE_S,
-  };
-}
-
-/**
- * Verifies access tokens from memory: signature with the pinned algorithm and key, `iss`,
- * `aud`, `exp` (required), then `typ`, `kid` and the claims, then the revocation set, and
- * notes the device's activity. No database query on this path. Every failure is an
+ * Verifies access tokens from memory. The rules are the core's (`AccessTokenChecker` of
+ * @device-auth/verifier/core, the same the package judges by): signature with the pinned
+ * algorithm and key (jose), `typ: at+jwt`, `kid`, `iss`, `aud`, the claims, `cnf`, and `exp`,
+ * `iat` and the maximum age (ACCESS_TOKEN_TTL) by the injectable clock; a token that passed
+ * once is remembered until its `exp`, so the next request with it is judged synchronously.
+ * What is the server's alone: which app's sessions a token may open, the revocation set, and
+ * noting the device's activity. No database query on this path. Every failure is an
  * InvalidAccessToken; only "expired" is told apart.
  *
  * Each token is held to the audience of the app that asks (API.md § Tokens): the API accepts
- * only API session tokens, the dashboard only its own sessions' (`verifyToken`/`accept` with
+ * only API session tokens, the dashboard only its own sessions' (`verifyToken` with
  * 'dashboard'), so a stolen API token, bound or bearer, never opens a dashboard session.
  */
 @Injectable()
 export class AccessTokenVerifier {
-  private readonly options: AccessTokenVerifyOptions;
-  private readonly verified = new VerifiedTokenCache();
+  private readonly rules: AccessTokenChecker;
 
   constructor(
     private readonly config: AppConfig,
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly revocations: RevocationSet,
     private readonly lastSeen: LastSeenRecorder,
     private readonly dpop: DpopService,
     private readonly metrics: DpopMetrics,
   ) {
-    this.options = accessTokenVerifyOptions(config);
+    this.rules = new AccessTokenChecker({
+      key: config.jwt.verificationKey,
+      algorithms: [config.jwt.algorithm],
+      issuer: config.jwt.issuer,
+      // Either app's sessions (one shared cache); each call then holds the token to the asking app's.
+      audiences: [config.jwt.audience, config.jwt.dashboardAudience],
+      keyId: config.jwt.id,
+      clockToleranceSeconds: CLOCK_TOLERANCE_S,
+      maxAgeSeconds: config.accessTokenTtl + CLOCK_TOLERANCE_S,
+      now: () => clock.now(),
+    });
   }
 
   /**
    * The principal of a request's `Authorization` header: `Bearer <token>` for a bearer device's
    * token, `DPoP <token>` with a proof for a key-bound one (API.md § Device-bound tokens). A bound
-   * token presented as Bearer is refused: without the key, a stolen one is useless. Bearer stays
-   * synchronous (the hot path); only a DPoP request awaits its proof's signature check.
+   * token presented as Bearer is refused: without the key, a stolen one is useless. A bearer
+   * token seen before is judged synchronously (the hot path); a new one awaits its signature
+   * check, and a DPoP request its proof's.
    */
   verifyAuthorization(authorization: string | undefined, dpop?: () => DpopRequest): AccessPrincipal | Promise<AccessPrincipal> {
-    const bearer = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
-    if (bearer !== undefined) {
-      const principal = this.verifyToken(bearer, 'api');
-      if (principal.jkt !== null) {
-        this.metrics.boundTokenWithoutKey();
-        throw new InvalidAccessToken(false);
-      }
-      return principal;
+    const credentials = parseAuthorization(authorization);
+    if (credentials?.scheme === 'Bearer') {
+      const principal = this.verifyToken(credentials.token, 'api');
+      return principal instanceof Promise ? principal.then((verified) => this.bearer(verified)) : this.bearer(principal);
     }
-    const bound = authorization === undefined ? undefined : DPOP.exec(authorization)?.[1];
-    if (bound !== undefined && dpop) return this.verifyBound(bound, dpop());
+    if (credentials?.scheme === 'DPoP' && dpop) return this.verifyBound(credentials.token, dpop());
     throw new InvalidAccessToken(false);
+  }
+
+  private bearer(principal: AccessPrincipal): AccessPrincipal {
+    try {
+      checkBinding('Bearer', principal.jkt);
+    } catch {
+      this.metrics.boundTokenWithoutKey();
+      throw new InvalidAccessToken(false);
+    }
+    return principal;
   }
 
   /** RFC 9449 §7.1: the token, then a proof by its key for this request, with `ath` of this token. */
   private async verifyBound(token: string, request: DpopRequest): Promise<AccessPrincipal> {
     let principal: AccessPrincipal;
     try {
-      principal = this.verifyToken(token, 'api');
+      principal = await this.verifyToken(token, 'api');
+      checkBinding('DPoP', principal.jkt);
     } catch (error) {
-      if (error instanceof InvalidAccessToken) throw new DpopAccessRefused('invalid_token', error.detail);
+      if (error instanceof InvalidAccessToken || error instanceof VerificationError)
+        throw new DpopAccessRefused('invalid_token', error.detail);
       throw error;
     }
-    if (principal.jkt === null) throw new DpopAccessRefused('invalid_token', 'The access token is invalid.');
     let jkt: string;
     try {
       jkt = await this.dpop.verify(request, token);
@@ -120,74 +111,38 @@ export class AccessTokenVerifier {
     return principal;
   }
 
-  /** The principal of an access token given on its own (the dashboard keeps it in a cookie), issued to `client`'s sessions. */
-  verifyToken(token: string, client: SessionClient): AccessPrincipal {
-    const nowS = this.clock.now() / 1000;
-    let claims = this.verified.get(token, nowS);
-    if (claims === undefined) {
-      let decoded: Jwt;
-      try {
-        // jsonwebtoken with the pinned options; the key is a KeyObject (given a string, it
-        // would parse the key on every call). `exp` and the maximum age are judged by the
-        // injectable clock, like everything else. A token that passes is cached (see
-        // VerifiedTokenCache), so each token string is verified once per process.
-        decoded = jwt.verify(token, this.config.jwt.verificationKey, { ...this.options, clockTimestamp: Math.floor(nowS) });
-      } catch (error) {
-        throw new InvalidAccessToken((error as Error).name === 'TokenExpiredError');
-      }
-      claims = this.checkClaims(decoded);
-      this.verified.add(token, claims);
-    }
-    return this.admit(claims, client, nowS);
-  }
-
   /**
-   * For a token whose signature, algorithm, issuer and audience passport-jwt verified
-   * (AccessTokenStrategy, the dashboard's): the same claim checks and admission.
+   * The principal of an access token given on its own (the dashboard keeps it in a cookie; its
+   * passport strategy hands it here), issued to `client`'s sessions: synchronous for a token
+   * verified before, a promise otherwise.
+   * @throws InvalidAccessToken (synchronously or as the promise's rejection)
    */
-  accept(decoded: Jwt, client: SessionClient): AccessPrincipal {
-    return this.admit(this.checkClaims(decoded), client, this.clock.now() / 1000);
-  }
-
-  /** What does not change for a given token: `typ`, `kid` and the claims' presence and types. */
-  private checkClaims(decoded: Jwt): VerifiedClaims {
-    const { header } = decoded;
-    const payload = decoded.payload as JwtPayload;
-    const cnf = payload.cnf as { jkt?: unknown } | undefined;
-    if (
-      header.typ !== ACCESS_TOKEN_TYPE ||
-      header.kid !== this.config.jwt.id ||
-      typeof payload.sub !== 'string' ||
-      typeof payload.sid !== 'string' ||
-      typeof payload.jti !== 'string' ||
-      typeof payload.exp !== 'number' ||
-      typeof payload.iat !== 'number' ||
-      (payload.aud !== this.config.jwt.audience && payload.aud !== this.config.jwt.dashboardAudience) ||
-      (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || typeof cnf.jkt !== 'string'))
-    ) {
-      throw new InvalidAccessToken(false);
+  verifyToken(token: string, client: SessionClient): AccessPrincipal | Promise<AccessPrincipal> {
+    let claims: AccessTokenClaims | Promise<AccessTokenClaims>;
+    try {
+      claims = this.rules.verify(token, audienceOf(this.config, client));
+    } catch (error) {
+      throw refusal(error);
     }
-    return {
-      userId: payload.sub,
-      deviceId: payload.sid,
-      issuedAt: payload.iat,
-      expiresAt: payload.exp,
-      jkt: cnf ? (cnf.jkt as string) : null,
-      client: payload.aud === this.config.jwt.dashboardAudience ? 'dashboard' : 'api',
-    };
+    if (claims instanceof Promise)
+      return claims.then(
+        (verified) => this.admit(verified),
+        (error: unknown) => {
+          throw refusal(error);
+        },
+      );
+    return this.admit(claims);
   }
 
-  /**
-   * What is judged on every request: `iat` not in the future, expiry and maximum age by the
-   * injectable clock, and the revocation set; then the device's activity is noted.
-   */
-  private admit(claims: VerifiedClaims, client: SessionClient, nowS: number): AccessPrincipal {
-    if (claims.client !== client) throw new InvalidAccessToken(false);
-    if (claims.issuedAt > nowS + CLOCK_TOLERANCE_S) throw new InvalidAccessToken(false);
-    if (nowS >= claims.expiresAt + CLOCK_TOLERANCE_S || nowS >= claims.issuedAt + this.options.maxAge + CLOCK_TOLERANCE_S)
-      throw new InvalidAccessToken(true);
+  /** What the server adds on every request: the revocation set, then the device's activity is noted. */
+  private admit(claims: AccessTokenClaims): AccessPrincipal {
     if (this.revocations.has(claims.deviceId)) throw new InvalidAccessToken(false);
     this.lastSeen.note(claims.deviceId);
-    return { userId: claims.userId, deviceId: claims.deviceId, expiresAt: claims.expiresAt * 1000, jkt: claims.jkt };
+    return { userId: claims.subject, deviceId: claims.deviceId, expiresAt: claims.expiresAt * 1000, jkt: claims.jkt };
   }
+}
+
+/** The core's refusal in the server's words. */
+function refusal(error: unknown): unknown {
+  return error instanceof VerificationError ? new InvalidAccessToken(error.expired) : error;
 }
