@@ -441,14 +441,12 @@ describe('devices (e2e)', () => {
       const target = await login(api, email, password);
       await me(target).expect(200);
 
-      const started = Date.now();
       await remove(tokens, target.device_id).expect(204);
+      // The very next request is refused: no sync interval to wait for within one process.
       const response = await me(target);
-      const elapsed = Date.now() - started;
 
       expect(response.status).toBe(401);
       expect(response.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
-      expect(elapsed).toBeLessThan(1500);
     });
   });
 

@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { waitFor } from '../../../test/support/wait-for.js';
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -155,24 +156,20 @@ describe('orders-service with the packed verifier (e2e)', () => {
     expect((await listOrders(`Bearer ${tokens.access_token}`)).status).toBe(200);
   });
 
-  it('refuses a device revoked through the API within 1.5 s, while other devices keep working', async () => {
+  it('refuses a device revoked through the API, while other devices keep working', async () => {
     const revoked = await signIn();
     const bystander = await signIn();
     expect((await listOrders(`Bearer ${revoked.access_token}`)).status).toBe(200);
     const logout = await fetch(`${api.url}/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${revoked.access_token}` } });
     expect(logout.status).toBe(204);
-    const revokedAt = performance.now();
-    let status = 200;
-    while (status === 200 && performance.now() - revokedAt < 1_500) {
-      status = (await listOrders(`Bearer ${revoked.access_token}`)).status;
-      if (status === 200) await sleep(20);
-    }
-    expect(status).toBe(401);
-    expect(performance.now() - revokedAt).toBeLessThan(1_500);
+    // Polled within a generous deadline: the revocation's spread is the benchmark's figure.
+    await waitFor(async () => (await listOrders(`Bearer ${revoked.access_token}`)).status === 401, {
+      what: 'orders-service refusing the token',
+    });
     expect((await listOrders(`Bearer ${bystander.access_token}`)).status).toBe(200);
   });
 
-  it('refuses a device revoked through another API process (the one it follows has not synced yet) within 1.5 s', async () => {
+  it('refuses a device revoked through another API process (the one it follows has not synced yet)', async () => {
     const other = await startApiProcess({ ...apiEnv, MIGRATIONS_RUN: 'false' });
     try {
       const tokens = await signIn();
@@ -182,13 +179,9 @@ describe('orders-service with the packed verifier (e2e)', () => {
         headers: { authorization: `Bearer ${tokens.access_token}` },
       });
       expect(logout.status).toBe(204);
-      const revokedAt = performance.now();
-      let status = 200;
-      while (status === 200 && performance.now() - revokedAt < 1_500) {
-        status = (await listOrders(`Bearer ${tokens.access_token}`)).status;
-        if (status === 200) await sleep(20);
-      }
-      expect(status).toBe(401);
+      await waitFor(async () => (await listOrders(`Bearer ${tokens.access_token}`)).status === 401, {
+        what: 'orders-service refusing the token',
+      });
     } finally {
       await other.stop();
     }

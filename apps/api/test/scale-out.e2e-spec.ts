@@ -1,5 +1,6 @@
 import type { TokenResponse } from '@app/auth';
 import { startApiProcess, type ApiProcess } from '../../../test/support/app-process.js';
+import { waitFor as pollUntil } from '../../../test/support/wait-for.js';
 import {
   adminQuery,
   login,
@@ -86,16 +87,11 @@ onPostgres('three API processes on one PostgreSQL database (e2e)', () => {
     expect((await call(c, 'GET', '/me', undefined, phone.access_token)).status).toBe(200);
 
     expect((await call(b, 'DELETE', `/devices/${phone.device_id}`, undefined, laptop.access_token)).status).toBe(204);
-    const revokedAt = Date.now();
-    for (const base of [a, c]) {
-      let status = 200;
-      while (status === 200 && Date.now() - revokedAt < 3000) {
-        status = (await call(base, 'GET', '/me', undefined, phone.access_token)).status;
-        if (status === 200) await new Promise((done) => setTimeout(done, 20));
-      }
-      expect(status).toBe(401);
-    }
-    expect(Date.now() - revokedAt).toBeLessThanOrEqual(1500);
+    // Polled within a generous deadline: how fast the others sync is the benchmark's figure.
+    for (const base of [a, c])
+      await pollUntil(async () => (await call(base, 'GET', '/me', undefined, phone.access_token)).status === 401, {
+        what: `${base} refusing the revoked device's token`,
+      });
     expect((await call(c, 'GET', '/me', undefined, laptop.access_token)).status).toBe(200);
   });
 

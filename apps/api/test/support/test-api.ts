@@ -7,6 +7,7 @@ import { AppConfig, type Environment, type LoggingOptions } from '@app/platform'
 import { createApiApp } from '../../src/create-api-app.js';
 
 import { scratchDatabase, TEST_JWT_SECRET, TestClock } from '../../../../test/support/scratch-database.js';
+import { GENEROUS_DEADLINE_MS, waitFor as pollUntil } from '../../../../test/support/wait-for.js';
 
 export {
   adminQuery,
@@ -105,12 +106,7 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; pay
   return { header, payload };
 }
 
-/** Polls until `check` is true or `timeoutMs` passes; returns the elapsed milliseconds. */
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started <= timeoutMs) {
-    if (await check()) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
+/** Polls until `check` is true, failing after `timeoutMs` (a generous deadline, not a latency bound): see test/support/wait-for.ts. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number = GENEROUS_DEADLINE_MS): Promise<void> {
+  await pollUntil(async () => (await check()) || undefined, { timeoutMs });
 }

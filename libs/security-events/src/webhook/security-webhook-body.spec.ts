@@ -1,6 +1,6 @@
 import { createSecretKey } from 'node:crypto';
 import type { SecurityEventEntity } from '@app/persistence';
-import { securityWebhookBody, securityWebhookRetryDelayMs, signSecurityWebhookBody } from './security-webhook-body.js';
+import { securityWebhookBody, signSecurityWebhookBody } from './security-webhook-body.js';
 
 const EVENT: SecurityEventEntity = {
   id: '7d0c2c4e-1b1e-4f7a-9a53-5f3b8f0b9c11',
@@ -31,16 +31,5 @@ describe('security webhook body', () => {
     const key = createSecretKey(Buffer.from("It's a Secret to Everybody", 'utf8'));
     expect(signSecurityWebhookBody('Hello, World!', key)).toBe('sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17');
     expect(signSecurityWebhookBody('Ünïcödé', key)).not.toBe(signSecurityWebhookBody('Unicode', key));
-  });
-
-  it('waits 1 s, 2 s, 4 s … after failures, at most 10 minutes, stretched by at most a fifth', () => {
-    const least = () => 0;
-    const most = () => 0.999999;
-    expect([1, 2, 3, 4, 5].map((attempts) => securityWebhookRetryDelayMs(attempts, least))).toEqual([1000, 2000, 4000, 8000, 16000]);
-    expect(securityWebhookRetryDelayMs(10, least)).toBe(512_000);
-    expect(securityWebhookRetryDelayMs(11, least)).toBe(600_000);
-    expect(securityWebhookRetryDelayMs(5000, most)).toBe(720_000);
-    expect(securityWebhookRetryDelayMs(1, most)).toBe(1200);
-    expect(securityWebhookRetryDelayMs(0, least)).toBe(1000);
   });
 });

@@ -40,16 +40,3 @@ export function securityWebhookBody(event: SecurityEventEntity): string {
 export function signSecurityWebhookBody(body: string, secret: KeyObject): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
 }
-
-const FIRST_RETRY_MS = 1000;
-const LONGEST_WAIT_MS = 10 * 60_000;
-
-/**
- * How long to wait after the `attempts`-th failed attempt: 1 s, 2 s, 4 s … doubling up to 10
- * minutes, each stretched by up to a fifth at random so that the retries of many events (a
- * receiver that was down) do not all arrive in the same second.
- */
-export function securityWebhookRetryDelayMs(attempts: number, random: () => number = Math.random): number {
-  const base = Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, Math.min(attempts - 1, 30)), LONGEST_WAIT_MS);
-  return Math.round(base * (1 + random() * 0.2));
-}

@@ -1,7 +1,8 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig, PeriodicTask, type SecurityWebhookTarget } from '@app/platform';
 import { SecurityEventRepository, WebhookDeliveryRepository, type ClaimedDelivery, type SecurityEventEntity } from '@app/persistence';
-import { securityWebhookBody, securityWebhookRetryDelayMs, signSecurityWebhookBody } from './security-webhook-body.js';
+import { securityWebhookBody, signSecurityWebhookBody } from './security-webhook-body.js';
+import { securityWebhookRetryDelayMs } from './security-webhook-retry.js';
 
 /** How often each process looks for due deliveries ("delivered within seconds"). */
 const POLL_INTERVAL_MS = 1000;
