@@ -2,6 +2,8 @@ export {
   AppConfig,
   ConfigurationError,
   type AccessTokenKey,
+  type AccountSettings,
+  type MailSettings,
   type DatabaseTarget,
   type Environment,
   type LogFormat,
