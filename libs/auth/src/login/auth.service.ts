@@ -197,6 +197,8 @@ export class AuthService {
       revokedBy: null,
       jkt,
       client,
+      authTime: now,
+      amr: 'pwd',
     };
     await this.devices.insert(device);
     return device;

@@ -13,14 +13,7 @@ export type SessionClient = 'api' | 'dashboard';
 
 /** Why a device session ended; kept on the row and in its security event. */
 export type RevocationReason =
-  | 'logout'
-  | 'revoked'
-  | 'revoked_others'
-  | 'password_changed'
-  | 'token_revoked'
-  | 'refresh_token_reused'
-  | 'operator'
-  | 'device_limit';
+  'logout' | 'revoked' | 'revoked_others' | 'password_changed' | 'token_revoked' | 'refresh_token_reused' | 'operator' | 'device_limit';
 
 /** RFC 8176 authentication method references, as the access token's `amr` carries them. */
 export type AuthenticationMethod = 'pwd' | 'otp' | 'mfa' | 'hwk' | 'user';

@@ -1,7 +1,14 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** The webhook's event types after this migration (1764800000000 had the first three). */
-const WEBHOOK_EVENT_TYPES = ['refresh_token_reused', 'device_revoked', 'password_changed', 'password_reset', 'email_changed', 'account_deleted'];
+const WEBHOOK_EVENT_TYPES = [
+  'refresh_token_reused',
+  'device_revoked',
+  'password_changed',
+  'password_reset',
+  'email_changed',
+  'account_deleted',
+];
 const PREVIOUS_WEBHOOK_EVENT_TYPES = ['refresh_token_reused', 'device_revoked', 'password_changed'];
 
 /**

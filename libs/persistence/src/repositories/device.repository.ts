@@ -46,6 +46,8 @@ export function deviceColumns(prefix = '', alias = ''): string {
     'revoked_by',
     'jkt',
     'client',
+    'auth_time',
+    'amr',
   ]
     .map((column) => `${prefix}${column}${alias ? ` AS ${alias}${column}` : ''}`)
     .join(', ');
@@ -72,6 +74,8 @@ export function deviceFromRow(row: Record<string, unknown>, alias = ''): DeviceE
     revokedBy: nullable('revoked_by'),
     jkt: nullable('jkt'),
     client: String(value('client')) as DeviceEntity['client'],
+    authTime: Number(value('auth_time')),
+    amr: String(value('amr')),
   };
 }
 

@@ -3,6 +3,9 @@ import { DataSource, In, type EntityManager, type Repository } from 'typeorm';
 import { UserEntity, type AccountRole } from '../entities/user.entity.js';
 import { isUniqueViolation } from '../sql.js';
 
+/** A new account: not verified, not deleted, a plain `user` unless said otherwise. */
+export type NewUser = Omit<UserEntity, 'role' | 'emailVerifiedAt' | 'deletedAt'> & Partial<Pick<UserEntity, 'emailVerifiedAt'>>;
+
 @Injectable()
 export class UserRepository {
   private readonly users: Repository<UserEntity>;
@@ -13,9 +16,9 @@ export class UserRepository {
   }
 
   /** Inserts the user, always as a plain `user` (no sign-up makes an operator); false when the email is already registered. */
-  async insertIfEmailFree(user: Omit<UserEntity, 'role'>): Promise<boolean> {
+  async insertIfEmailFree(user: NewUser): Promise<boolean> {
     try {
-      await this.users.insert({ ...user, role: 'user' });
+      await this.users.insert({ emailVerifiedAt: null, deletedAt: null, ...user, role: 'user' });
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;

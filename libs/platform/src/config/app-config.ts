@@ -365,7 +365,10 @@ class EnvReader {
     const value = this.raw(name);
     if (value === undefined) return [];
     const origins: string[] = [];
-    for (const entry of value.split(',').map((part) => part.trim()).filter((part) => part.length > 0)) {
+    for (const entry of value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0)) {
       let url: URL | undefined;
       try {
         url = new URL(entry);
