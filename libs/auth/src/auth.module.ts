@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
+import { MailModule } from '@app/mail';
 import { SecurityEventsModule } from '@app/security-events';
 import { AuthService } from './login/auth.service.js';
 import { DpopService } from './dpop/dpop.service.js';
@@ -25,7 +26,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
  * Needs PlatformModule and PersistenceModule in the app.
  */
 @Module({
-  imports: [JwtModule.register({}), SecurityEventsModule],
+  imports: [JwtModule.register({}), SecurityEventsModule, MailModule],
   providers: [
     AuthService,
     AccessTokenService,

@@ -1,3 +1,4 @@
+export { isUniqueViolation } from './sql.js';
 export { createDataSource, ENTITIES, MIGRATIONS, openDataSource, runMigrations } from './data-source.js';
 export {
   DeviceEntity,
@@ -39,3 +40,12 @@ export {
   type RetryOutcome,
   type WebhookOutboxStatus,
 } from './repositories/webhook-delivery.repository.js';
+export { NothingChanged, runAtomically, Transactions, type Statement } from './atomic-statements.js';
+export {
+  MailOutboxRepository,
+  type ClaimedMail,
+  type MailOutboxStatus,
+  type MailRetryOutcome,
+  type QueuedMail,
+} from './repositories/mail-outbox.repository.js';
+export { AccountTokenRepository, type NewAccountToken, type UsableAccountToken } from './repositories/account-token.repository.js';

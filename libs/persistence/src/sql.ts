@@ -24,8 +24,9 @@ export async function executeSql(dataSource: DataSource, sql: string, parameters
 
 /** True when an insert failed on a unique index (SQLite or PostgreSQL). */
 export function isUniqueViolation(error: unknown): boolean {
-  const driverError = (error as { driverError?: { code?: unknown } } | null)?.driverError;
-  return driverError?.code === 'SQLITE_CONSTRAINT_UNIQUE' || driverError?.code === '23505';
+  // TypeORM wraps the driver's error (driverError); statements run on the driver directly throw it as is.
+  const { code } = (error as { driverError?: { code?: unknown } } | null)?.driverError ?? (error as { code?: unknown } | null) ?? {};
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
 
 /**

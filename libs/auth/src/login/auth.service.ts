@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig, Clock, anonymous, SYSTEM_ACTOR, type Actor, type RequestOrigin } from '@app/platform';
 import {
   DeviceRepository,
+  Transactions,
   UserRepository,
+  isUniqueViolation,
   type AccountRole,
   type DeviceEntity,
   type DevicePlatform,
@@ -16,6 +18,7 @@ import type { VerifiedDpopProof } from '../dpop/dpop-proof.verifier.js';
 import type { DpopRequest } from '../dpop/dpop-request.js';
 import { DpopService } from '../dpop/dpop.service.js';
 import { SecurityEventRecorder } from '@app/security-events';
+import { AccountLinks, MailOutbox, MAIL_LINK_PATHS } from '@app/mail';
 import { LoginAttemptLimiter } from './login-attempt-limiter.js';
 import { AuthMetrics } from '../metrics/auth-metrics.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
@@ -40,6 +43,9 @@ export interface ActiveAccount {
   readonly role: AccountRole;
 }
 
+/** How long a mailed verification link works. */
+export const EMAIL_VERIFICATION_TTL_MS = 24 * 60 * 60_000;
+
 /** An API sign-in that carries no `DPoP` header. */
 const WITHOUT_PROOF: DpopRequest = { proof: undefined, method: 'POST', path: '/auth/login', origin: '' };
 
@@ -57,13 +63,30 @@ export class AuthService {
     private readonly revocation: RevocationService,
     private readonly dpop: DpopService,
     private readonly metrics: AuthMetrics,
+    private readonly transactions: Transactions,
+    private readonly links: AccountLinks,
+    private readonly mail: MailOutbox,
   ) {}
 
+  /**
+   * Creates the account and, in the same transaction, queues the mail with its verification
+   * link (API.md § Accounts): the account never exists without its mail on the way.
+   */
   async register({ email, password }: Credentials, origin: RequestOrigin): Promise<{ id: string; email: string }> {
     const now = this.clock.now();
     const passwordHash = await this.hasher.hash(password, clientOf(origin));
     const user = { id: randomUUID(), email, passwordHash, createdAt: now, passwordChangedAt: now };
-    if (!(await this.users.insertIfEmailFree(user))) throw new EmailTaken();
+    const link = this.links.issue(user.id, 'verify_email', now, EMAIL_VERIFICATION_TTL_MS);
+    try {
+      await this.transactions.run([
+        this.users.insertStatement(user),
+        ...link.statements,
+        this.mail.queue(email, { kind: 'verify_email', link: this.mail.link(MAIL_LINK_PATHS.verifyEmail, link.token) }, user.id),
+      ]);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTaken();
+      throw error;
+    }
     await this.events.record(anonymous(origin), { type: 'registered', userId: user.id });
     return { id: user.id, email: user.email };
   }

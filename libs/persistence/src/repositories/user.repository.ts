@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, In, type EntityManager, type Repository } from 'typeorm';
 import { UserEntity, type AccountRole } from '../entities/user.entity.js';
+import type { Statement } from '../atomic-statements.js';
 import { isUniqueViolation } from '../sql.js';
 
 /** A new account: not verified, not deleted, a plain `user` unless said otherwise. */
@@ -24,6 +25,15 @@ export class UserRepository {
       if (isUniqueViolation(error)) return false;
       throw error;
     }
+  }
+
+  /** The INSERT of a new account (a plain `user`), for a group; a taken email fails it with a unique violation. */
+  insertStatement(user: NewUser): Statement {
+    return {
+      sql: `INSERT INTO users (id, email, password_hash, created_at, password_changed_at, role, email_verified_at, deleted_at)
+            VALUES (:id, :email, :passwordHash, :createdAt, :passwordChangedAt, 'user', :emailVerifiedAt, NULL)`,
+      parameters: { emailVerifiedAt: null, ...user },
+    };
   }
 
   findByEmail(email: string): Promise<UserEntity | null> {
