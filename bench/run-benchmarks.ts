@@ -21,6 +21,9 @@ import { seedDevices, type Seeded } from './support/seed-devices.js';
 import { ServerProcess } from './support/server-process.js';
 import { median, round } from './support/stats.js';
 
+/** Production refuses to start without SMTP_URL (API.md § Accounts); nothing is mailed in these runs. */
+const PRODUCTION_SMTP_URL = 'smtp://127.0.0.1:2525';
+
 const quick = process.env.BENCH_QUICK === '1';
 
 /** Every loop below is bounded by these counts and durations. */
@@ -1048,6 +1051,7 @@ async function main(): Promise<void> {
     config,
     serverEnv: {
       NODE_ENV: 'production',
+      SMTP_URL: PRODUCTION_SMTP_URL,
       JWT_SECRET: secret,
       // One issuer for every process (each has its own PUBLIC_URL, which would otherwise be its
       // default issuer), so that they accept each other's tokens, and the harness's.

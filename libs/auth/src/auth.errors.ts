@@ -20,6 +20,19 @@ export class EmailTaken extends DomainError {
   }
 }
 
+/**
+ * REQUIRE_EMAIL_VERIFICATION: the right password on an account whose address is not verified
+ * (said only after the password check, so it tells a stranger nothing).
+ */
+export class EmailNotVerified extends DomainError {
+  readonly category = 'forbidden';
+  readonly code = 'email-not-verified';
+  override readonly problemError = 'email_not_verified';
+  constructor() {
+    super('Confirm your email address first: a new link is on its way.');
+  }
+}
+
 export class CurrentPasswordIncorrect extends DomainError {
   readonly category = 'forbidden';
   readonly code = 'current-password-incorrect';

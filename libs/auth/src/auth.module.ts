@@ -6,6 +6,7 @@ import { AuthService } from './login/auth.service.js';
 import { DpopService } from './dpop/dpop.service.js';
 import { RefusedProofCounter } from './dpop/refused-proof-counter.js';
 import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
+import { ActionLimiter } from './login/action-limiter.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 import { AuthMetrics } from './metrics/auth-metrics.js';
 import { DpopMetrics } from './dpop/dpop-metrics.js';
@@ -35,6 +36,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     RefreshTokenPruner,
     PasswordHasher,
     LoginAttemptLimiter,
+    ActionLimiter,
     RevocationSet,
     RevocationSyncService,
     RevocationService,
@@ -52,6 +54,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     RefreshTokenService,
     PasswordHasher,
     LoginAttemptLimiter,
+    ActionLimiter,
     RevocationSet,
     RevocationService,
     LastSeenRecorder,

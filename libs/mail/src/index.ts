@@ -7,3 +7,4 @@ export { MailModule } from './mail.module.js';
 export { MailOutbox, MAIL_LINK_PATHS } from './outbox/mail-outbox.js';
 export { MailSender } from './outbox/mail-sender.js';
 export { AccountLinks, hashLinkToken, type IssuedLink } from './links/account-links.js';
+export { AccountMails, EMAIL_LINK_TTL_MS, type MailedAccount, type NewDeviceSignIn } from './account-mails.js';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '@app/platform';
+import { AccountMails } from './account-mails.js';
 import { AccountLinks } from './links/account-links.js';
 import { MailOutbox } from './outbox/mail-outbox.js';
 import { MailSender } from './outbox/mail-sender.js';
@@ -21,7 +22,8 @@ import { SmtpMailTransport } from './transport/smtp-mail.transport.js';
     MailOutbox,
     MailSender,
     AccountLinks,
+    AccountMails,
   ],
-  exports: [MailOutbox, AccountLinks],
+  exports: [AccountMails, AccountLinks],
 })
 export class MailModule {}

@@ -58,6 +58,7 @@ export {
 export { WIRE_HEADERS, wireHeaders, type WireHeaderName } from './openapi/wire-headers.js';
 export {
   anonymous,
+  clientAddressOf,
   SYSTEM_ACTOR,
   type AccountRole,
   type Actor,

@@ -73,6 +73,11 @@ export class AccountTokenRepository {
     };
   }
 
+  /** Makes every pending link of the account useless (its address changed: links mailed to the old one must die). */
+  spendAllOfUserStatement(userId: string, now: number): Statement {
+    return { sql: 'UPDATE account_tokens SET spent_at = :now WHERE user_id = :userId AND spent_at IS NULL', parameters: { userId, now } };
+  }
+
   deleteForUserStatement(userId: string): Statement {
     return { sql: 'DELETE FROM account_tokens WHERE user_id = :userId', parameters: { userId } };
   }

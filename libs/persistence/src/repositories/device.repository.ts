@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Statement } from '../atomic-statements.js';
 import { DataSource, IsNull, MoreThan, type Repository } from 'typeorm';
 import { DeviceEntity, type DevicePlatform, type RevocationReason } from '../entities/device.entity.js';
 import { databaseNowMs, executeSql } from '../sql.js';
@@ -85,6 +86,46 @@ export class DeviceRepository {
 
   constructor(private readonly dataSource: DataSource) {
     this.devices = dataSource.getRepository(DeviceEntity);
+  }
+
+  /** Erases what identifies a person on the account's devices (names, addresses, user agents); the ids stay for the revocation log. */
+  scrubStatement(userId: string): Statement {
+    return {
+      sql: "UPDATE devices SET name = 'deleted', ip = NULL, user_agent = NULL, jkt = NULL WHERE user_id = :userId",
+      parameters: { userId },
+    };
+  }
+
+  /** The INSERT of a new device, for a group (its sign-in mail goes in the same transaction). */
+  insertStatement(device: DeviceEntity): Statement {
+    return {
+      sql: `INSERT INTO devices (${deviceColumns()})
+            VALUES (:id, :userId, :name, :platform, :userAgent, :ip, :createdAt, :lastSeenAt, :sessionExpiresAt, :revokedAt,
+                    :revokedReason, :revokedBy, :jkt, :client, :authTime, :amr)`,
+      parameters: { ...device },
+    };
+  }
+
+  /** How many active, unexpired devices the account has. */
+  async countActive(userId: string, now: number): Promise<number> {
+    const { rows } = await executeSql(
+      this.dataSource,
+      'SELECT COUNT(*) AS active FROM devices WHERE user_id = :userId AND revoked_at IS NULL AND session_expires_at > :now',
+      { userId, now },
+    );
+    return Number(rows[0]?.active ?? 0);
+  }
+
+  /** The account's active devices beyond the `keep` most recently active, least recently active first (the device cap). */
+  async findBeyondMostRecent(userId: string, keep: number, now: number): Promise<string[]> {
+    const { rows } = await executeSql(
+      this.dataSource,
+      `SELECT id FROM devices WHERE user_id = :userId AND revoked_at IS NULL AND session_expires_at > :now
+       ORDER BY last_seen_at DESC, created_at DESC LIMIT :most OFFSET :keep`,
+      // MAX_DEVICES_PER_USER is at most 10,000, and one sign-in adds one device.
+      { userId, now, keep, most: 10_000 },
+    );
+    return rows.map((row) => String(row.id));
   }
 
   async insert(device: DeviceEntity): Promise<void> {

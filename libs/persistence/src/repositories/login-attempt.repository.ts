@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Statement } from '../atomic-statements.js';
 import { DataSource, LessThanOrEqual, type Repository } from 'typeorm';
 import { LoginAttemptEntity } from '../entities/login-attempt.entity.js';
 import { executeSql } from '../sql.js';
@@ -52,6 +53,14 @@ export class LoginAttemptRepository {
       'UPDATE login_attempts SET failures = failures - 1 WHERE key_hash IN (:...keys) AND failures > 0 AND window_ends_at > :now',
       { keys: [...keyHashes], now },
     );
+  }
+
+  /** Forgets the counts of these (hashed) keys: an account's email, when the account is deleted. */
+  deleteKeysStatement(keyHashes: readonly string[]): Statement {
+    return {
+      sql: `DELETE FROM login_attempts WHERE key_hash IN (${keyHashes.map((_, index) => `:key${index}`).join(', ')})`,
+      parameters: Object.fromEntries(keyHashes.map((keyHash, index) => [`key${index}`, keyHash])),
+    };
   }
 
   async deleteClosed(now: number): Promise<void> {

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Statement } from '../atomic-statements.js';
 import { randomUUID } from 'node:crypto';
 import { DataSource, In, MoreThanOrEqual, Not, type EntityManager, type Repository } from 'typeorm';
 import { SecurityEventEntity, type SecurityEventType } from '../entities/security-event.entity.js';
@@ -13,6 +14,11 @@ export class SecurityEventRepository {
   /** Over the app's DataSource, or over a transaction's EntityManager. */
   constructor(@Inject(DataSource) dataSource: DataSource | EntityManager) {
     this.events = dataSource.getRepository(SecurityEventEntity);
+  }
+
+  /** Deletes the account's events (with the account: they hold its addresses and devices). */
+  deleteForUserStatement(userId: string): Statement {
+    return { sql: 'DELETE FROM security_events WHERE user_id = :userId', parameters: { userId } };
   }
 
   async record(...events: NewSecurityEvent[]): Promise<void> {

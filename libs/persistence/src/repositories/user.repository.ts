@@ -36,6 +36,46 @@ export class UserRepository {
     };
   }
 
+  /** Marks the address verified (once: a second use changes nothing). */
+  markEmailVerifiedStatement(id: string, at: number): Statement {
+    return {
+      sql: 'UPDATE users SET email_verified_at = :at WHERE id = :id AND email_verified_at IS NULL AND deleted_at IS NULL',
+      parameters: { id, at },
+    };
+  }
+
+  /** A reset: the new hash, and the address verified (the reset link reached it). Rolls back a group if the account is gone. */
+  resetPasswordStatement(id: string, passwordHash: string, at: number): Statement {
+    return {
+      sql: `UPDATE users SET password_hash = :passwordHash, password_changed_at = :at, email_verified_at = COALESCE(email_verified_at, :at)
+            WHERE id = :id AND deleted_at IS NULL`,
+      parameters: { id, passwordHash, at },
+      mustChange: true,
+    };
+  }
+
+  /** The confirmed new address, verified; a group fails with a unique violation if it was taken meanwhile. */
+  changeEmailStatement(id: string, email: string, at: number): Statement {
+    return {
+      sql: 'UPDATE users SET email = :email, email_verified_at = :at WHERE id = :id AND deleted_at IS NULL',
+      parameters: { id, email, at },
+      mustChange: true,
+    };
+  }
+
+  /**
+   * A deleted account's tombstone: ids only. Its email becomes `deleted:<id>` (no address can
+   * equal it, so the address can register again), its password hash empty (no password verifies).
+   */
+  tombstoneStatement(id: string, at: number): Statement {
+    return {
+      sql: `UPDATE users SET email = :tombstone, password_hash = '', email_verified_at = NULL, deleted_at = :at, role = 'user'
+            WHERE id = :id AND deleted_at IS NULL`,
+      parameters: { id, at, tombstone: `deleted:${id}` },
+      mustChange: true,
+    };
+  }
+
   findByEmail(email: string): Promise<UserEntity | null> {
     return this.users.findOneBy({ email });
   }

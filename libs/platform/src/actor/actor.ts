@@ -39,6 +39,11 @@ export function anonymous(origin: RequestOrigin): AnonymousActor {
   return { kind: 'anonymous', ip: origin.ip, userAgent: origin.userAgent };
 }
 
+/** Whose turn and whose count a request takes: the client's address ('unknown' when there is none). */
+export function clientAddressOf(origin: RequestOrigin): string {
+  return origin.ip ?? 'unknown';
+}
+
 /** The request's actor, set by the app's guard: `request.actor`. */
 export interface ActorRequest {
   actor?: Actor;
