@@ -8,7 +8,6 @@ import {
   LoginAttemptRepository,
   MailOutboxRepository,
   NothingChanged,
-  RefreshTokenRepository,
   SecurityEventRepository,
   Transactions,
   UserRepository,
@@ -35,7 +34,6 @@ export class AccountService {
     private readonly clock: Clock,
     private readonly users: UserRepository,
     private readonly devices: DeviceRepository,
-    private readonly refreshTokens: RefreshTokenRepository,
     private readonly events: SecurityEventRepository,
     private readonly accountTokens: AccountTokenRepository,
     private readonly mailOutbox: MailOutboxRepository,
@@ -107,7 +105,8 @@ export class AccountService {
    * outside still see the revocations in the feed), then, in one transaction, its personal data
    * erased (address, password hash, devices' names, addresses and user agents, security events,
    * pending links and mails, sign-in counts) and the row kept as a tombstone of ids, so the
-   * address can register again. The `account_deleted` event stays, without personal data.
+   * address can register again. The spent refresh tokens stay (hashes), so a stolen one still
+   * answers `revoked` until the pruner ends it. The `account_deleted` event stays, without personal data.
    */
   async delete(actor: Actor): Promise<void> {
     const user = await this.users.findById(actor.userId);
@@ -115,7 +114,6 @@ export class AccountService {
     await this.revocation.revoke({ userId: user.id }, 'revoked', actor);
     const now = this.clock.now();
     await this.transactions.run([
-      this.refreshTokens.deleteForUserStatement(user.id),
       this.accountTokens.deleteForUserStatement(user.id),
       this.mailOutbox.deleteForUserStatement(user.id),
       this.events.deleteForUserStatement(user.id),

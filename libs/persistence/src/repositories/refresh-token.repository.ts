@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { Statement } from '../atomic-statements.js';
 import { DataSource } from 'typeorm';
 import type { DeviceEntity } from '../entities/device.entity.js';
 import { RefreshTokenEntity } from '../entities/refresh-token.entity.js';
@@ -151,14 +150,6 @@ export class RefreshTokenRepository {
       sql(INSERT, { ...successor });
       return true;
     });
-  }
-
-  /** Deletes every refresh token of the account's devices (hashes, spent by the revocation before). */
-  deleteForUserStatement(userId: string): Statement {
-    return {
-      sql: 'DELETE FROM refresh_tokens WHERE device_id IN (SELECT id FROM devices WHERE user_id = :userId)',
-      parameters: { userId },
-    };
   }
 
   /** Deletes tokens whose idle lifetime ended before `cutoff`, spent or not; returns how many. */
