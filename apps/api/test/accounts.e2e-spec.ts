@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MailReceiver, type ReceivedMail } from '../../../test/support/mail-receiver.js';
-import { bearer, login, refresh, startTestApi, type TestApi } from './support/test-api.js';
+import { bearer, decodeJwt, login, refresh, startTestApi, type TestApi } from './support/test-api.js';
 
 // API.md § Accounts: every flow end to end, its mails delivered over SMTP to a real server
 // (smtp-server) and read back with mailparser, the mailed link's token used as a user would.
@@ -288,6 +288,72 @@ describe('accounts: verification, recovery, change, deletion (e2e, real SMTP)', 
       expect(revokedIds).toEqual(expect.arrayContaining(deviceIds));
 
       await api.http().post('/auth/register').send({ email, password: PASSWORD }).expect(201);
+    });
+  });
+
+  describe('step-up (RFC 9470)', () => {
+    it('carries auth_time and amr in access tokens; a refresh keeps auth_time', async () => {
+      const { email } = await register();
+      const before = Math.floor(Date.now() / 1000);
+      const tokens = await login(api, email, PASSWORD);
+      const { payload } = decodeJwt(tokens.access_token);
+      expect(payload.amr).toEqual(['pwd']);
+      expect(payload.auth_time).toBeGreaterThanOrEqual(before - 1);
+      api.clock.advance(5000);
+      try {
+        const refreshed = (await refresh(api, tokens.refresh_token).expect(200)).body;
+        expect(decodeJwt(refreshed.access_token).payload.auth_time).toBe(payload.auth_time);
+      } finally {
+        api.clock.advance(-5000);
+      }
+    });
+
+    it('refuses email change and deletion past STEP_UP_MAX_AGE with an insufficient_user_authentication challenge, changing nothing; POST /auth/reauthenticate opens them again', async () => {
+      const { email } = await register();
+      const tokens = await login(api, email, PASSWORD);
+      api.clock.advance(11 * 60_000);
+      try {
+        // A refresh does not help: it keeps auth_time.
+        const refreshed = (await refresh(api, tokens.refresh_token).expect(200)).body;
+        for (const request of [
+          () => api.http().post('/account/email').set('Authorization', bearer(refreshed)).send({ newEmail: newEmail() }),
+          () => api.http().delete('/account').set('Authorization', bearer(refreshed)),
+        ]) {
+          const refused = await request();
+          expect(refused.status).toBe(401);
+          expect(refused.body).toMatchObject({ error: 'insufficient_user_authentication' });
+          expect(refused.headers['www-authenticate']).toMatch(
+            /^Bearer error="insufficient_user_authentication", error_description="[^"]+", max_age=600$/,
+          );
+        }
+        expect(await account(refreshed.access_token)).toMatchObject({ email });
+
+        const wrong = await api
+          .http()
+          .post('/auth/reauthenticate')
+          .set('Authorization', bearer(refreshed))
+          .send({ password: 'not my password' });
+        expect(wrong.status).toBe(401);
+        const again = await api
+          .http()
+          .post('/auth/reauthenticate')
+          .set('Authorization', bearer(refreshed))
+          .send({ password: PASSWORD })
+          .expect(200);
+        expect(again.body.token_type).toBe('Bearer');
+        expect(decodeJwt(again.body.access_token).payload.sid).toBe(decodeJwt(refreshed.access_token).payload.sid);
+        // The refresh token rotated: the device has one live token, the new one (the one before is spent,
+        // and presenting it again would be reuse).
+        const live = await api.dataSource.query(
+          `SELECT COUNT(*) AS n FROM refresh_tokens WHERE rotated_at IS NULL AND device_id = '${String(decodeJwt(again.body.access_token).payload.sid)}'`,
+        );
+        expect(Number(live[0].n)).toBe(1);
+        await refresh(api, again.body.refresh_token).expect(200);
+        // A refresh keeps the fresh auth_time; the access token from reauthenticate opens deletion.
+        await api.http().delete('/account').set('Authorization', bearer(again.body)).expect(204);
+      } finally {
+        api.clock.advance(-11 * 60_000);
+      }
     });
   });
 

@@ -67,10 +67,17 @@ const ERROR_STATUSES: Record<string, number[]> = {
   'POST /auth/email/verify/request': [401, 429],
   'POST /auth/password/forgot': [400, 429],
   'POST /auth/password/reset': [400, 429, 503],
+  'POST /auth/reauthenticate': [400, 401, 429, 503],
 };
 
 /** Routes whose limits answer 429/503 with Retry-After (API.md, Errors). */
-const LIMITED = ['POST /auth/register', 'POST /auth/login', 'POST /auth/password', 'POST /auth/password/reset'];
+const LIMITED = [
+  'POST /auth/register',
+  'POST /auth/login',
+  'POST /auth/password',
+  'POST /auth/password/reset',
+  'POST /auth/reauthenticate',
+];
 /** Routes counted per client IP, address or account before any work (API.md § Accounts): 429 with Retry-After. */
 const COUNTED = [
   'POST /auth/password/forgot',

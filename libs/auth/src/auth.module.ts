@@ -7,6 +7,7 @@ import { DpopService } from './dpop/dpop.service.js';
 import { RefusedProofCounter } from './dpop/refused-proof-counter.js';
 import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
 import { ActionLimiter } from './login/action-limiter.js';
+import { StepUpPolicy } from './login/step-up.policy.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 import { AuthMetrics } from './metrics/auth-metrics.js';
 import { DpopMetrics } from './dpop/dpop-metrics.js';
@@ -37,6 +38,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     PasswordHasher,
     LoginAttemptLimiter,
     ActionLimiter,
+    StepUpPolicy,
     RevocationSet,
     RevocationSyncService,
     RevocationService,
@@ -55,6 +57,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     PasswordHasher,
     LoginAttemptLimiter,
     ActionLimiter,
+    StepUpPolicy,
     RevocationSet,
     RevocationService,
     LastSeenRecorder,

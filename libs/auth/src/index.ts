@@ -34,3 +34,4 @@ export { AuthMetrics } from './metrics/auth-metrics.js';
 export { DeviceLogInterceptor } from './logging/device-log.interceptor.js';
 export { ACCESS_TOKEN_SECURITY_SCHEMES, ApiAccessToken, ApiDpopProofHeader } from './openapi/api-access-token.decorator.js';
 export { DEVICE_NAME_PROPERTY } from './dto/device-name.decorator.js';
+export { StepUpPolicy } from './login/step-up.policy.js';

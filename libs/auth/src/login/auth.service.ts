@@ -147,6 +147,26 @@ export class AuthService {
     return tokens;
   }
 
+  /**
+   * POST /auth/reauthenticate: the password again, on the calling device (RFC 9470 step-up). The
+   * check is counted like a sign-in before it runs; a right password moves the device's
+   * `auth_time` and answers new tokens for the same device (its refresh token rotates).
+   */
+  async reauthenticate(actor: Actor, password: string): Promise<TokenResponse> {
+    const client = clientAddressOf(actor);
+    const user = await this.users.findById(actor.userId);
+    if (!user || user.deletedAt !== null) throw new InvalidCredentials();
+    await this.limiter.count(user.email, client);
+    if (!(await this.hasher.verify(user.passwordHash, password, client))) {
+      this.events.recordAfterAnswer(actor, { type: 'login_failed', userId: user.id });
+      throw new InvalidCredentials();
+    }
+    await this.limiter.forgive(user.email, client);
+    const device = await this.devices.markAuthenticated(actor.deviceId, user.id, this.clock.now(), 'pwd');
+    if (!device) throw new InvalidCredentials();
+    return this.refreshTokens.reissue(device);
+  }
+
   /** Ends the calling device's session. */
   async logout(actor: Actor): Promise<void> {
     await this.revocation.revoke({ deviceIds: [actor.deviceId] }, 'logout', actor);

@@ -173,6 +173,8 @@ export class AccessTokenVerifier {
       issuedAt: payload.iat,
       expiresAt: payload.exp,
       jkt: cnf ? (cnf.jkt as string) : null,
+      // A token without a numeric auth_time (issued before it existed) is never a recent authentication.
+      authTime: typeof payload.auth_time === 'number' && Number.isFinite(payload.auth_time) ? payload.auth_time * 1000 : 0,
       client: payload.aud === this.config.jwt.dashboardAudience ? 'dashboard' : 'api',
     };
   }
@@ -188,6 +190,12 @@ export class AccessTokenVerifier {
       throw new InvalidAccessToken(true);
     if (this.revocations.has(claims.deviceId)) throw new InvalidAccessToken(false);
     this.lastSeen.note(claims.deviceId);
-    return { userId: claims.userId, deviceId: claims.deviceId, expiresAt: claims.expiresAt * 1000, jkt: claims.jkt };
+    return {
+      userId: claims.userId,
+      deviceId: claims.deviceId,
+      expiresAt: claims.expiresAt * 1000,
+      jkt: claims.jkt,
+      authTime: claims.authTime,
+    };
   }
 }

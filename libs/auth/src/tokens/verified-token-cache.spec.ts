@@ -4,6 +4,7 @@ const claims = (expiresAt: number): VerifiedClaims => ({
   userId: 'u',
   deviceId: 'd',
   issuedAt: expiresAt - 900,
+  authTime: 0,
   expiresAt,
   jkt: null,
   client: 'api',

@@ -8,6 +8,8 @@ export interface VerifiedClaims {
   readonly issuedAt: number;
   readonly expiresAt: number;
   readonly jkt: string | null;
+  /** `auth_time`, epoch ms (0: absent). */
+  readonly authTime: number;
   /** Which app's session the token was issued to (its `aud`). */
   readonly client: SessionClient;
 }

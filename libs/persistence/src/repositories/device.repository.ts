@@ -106,6 +106,20 @@ export class DeviceRepository {
     };
   }
 
+  /**
+   * The user authenticated again on this active device (RFC 9470 step-up): its `auth_time` and
+   * `amr` move; the device as it is now, or null when it is not the user's active device.
+   */
+  async markAuthenticated(id: string, userId: string, at: number, amr: string): Promise<DeviceEntity | null> {
+    const { rows } = await executeSql(
+      this.dataSource,
+      `UPDATE devices SET auth_time = :at, amr = :amr WHERE id = :id AND user_id = :userId AND revoked_at IS NULL
+       RETURNING ${DEVICE_COLUMNS}`,
+      { id, userId, at, amr },
+    );
+    return rows[0] ? deviceFromRow(rows[0]) : null;
+  }
+
   /** How many active, unexpired devices the account has. */
   async countActive(userId: string, now: number): Promise<number> {
     const { rows } = await executeSql(

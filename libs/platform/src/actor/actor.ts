@@ -19,6 +19,10 @@ export interface Actor extends RequestOrigin {
   readonly deviceId: string;
   /** Access tokens carry no role: the API's actors are always `user`; the dashboard reads the stored role. */
   readonly role: AccountRole;
+  /** When the user last actively authenticated on this device (epoch ms; 0: unknown), for step-up (RFC 9470). */
+  readonly authTime: number;
+  /** Whether the device is bound to a DPoP key (its challenges use the `DPoP` scheme). */
+  readonly keyBound: boolean;
 }
 
 /** A request from nobody signed in (registration, sign-in, refresh, RFC 7009 revoke). */
