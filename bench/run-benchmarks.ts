@@ -29,6 +29,9 @@ import { benchSettings, email, log, registerAll, RUN_ID, startApi, type Context 
 import { scratchPostgres } from './support/scratch-postgres.js';
 import { round } from './support/stats.js';
 
+/** Production refuses to start without SMTP_URL (API.md § Accounts); nothing is mailed in these runs. */
+const PRODUCTION_SMTP_URL = 'smtp://127.0.0.1:2525';
+
 const quick = process.env.BENCH_QUICK === '1';
 const settings = benchSettings(quick);
 
@@ -109,6 +112,7 @@ async function main(): Promise<void> {
     feedToken,
     serverEnv: {
       NODE_ENV: 'production',
+      SMTP_URL: PRODUCTION_SMTP_URL,
       JWT_SECRET: secret,
       // One issuer for every process (each has its own PUBLIC_URL, which would otherwise be its
       // default issuer), so that they accept each other's tokens, and the harness's.

@@ -6,9 +6,11 @@ import { ACCESS_TOKEN_EXTRACTOR, AccessTokenStrategy, AuthModule } from '@app/au
 import { AccountsModule } from '@app/accounts';
 import { PersistenceModule } from '@app/persistence';
 import { HealthModule, PlatformModule, type PlatformOptions } from '@app/platform';
+import { AccountPageController } from './account/account-page.controller.js';
 import { ActivityPageController } from './activity/activity-page.controller.js';
 import { AssetsController } from './assets/assets.controller.js';
 import { DevicesPageController } from './devices/devices-page.controller.js';
+import { LinkPagesController } from './links/link-pages.controller.js';
 import { OperatorOverviewController } from './operators/operator-overview.controller.js';
 import { OperatorsController } from './operators/operators.controller.js';
 import { PageInterceptor } from './rendering/page.interceptor.js';
@@ -16,6 +18,7 @@ import { CsrfGuard } from './session/csrf.guard.js';
 import { CsrfTokens } from './session/csrf.js';
 import { DashboardSessionGuard } from './session/dashboard-session.guard.js';
 import { DashboardCookies } from './session/session-cookies.js';
+import { RecoveryPagesController } from './recovery/recovery-pages.controller.js';
 import { SignInController } from './sign-in/sign-in.controller.js';
 
 /** The dashboard: server-rendered pages over the same libs and database as the API. */
@@ -29,6 +32,9 @@ export class AdminModule {
         SignInController,
         DevicesPageController,
         ActivityPageController,
+        AccountPageController,
+        RecoveryPagesController,
+        LinkPagesController,
         OperatorOverviewController,
         OperatorsController,
         AssetsController,

@@ -16,6 +16,7 @@ import {
   type PlatformOptions,
 } from '@app/platform';
 import { AdminModule } from './admin.module.js';
+import { LINK_LANDING_PATHS } from './links/link-token.js';
 import { DashboardExceptionFilter } from './session/dashboard-exception.filter.js';
 
 export interface AdminAppOptions extends PlatformOptions, LoggingOptions {}
@@ -55,8 +56,10 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Nes
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onRequest', (_request, reply, done) => {
+    .addHook('onRequest', (request, reply, done) => {
       void reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+      // A mailed link's token is in the URL of its landing page: no Referer of any kind leaves it.
+      if (LINK_LANDING_PATHS.includes(request.url.split('?')[0])) void reply.header('Referrer-Policy', 'no-referrer');
       done();
     });
   await app.register(fastifyCookie);

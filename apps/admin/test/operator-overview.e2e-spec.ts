@@ -66,6 +66,8 @@ describe('operator overview and user search (e2e)', () => {
       revokedBy: null,
       jkt: null,
       client: 'api',
+      authTime: now,
+      amr: 'pwd',
     });
   }
 

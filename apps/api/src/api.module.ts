@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthApiModule } from '@app/auth';
-import { DevicesApiModule } from '@app/accounts';
+import { AccountsApiModule } from '@app/accounts';
 import { PersistenceModule } from '@app/persistence';
 import { RevocationFeedModule } from '@app/revocation-feed';
 import { HealthModule, MetricsModule, PlatformModule, type PlatformOptions } from '@app/platform';
@@ -17,7 +17,7 @@ export class ApiModule {
         HealthModule,
         MetricsModule,
         AuthApiModule,
-        DevicesApiModule,
+        AccountsApiModule,
         RevocationFeedModule,
       ],
       controllers: [RootController],

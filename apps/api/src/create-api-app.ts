@@ -126,6 +126,19 @@ export async function createApiApp(options: ApiAppOptions = {}): Promise<NestFas
   });
   // API.md: /openapi.json and /docs, unless API_DOCS=false (off in production by default).
   if (config.apiDocs) serveApiDocs(app, config);
+  // API.md § Endpoints: browser apps on CORS_ORIGINS (exact origins) may call the API; tokens
+  // travel in headers, never cookies, so credentials are never allowed. Other origins get no
+  // CORS headers (@fastify/cors answers only the listed ones).
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: [...config.corsOrigins],
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'DPoP', 'Content-Type', 'X-Request-Id'],
+      exposedHeaders: ['DPoP-Nonce', 'WWW-Authenticate', 'Retry-After', 'X-Request-Id'],
+      credentials: false,
+      maxAge: 600,
+    });
+  }
 
   // JSON everywhere; forms only where OAuth clients send them; no text/plain bodies.
   fastify.removeContentTypeParser(['application/json', 'text/plain', FORM_CONTENT_TYPE]);

@@ -5,6 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { serializeApiDocument } from '../src/openapi/api-document.js';
 import { registerAndLogin, startTestApi, type TestApi } from './support/test-api.js';
 
+/** Production refuses to start without SMTP_URL (API.md § Accounts); nothing is mailed in these runs. */
+const PRODUCTION_SMTP_URL = 'smtp://127.0.0.1:2525';
+
 // The API's OpenAPI document: valid 3.1, lint-clean for a real consumer (Redocly), equal to the
 // checked-in docs/openapi.json, and holding every route of docs/API.md (the contract's copy in
 // this repository) with the same method, path, auth and status codes.
@@ -56,10 +59,33 @@ const ERROR_STATUSES: Record<string, number[]> = {
   'GET /metrics': [401, 404],
   'GET /revocations': [400, 401, 404, 503],
   'GET /openapi.json': [],
+  'GET /account': [401, 429, 503],
+  'DELETE /account': [401, 429, 503],
+  'POST /account/email': [400, 401, 429, 503],
+  'POST /account/email/confirm': [400, 409, 429, 503],
+  'POST /auth/email/verify': [400, 429],
+  'POST /auth/email/verify/request': [401, 429],
+  'POST /auth/password/forgot': [400, 429],
+  'POST /auth/password/reset': [400, 429, 503],
+  'POST /auth/reauthenticate': [400, 401, 429, 503],
 };
 
 /** Routes whose limits answer 429/503 with Retry-After (API.md, Errors). */
-const LIMITED = ['POST /auth/register', 'POST /auth/login', 'POST /auth/password'];
+const LIMITED = [
+  'POST /auth/register',
+  'POST /auth/login',
+  'POST /auth/password',
+  'POST /auth/password/reset',
+  'POST /auth/reauthenticate',
+];
+/** Routes counted per client IP, address or account before any work (API.md § Accounts): 429 with Retry-After. */
+const COUNTED = [
+  'POST /auth/password/forgot',
+  'POST /auth/email/verify',
+  'POST /auth/email/verify/request',
+  'POST /account/email',
+  'POST /account/email/confirm',
+];
 
 interface ContractRoute {
   readonly route: string;
@@ -196,6 +222,12 @@ describe('OpenAPI document (GET /openapi.json)', () => {
       const { responses } = documented.get(route)!;
       expect(responses['429'].headers?.['Retry-After']).toEqual({ $ref: '#/components/headers/Retry-After' });
       expect(responses['503'].headers?.['Retry-After']).toEqual({ $ref: '#/components/headers/Retry-After' });
+    }
+    for (const route of COUNTED) {
+      expect({ route, retryAfter: documented.get(route)!.responses['429'].headers?.['Retry-After'] }).toEqual({
+        route,
+        retryAfter: { $ref: '#/components/headers/Retry-After' },
+      });
     }
     // Every 429 says when to come back (the DPoP limits of guarded routes and token endpoints too).
     for (const [route, operation] of documented) {
@@ -361,7 +393,7 @@ describe('OpenAPI document (GET /openapi.json)', () => {
 
 describe('OpenAPI document in production', () => {
   it('is not served without API_DOCS=true, and is with it', async () => {
-    const hidden = await startTestApi({ NODE_ENV: 'production', PUBLIC_URL: 'https://auth.example.com' });
+    const hidden = await startTestApi({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL, PUBLIC_URL: 'https://auth.example.com' });
     try {
       await hidden.http().get('/openapi.json').expect(404);
       await hidden.http().get('/docs').expect(404);
@@ -369,7 +401,12 @@ describe('OpenAPI document in production', () => {
     } finally {
       await hidden.close();
     }
-    const shown = await startTestApi({ NODE_ENV: 'production', API_DOCS: 'true', PUBLIC_URL: 'https://auth.example.com' });
+    const shown = await startTestApi({
+      NODE_ENV: 'production',
+      SMTP_URL: PRODUCTION_SMTP_URL,
+      API_DOCS: 'true',
+      PUBLIC_URL: 'https://auth.example.com',
+    });
     try {
       const response = await shown.http().get('/openapi.json').expect(200);
       expect(response.body.servers).toEqual([{ url: 'https://auth.example.com' }]);

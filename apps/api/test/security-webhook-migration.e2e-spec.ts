@@ -31,7 +31,9 @@ describe('SecurityWebhookOutbox migration (e2e)', () => {
   it('queues the webhook types from then on (not the history), by the database clock; leases, retries, gives up, prunes; undoes cleanly', async () => {
     database = await scratchDatabase();
     const options = createDataSource(AppConfig.fromEnv({ DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET })).options;
-    const previous = new DataSource({ ...options, migrations: MIGRATIONS.filter((migration) => migration.name !== MIGRATION) });
+    // The release before: every migration up to this one. Later migrations run after it (below).
+    const index = MIGRATIONS.findIndex((migration) => migration.name === MIGRATION);
+    const previous = new DataSource({ ...options, migrations: MIGRATIONS.slice(0, index) });
     await previous.initialize();
     await previous.runMigrations();
     await previous.query(
@@ -40,41 +42,38 @@ describe('SecurityWebhookOutbox migration (e2e)', () => {
         : 'INSERT INTO users (id, email, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, 0, 0)',
       [USER_ID, 'kept@example.com', 'x'],
     );
-    const events = () => previous.getRepository(SecurityEventEntity);
-    const event = (id: string, type: SecurityEventType) => ({
-      id,
-      userId: USER_ID,
-      type,
-      deviceId: null,
-      deviceName: null,
-      actor: 'system' as const,
-      actorUserId: null,
-      actorDeviceId: null,
-      reason: null,
-      ip: null,
-      userAgent: null,
-      createdAt: 1,
-    });
-    await events().insert(event('00000000-0000-4000-8000-000000000001', 'device_revoked'));
+    // Events as that release wrote them (the columns it had), in one statement.
+    const recordEvents = (on: DataSource, ...events: [id: string, type: SecurityEventType][]) =>
+      on.query(
+        `INSERT INTO security_events (id, user_id, type, actor, created_at) VALUES ${events
+          .map((_, at) =>
+            on.options.type === 'postgres'
+              ? `($${2 * at + 1}, '${USER_ID}', $${2 * at + 2}, 'system', 1)`
+              : `(?, '${USER_ID}', ?, 'system', 1)`,
+          )
+          .join(', ')}`,
+        events.flat(),
+      );
+    await recordEvents(previous, ['00000000-0000-4000-8000-000000000001', 'device_revoked']);
     await previous.destroy();
 
     dataSource = new DataSource({ ...options, migrations: MIGRATIONS });
     await dataSource.initialize();
-    expect((await dataSource.runMigrations()).map((migration) => migration.name)).toEqual([MIGRATION]);
+    const applied = (await dataSource.runMigrations()).map((migration) => migration.name);
+    expect(applied).toEqual(MIGRATIONS.slice(index).map((migration) => new migration().name));
     const deliveries = dataSource.getRepository(WebhookDeliveryEntity);
     expect(await deliveries.count()).toBe(0);
 
     const before = Date.now();
-    await dataSource
-      .getRepository(SecurityEventEntity)
-      .insert([
-        event('00000000-0000-4000-8000-000000000002', 'refresh_token_reused'),
-        event('00000000-0000-4000-8000-000000000003', 'device_revoked'),
-        event('00000000-0000-4000-8000-000000000004', 'password_changed'),
-        event('00000000-0000-4000-8000-000000000005', 'login'),
-        event('00000000-0000-4000-8000-000000000006', 'dpop_proof_rejected'),
-        event('00000000-0000-4000-8000-000000000007', 'login_failed'),
-      ]);
+    await recordEvents(
+      dataSource,
+      ['00000000-0000-4000-8000-000000000002', 'refresh_token_reused'],
+      ['00000000-0000-4000-8000-000000000003', 'device_revoked'],
+      ['00000000-0000-4000-8000-000000000004', 'password_changed'],
+      ['00000000-0000-4000-8000-000000000005', 'login'],
+      ['00000000-0000-4000-8000-000000000006', 'dpop_proof_rejected'],
+      ['00000000-0000-4000-8000-000000000007', 'login_failed'],
+    );
     const queued = await deliveries.find({ order: { id: 'ASC' } });
     expect(queued.map((delivery) => delivery.id)).toEqual([
       '00000000-0000-4000-8000-000000000002',
@@ -111,8 +110,9 @@ describe('SecurityWebhookOutbox migration (e2e)', () => {
     expect(await outbox.prune(10, 60_000)).toBe(2); // the delivered and the given-up one; the pending one stays
     expect((await deliveries.find()).map((delivery) => delivery.id)).toEqual([second.id]);
 
-    await dataSource.undoLastMigration();
-    await dataSource.getRepository(SecurityEventEntity).insert(event('00000000-0000-4000-8000-000000000008', 'device_revoked'));
+    // Undone, with the migrations after it, back to the release before.
+    for (let undone = 0; undone < applied.length; undone++) await dataSource.undoLastMigration();
+    await recordEvents(dataSource, ['00000000-0000-4000-8000-000000000008', 'device_revoked']);
     expect(await dataSource.getRepository(SecurityEventEntity).count()).toBe(8);
     await expect(dataSource.query('SELECT COUNT(*) FROM webhook_deliveries')).rejects.toThrow();
   });

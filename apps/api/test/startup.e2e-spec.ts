@@ -7,6 +7,9 @@ import { promisify } from 'node:util';
 import { startAppProcess } from '../../../test/support/app-process.js';
 import { registerAndLogin, scratchDatabase, startTestApi, TEST_JWT_SECRET, type ScratchDatabase } from './support/test-api.js';
 
+/** Production refuses to start without SMTP_URL (API.md § Accounts); nothing is mailed in these runs. */
+const PRODUCTION_SMTP_URL = 'smtp://127.0.0.1:2525';
+
 const run = promisify(execFile);
 
 /** API.md's start-up rules: migrations, MIGRATIONS_RUN, `npm run migration:run`, `.env`. */
@@ -76,6 +79,7 @@ describe('start-up (e2e)', () => {
           env: {
             PATH: process.env.PATH,
             NODE_ENV: 'production',
+            SMTP_URL: PRODUCTION_SMTP_URL,
             ACCESS_TOKEN_TTL: '15x',
             METRICS_TOKEN: 'short',
             DATABASE_URL: database.url,
@@ -105,6 +109,7 @@ describe('start-up (e2e)', () => {
   it('logs JSON lines in production, one per request, with the id each response carried', async () => {
     const api = await startAppProcess('api', {
       NODE_ENV: 'production',
+      SMTP_URL: PRODUCTION_SMTP_URL,
       JWT_SECRET: TEST_JWT_SECRET,
       DATABASE_URL: database.url,
       PUBLIC_URL: 'https://auth.example.com',

@@ -6,6 +6,8 @@ const actor = (role: Actor['role'] = 'user'): Actor => ({
   userId: 'ann',
   deviceId: 'ann-phone',
   role,
+  authTime: 0,
+  keyBound: false,
   ip: null,
   userAgent: null,
 });

@@ -1,14 +1,34 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@app/auth';
+import { MailModule } from '@app/mail';
+import { AccountService } from './account/account.service.js';
+import { PasswordResetService } from './recovery/password-reset.service.js';
+import { EmailVerificationService } from './verification/email-verification.service.js';
 import { AccountActivityService } from './activity/account-activity.service.js';
 import { DevicesService } from './devices/devices.service.js';
 import { AccountSearchService } from './operators/account-search.service.js';
 import { OperatorOverviewService } from './operators/operator-overview.service.js';
 
-/** Devices, security activity and the operator's account lookup, as services deciding who may. */
+/** Devices, the account itself (verification, recovery, email change, deletion), security activity and the operator's account lookup, as services deciding who may. */
 @Module({
-  imports: [AuthModule],
-  providers: [DevicesService, AccountActivityService, AccountSearchService, OperatorOverviewService],
-  exports: [DevicesService, AccountActivityService, AccountSearchService, OperatorOverviewService],
+  imports: [AuthModule, MailModule],
+  providers: [
+    DevicesService,
+    AccountActivityService,
+    AccountSearchService,
+    OperatorOverviewService,
+    AccountService,
+    PasswordResetService,
+    EmailVerificationService,
+  ],
+  exports: [
+    DevicesService,
+    AccountActivityService,
+    AccountSearchService,
+    OperatorOverviewService,
+    AccountService,
+    PasswordResetService,
+    EmailVerificationService,
+  ],
 })
 export class AccountsModule {}

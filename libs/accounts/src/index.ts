@@ -1,6 +1,10 @@
 export { DeviceNotFound } from './device-not-found.error.js';
 export { AccountsModule } from './accounts.module.js';
-export { DevicesApiModule } from './devices-api.module.js';
+export { AccountsApiModule } from './accounts-api.module.js';
+export { AccountService, type AccountView } from './account/account.service.js';
+export { PasswordResetService } from './recovery/password-reset.service.js';
+export { EmailVerificationService } from './verification/email-verification.service.js';
+export { LinkTokenInvalid } from './link-token-invalid.error.js';
 export { toDeviceResponse, type DeviceResponse } from './devices/device-response.js';
 export { DevicesService } from './devices/devices.service.js';
 export { RenameDeviceDto } from './devices/rename-device.dto.js';

@@ -20,6 +20,36 @@ export class EmailTaken extends DomainError {
   }
 }
 
+/**
+ * REQUIRE_EMAIL_VERIFICATION: the right password on an account whose address is not verified
+ * (said only after the password check, so it tells a stranger nothing).
+ */
+export class EmailNotVerified extends DomainError {
+  readonly category = 'forbidden';
+  readonly code = 'email-not-verified';
+  override readonly problemError = 'email_not_verified';
+  constructor() {
+    super('Confirm your email address first: a new link is on its way.');
+  }
+}
+
+/**
+ * RFC 9470: a sensitive operation on a device whose last active authentication is older than
+ * STEP_UP_MAX_AGE. 401 with the challenge that tells a client to re-authenticate
+ * (`POST /auth/reauthenticate`), in the scheme of the caller's token; nothing changed.
+ */
+export class StepUpRequired extends DomainError {
+  readonly category = 'unauthenticated';
+  readonly code = 'insufficient-user-authentication';
+  override readonly problemError = 'insufficient_user_authentication';
+  constructor(maxAgeSeconds: number, keyBound: boolean) {
+    super('This needs a recent sign-in on this device: authenticate again (POST /auth/reauthenticate), then retry.');
+    this.headers = {
+      'WWW-Authenticate': `${keyBound ? 'DPoP' : 'Bearer'} error="insufficient_user_authentication", error_description="${this.detail}", max_age=${maxAgeSeconds}`,
+    };
+  }
+}
+
 export class CurrentPasswordIncorrect extends DomainError {
   readonly category = 'forbidden';
   readonly code = 'current-password-incorrect';

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
+import { MailModule } from '@app/mail';
 import { SecurityEventsModule } from '@app/security-events';
 import { AuthService } from './login/auth.service.js';
 import { DpopService } from './dpop/dpop.service.js';
 import { RefusedProofCounter } from './dpop/refused-proof-counter.js';
 import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
+import { ActionLimiter } from './login/action-limiter.js';
+import { StepUpPolicy } from './login/step-up.policy.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 import { AuthMetrics } from './metrics/auth-metrics.js';
 import { DpopMetrics } from './dpop/dpop-metrics.js';
@@ -25,7 +28,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
  * Needs PlatformModule and PersistenceModule in the app.
  */
 @Module({
-  imports: [JwtModule.register({}), SecurityEventsModule],
+  imports: [JwtModule.register({}), SecurityEventsModule, MailModule],
   providers: [
     AuthService,
     AccessTokenService,
@@ -34,6 +37,8 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     RefreshTokenPruner,
     PasswordHasher,
     LoginAttemptLimiter,
+    ActionLimiter,
+    StepUpPolicy,
     RevocationSet,
     RevocationSyncService,
     RevocationService,
@@ -51,6 +56,8 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     RefreshTokenService,
     PasswordHasher,
     LoginAttemptLimiter,
+    ActionLimiter,
+    StepUpPolicy,
     RevocationSet,
     RevocationService,
     LastSeenRecorder,

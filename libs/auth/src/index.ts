@@ -5,10 +5,18 @@ export { AuthService, type DeviceDescription } from './login/auth.service.js';
 export { CurrentPrincipal, CurrentUser } from './decorators/current-principal.decorator.js';
 export { AccessTokenVerifier } from './tokens/access-token.verifier.js';
 export { ACCESS_TOKEN_EXTRACTOR, AccessTokenStrategy } from './strategies/access-token.strategy.js';
-export { IsAccountEmail } from './dto/account-email.decorator.js';
+export { ACCOUNT_EMAIL_PROPERTY, IsAccountEmail } from './dto/account-email.decorator.js';
 export { IsDeviceName, Trim } from './dto/device-name.decorator.js';
 export { FORM_CONTENT_TYPE } from './dto/token-requests.js';
-export { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
+export { LoginAttemptLimiter, hashLimiterKey } from './login/login-attempt-limiter.js';
+export {
+  ActionLimiter,
+  EMAIL_CHANGE_LIMIT,
+  FORGOT_PASSWORD_IP_LIMIT,
+  LINK_TOKEN_IP_LIMIT,
+  PASSWORD_RESET_MAIL_LIMIT,
+  VERIFICATION_MAIL_LIMIT,
+} from './login/action-limiter.js';
 export { PasswordHasher } from './passwords/password-hasher.js';
 export { LastSeenRecorder } from './revocation/last-seen.recorder.js';
 export { RevocationSet } from './revocation/revocation-set.js';
@@ -26,3 +34,4 @@ export { AuthMetrics } from './metrics/auth-metrics.js';
 export { DeviceLogInterceptor } from './logging/device-log.interceptor.js';
 export { ACCESS_TOKEN_SECURITY_SCHEMES, ApiAccessToken, ApiDpopProofHeader } from './openapi/api-access-token.decorator.js';
 export { DEVICE_NAME_PROPERTY } from './dto/device-name.decorator.js';
+export { StepUpPolicy } from './login/step-up.policy.js';

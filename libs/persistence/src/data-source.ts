@@ -16,8 +16,20 @@ import { RevocationLog1764700000000 } from './migrations/1764700000000-revocatio
 import { RevocationNotify1764750000000 } from './migrations/1764750000000-revocation-notify.js';
 import { SecurityWebhookOutbox1764800000000 } from './migrations/1764800000000-security-webhook-outbox.js';
 import { KeyBindingHardening1764900000000 } from './migrations/1764900000000-key-binding-hardening.js';
+import { Accounts1765000000000 } from './migrations/1765000000000-accounts.js';
+import { AccountTokenEntity } from './entities/account-token.entity.js';
+import { MailOutboxEntity } from './entities/mail-outbox.entity.js';
 
-export const ENTITIES = [UserEntity, DeviceEntity, RefreshTokenEntity, SecurityEventEntity, LoginAttemptEntity, WebhookDeliveryEntity];
+export const ENTITIES = [
+  UserEntity,
+  DeviceEntity,
+  RefreshTokenEntity,
+  SecurityEventEntity,
+  LoginAttemptEntity,
+  WebhookDeliveryEntity,
+  AccountTokenEntity,
+  MailOutboxEntity,
+];
 export const MIGRATIONS = [
   InitialSchema1764100000000,
   LoginAttempts1764200000000,
@@ -29,6 +41,7 @@ export const MIGRATIONS = [
   RevocationNotify1764750000000,
   SecurityWebhookOutbox1764800000000,
   KeyBindingHardening1764900000000,
+  Accounts1765000000000,
 ];
 
 /** One DataSource for the configured database: embedded SQLite by default, or PostgreSQL. */

@@ -1,10 +1,18 @@
 export { createDataSource, ENTITIES, MIGRATIONS, openDataSource, runMigrations } from './data-source.js';
-export { DeviceEntity, type DevicePlatform, type RevocationReason, type SessionClient } from './entities/device.entity.js';
+export {
+  DeviceEntity,
+  type AuthenticationMethod,
+  type DevicePlatform,
+  type RevocationReason,
+  type SessionClient,
+} from './entities/device.entity.js';
 export { RefreshTokenEntity } from './entities/refresh-token.entity.js';
 export { SecurityEventEntity, type SecurityEventActor, type SecurityEventType } from './entities/security-event.entity.js';
 export { UserEntity, type AccountRole } from './entities/user.entity.js';
 export { LoginAttemptEntity } from './entities/login-attempt.entity.js';
 export { WebhookDeliveryEntity } from './entities/webhook-delivery.entity.js';
+export { AccountTokenEntity, type AccountTokenPurpose } from './entities/account-token.entity.js';
+export { MailOutboxEntity } from './entities/mail-outbox.entity.js';
 export { RevocationChannel, REVOCATION_LISTENER_APPLICATION_NAME, type RevocationListener } from './notifications/revocation-channel.js';
 export { PersistenceModule } from './persistence.module.js';
 export {
@@ -23,10 +31,21 @@ export {
   type RevocationLogPosition,
 } from './repositories/revocation-log.repository.js';
 export { SecurityEventRepository, type NewSecurityEvent } from './repositories/security-event.repository.js';
-export { UserRepository } from './repositories/user.repository.js';
+export { UserRepository, type NewUser } from './repositories/user.repository.js';
 export {
   WebhookDeliveryRepository,
   type ClaimedDelivery,
   type RetryOutcome,
   type WebhookOutboxStatus,
 } from './repositories/webhook-delivery.repository.js';
+export { Transactions } from './transactions.js';
+export { NothingChanged, type BoundStatement } from './sql/sql-statement.js';
+export { isUniqueViolation } from './sql/sql-runner.js';
+export {
+  MailOutboxRepository,
+  type ClaimedMail,
+  type MailOutboxStatus,
+  type MailRetryOutcome,
+  type QueuedMail,
+} from './repositories/mail-outbox.repository.js';
+export { AccountTokenRepository, type NewAccountToken, type UsableAccountToken } from './repositories/account-token.repository.js';

@@ -11,6 +11,9 @@ import { RevocationLogRepository } from './repositories/revocation-log.repositor
 import { SecurityEventRepository } from './repositories/security-event.repository.js';
 import { UserRepository } from './repositories/user.repository.js';
 import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository.js';
+import { MailOutboxRepository } from './repositories/mail-outbox.repository.js';
+import { AccountTokenRepository } from './repositories/account-token.repository.js';
+import { Transactions } from './transactions.js';
 
 const REPOSITORIES = [
   UserRepository,
@@ -20,6 +23,9 @@ const REPOSITORIES = [
   LoginAttemptRepository,
   WebhookDeliveryRepository,
   RevocationLogRepository,
+  MailOutboxRepository,
+  AccountTokenRepository,
+  Transactions,
 ];
 
 /** The one DataSource of an app (migrated on start) and the repositories over it. */

@@ -2,6 +2,8 @@ export {
   AppConfig,
   ConfigurationError,
   type AccessTokenKey,
+  type AccountSettings,
+  type MailSettings,
   type DatabaseTarget,
   type Environment,
   type LogFormat,
@@ -58,6 +60,7 @@ export {
 export { WIRE_HEADERS, wireHeaders, type WireHeaderName } from './openapi/wire-headers.js';
 export {
   anonymous,
+  clientAddressOf,
   SYSTEM_ACTOR,
   type AccountRole,
   type Actor,

@@ -62,6 +62,18 @@ export function describeEvent(event: ActivityEntry, reader: EventReader, deviceN
       return event.repeated > 1
         ? `Refreshes of key-bound ${device} without its key were refused ×${event.repeated.toLocaleString('en')} — nothing changed`
         : `A refresh of key-bound ${device} without its key was refused — nothing changed`;
+    case 'email_verified':
+      return 'Email address confirmed';
+    case 'password_reset_requested':
+      return 'Password reset requested (a link was mailed)';
+    case 'password_reset':
+      return 'Password reset with a mailed link: every device was signed out';
+    case 'email_change_requested':
+      return `Email change requested ${actor}${from} (waiting for the new address to confirm)`;
+    case 'email_changed':
+      return 'Email address changed';
+    case 'account_deleted':
+      return 'Account deleted';
     case 'device_revoked':
       switch (event.reason) {
         case 'logout':
@@ -72,6 +84,8 @@ export function describeEvent(event: ActivityEntry, reader: EventReader, deviceN
           return `Device ${device} signed out after a password change`;
         case 'token_revoked':
           return `Device ${device} signed out: its refresh token was revoked`;
+        case 'device_limit':
+          return `Device ${device} signed out: a new sign-in went over the account's device limit`;
         default:
           return `Device ${device} revoked ${actor}${from}`;
       }

@@ -1,10 +1,13 @@
 import type { DeviceEntity } from '@app/persistence';
+import { userAgentLabel } from '@app/platform';
 import { formatExact, formatRelative } from '../rendering/time-format.js';
 
 /** A device as the dashboard shows it. Every string here is rendered escaped. */
 export interface DeviceView {
   readonly id: string;
   readonly name: string;
+  /** What the user agent says the device is ("Safari on iPhone"), beside the name it was given; null when it says nothing usable. */
+  readonly label: string | null;
   readonly platform: string;
   readonly ip: string | null;
   readonly userAgent: string | null;
@@ -21,6 +24,7 @@ export function toDeviceView(device: DeviceEntity, currentDeviceId: string | nul
   return {
     id: device.id,
     name: device.name,
+    label: userAgentLabel(device.userAgent),
     platform: device.platform,
     ip: device.ip,
     userAgent: device.userAgent,

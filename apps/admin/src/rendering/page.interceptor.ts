@@ -9,7 +9,7 @@ import type { ViewerRequest } from '../session/viewer.js';
 /** What every page's handler returns: the layout's title and section, and the page's own data. */
 export interface Page {
   readonly title: string;
-  readonly section?: 'devices' | 'activity' | 'overview' | 'admin';
+  readonly section?: 'devices' | 'activity' | 'account' | 'overview' | 'admin';
   readonly notice?: string;
   readonly error?: string;
   readonly [key: string]: unknown;

@@ -1,6 +1,7 @@
 import type {} from '@fastify/view';
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LinkTokenInvalid } from '@app/accounts';
 import { toProblem } from '@app/platform';
 import { SignInRequired, safeNextPath } from './sign-in-required.error.js';
 
@@ -37,6 +38,7 @@ export class DashboardExceptionFilter implements ExceptionFilter {
       title: HEADINGS[problem.status] ?? 'Error',
       heading: HEADINGS[problem.status] ?? 'Something went wrong',
       detail,
+      linkInvalid: exception instanceof LinkTokenInvalid,
     });
   }
 }

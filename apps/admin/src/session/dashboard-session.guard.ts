@@ -49,7 +49,15 @@ export class DashboardSessionGuard extends AuthGuard('access-token') implements 
       if (!SAFE_METHODS.has(request.method)) throw new CsrfRefused();
       throw new SignInRequired();
     }
-    request.actor = { kind: 'account', userId: account.userId, deviceId: principal.deviceId, role: account.role, ...originOf(request) };
+    request.actor = {
+      kind: 'account',
+      userId: account.userId,
+      deviceId: principal.deviceId,
+      role: account.role,
+      authTime: principal.authTime,
+      keyBound: false,
+      ...originOf(request),
+    };
     request.viewer = {
       userId: account.userId,
       deviceId: principal.deviceId,

@@ -10,6 +10,13 @@ import { describeBrowser } from './describe-browser.js';
 import { nextQuery, SignInFormFilter } from './sign-in-form.filter.js';
 import { SignInForm } from './sign-in.form.js';
 
+/** What the sign-in page says after a redirect, by a fixed code (never user text). */
+const SIGN_IN_NOTICES = new Map([
+  ['signed-out', 'You are signed out.'],
+  ['password-reset', 'Your password is changed and every device was signed out. Sign in with the new password.'],
+  ['account-deleted', 'Your account is deleted. Every device was signed out.'],
+]);
+
 /** Signing in creates a `web` device like any login; signing out revokes it. */
 @Controller()
 export class SignInController {
@@ -27,7 +34,7 @@ export class SignInController {
   @Get('signin')
   @Render('signin.hbs')
   form(@Query('next') next: unknown, @Query('done') done: unknown): Page {
-    return { title: 'Sign in', next: nextQuery(safeNextPath(next)), notice: done === 'signed-out' ? 'You are signed out.' : undefined };
+    return { title: 'Sign in', next: nextQuery(safeNextPath(next)), notice: SIGN_IN_NOTICES.get(String(done)) };
   }
 
   @Public()

@@ -26,6 +26,9 @@ import {
 } from '../support/test-api.js';
 import { expectNoLeak, expectOAuthError, expectProblem } from './support/wire.js';
 
+/** Production refuses to start without SMTP_URL (API.md § Accounts); nothing is mailed in these runs. */
+const PRODUCTION_SMTP_URL = 'smtp://127.0.0.1:2525';
+
 const MAIN = resolve('dist/apps/api/src/main.js');
 
 /** Runs the built main.js to its exit (or kills it after `timeoutMs`). */
@@ -53,14 +56,18 @@ async function runMain(env: Record<string, string>, timeoutMs = 20_000): Promise
 
 describe('refusing to start in production without a proper JWT_SECRET (e2e)', () => {
   it('exits non-zero naming JWT_SECRET when it is missing', async () => {
-    const { code, output } = await runMain({ NODE_ENV: 'production' });
+    const { code, output } = await runMain({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL });
     expect(code).not.toBe(0);
     expect(code).not.toBeNull();
     expect(output).toMatch(/JWT_SECRET: required when NODE_ENV=production/);
   }, 30_000);
 
   it('exits non-zero naming JWT_SECRET when it is shorter than 32 bytes, without printing it', async () => {
-    const { code, output } = await runMain({ NODE_ENV: 'production', JWT_SECRET: 'short-but-secret-31-bytes-long!' });
+    const { code, output } = await runMain({
+      NODE_ENV: 'production',
+      SMTP_URL: PRODUCTION_SMTP_URL,
+      JWT_SECRET: 'short-but-secret-31-bytes-long!',
+    });
     expect(code).not.toBe(0);
     expect(code).not.toBeNull();
     expect(output).toMatch(/JWT_SECRET: must be at least 32 bytes/);
@@ -68,15 +75,35 @@ describe('refusing to start in production without a proper JWT_SECRET (e2e)', ()
   }, 30_000);
 
   it('refuses to start in production without PUBLIC_URL, naming it: DPoP htu would be checked against the client-chosen Host', async () => {
-    const { code, output } = await runMain({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) });
+    const { code, output } = await runMain({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL, JWT_SECRET: 'x'.repeat(32) });
     expect(code).toBe(1);
     expect(output).toMatch(/PUBLIC_URL: required in production/);
+  }, 30_000);
+
+  it('refuses to start in production without SMTP_URL, naming it: mail that became files would lock people out of recovery', async () => {
+    const { code, output } = await runMain({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PUBLIC_URL: 'https://auth.example.com' });
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(output).toMatch(/SMTP_URL: required when NODE_ENV=production/);
+  }, 30_000);
+
+  it('refuses a malformed SMTP_URL without printing it (it may hold the relay password)', async () => {
+    const { code, output } = await runMain({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      PUBLIC_URL: 'https://auth.example.com',
+      SMTP_URL: 'http://relay:hunter2-relay-password@mail.example.com',
+    });
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/SMTP_URL: expected smtp:\/\//);
+    expect(output).not.toContain('hunter2');
   }, 30_000);
 
   it('starts in production with a 32-byte secret (the control: the refusals above are about the secret)', async () => {
     const database = await scratchDatabase();
     const api = await startApiProcess({
       NODE_ENV: 'production',
+      SMTP_URL: PRODUCTION_SMTP_URL,
       JWT_SECRET: 'x'.repeat(32),
       DATABASE_URL: database.url,
       PUBLIC_URL: 'https://auth.example.com',

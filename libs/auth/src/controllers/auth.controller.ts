@@ -14,6 +14,7 @@ import { AuthService } from '../login/auth.service.js';
 import { Dpop, type DpopRequest } from '../dpop/dpop-request.js';
 import { ChangePasswordDto } from '../dto/change-password.dto.js';
 import { LoginDto } from '../dto/login.dto.js';
+import { ReauthenticateDto } from '../dto/reauthenticate.dto.js';
 import { RegisterDto } from '../dto/register.dto.js';
 import { RegistrationRateLimitGuard } from '../guards/registration-rate-limit.guard.js';
 import { DeviceLogInterceptor } from '../logging/device-log.interceptor.js';
@@ -83,6 +84,23 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'The device is revoked.' })
   logout(@CurrentActor() actor: Actor): Promise<void> {
     return this.auth.logout(actor);
+  }
+
+  @Post('reauthenticate')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    operationId: 'reauthenticate',
+    summary: 'Authenticate again on this device (step-up)',
+    description:
+      "RFC 9470: the password again moves the device's `auth_time`; answers new tokens for the same device (its refresh token rotates) for the operations that need a recent authentication.",
+  })
+  @ApiAccessToken()
+  @ApiOkResponse({ type: TokenResponseSchema, description: 'Authenticated again.', headers: wireHeaders('Cache-Control') })
+  @ApiValidationResponse()
+  @ApiPasswordCheckLimits()
+  reauthenticate(@Body() body: ReauthenticateDto, @CurrentActor() actor: Actor): Promise<TokenResponse> {
+    return this.auth.reauthenticate(actor, body.password);
   }
 
   @Post('password')

@@ -44,7 +44,15 @@ export class JwtAuthGuard implements CanActivate {
     request.user = principal;
     // The API's actor: the token's account and device. Access tokens carry no role, and the
     // API has no operator capability, so it is always `user` here.
-    request.actor = { kind: 'account', userId: principal.userId, deviceId: principal.deviceId, role: 'user', ...originOf(request) };
+    request.actor = {
+      kind: 'account',
+      userId: principal.userId,
+      deviceId: principal.deviceId,
+      role: 'user',
+      authTime: principal.authTime,
+      keyBound: principal.jkt !== null,
+      ...originOf(request),
+    };
     return true;
   }
 }

@@ -1,21 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AppConfig, Clock, anonymous, SYSTEM_ACTOR, type Actor, type RequestOrigin } from '@app/platform';
+import { AppConfig, Clock, anonymous, clientAddressOf, SYSTEM_ACTOR, type Actor, type RequestOrigin } from '@app/platform';
 import {
   DeviceRepository,
+  Transactions,
   UserRepository,
+  isUniqueViolation,
   type AccountRole,
   type DeviceEntity,
   type DevicePlatform,
   type SessionClient,
   type UserEntity,
 } from '@app/persistence';
-import { CurrentPasswordIncorrect, EmailTaken, InvalidCredentials } from '../auth.errors.js';
+import { CurrentPasswordIncorrect, EmailNotVerified, EmailTaken, InvalidCredentials } from '../auth.errors.js';
+import { ActionLimiter, VERIFICATION_MAIL_LIMIT } from './action-limiter.js';
 import { clientNetworkOf } from '../dpop/client-network.js';
 import type { VerifiedDpopProof } from '../dpop/dpop-proof.verifier.js';
 import type { DpopRequest } from '../dpop/dpop-request.js';
 import { DpopService } from '../dpop/dpop.service.js';
 import { SecurityEventRecorder } from '@app/security-events';
+import { AccountMails } from '@app/mail';
 import { LoginAttemptLimiter } from './login-attempt-limiter.js';
 import { AuthMetrics } from '../metrics/auth-metrics.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
@@ -57,13 +61,25 @@ export class AuthService {
     private readonly revocation: RevocationService,
     private readonly dpop: DpopService,
     private readonly metrics: AuthMetrics,
+    private readonly transactions: Transactions,
+    private readonly mails: AccountMails,
+    private readonly actions: ActionLimiter,
   ) {}
 
+  /**
+   * Creates the account and, in the same transaction, queues the mail with its verification
+   * link (API.md § Accounts): the account never exists without its mail on the way.
+   */
   async register({ email, password }: Credentials, origin: RequestOrigin): Promise<{ id: string; email: string }> {
     const now = this.clock.now();
-    const passwordHash = await this.hasher.hash(password, clientOf(origin));
+    const passwordHash = await this.hasher.hash(password, clientAddressOf(origin));
     const user = { id: randomUUID(), email, passwordHash, createdAt: now, passwordChangedAt: now };
-    if (!(await this.users.insertIfEmailFree(user))) throw new EmailTaken();
+    try {
+      await this.transactions.run([this.users.insertStatement(user), ...this.mails.verifyEmail(user, now)]);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTaken();
+      throw error;
+    }
     await this.events.record(anonymous(origin), { type: 'registered', userId: user.id });
     return { id: user.id, email: user.email };
   }
@@ -110,7 +126,7 @@ export class AuthService {
     dpop: DpopRequest | null,
   ): Promise<TokenResponse> {
     const proof = await this.checkedProof(dpop);
-    const client = clientOf(origin);
+    const client = clientAddressOf(origin);
     await this.limiter.count(email, client);
     // Remembered only now, once the attempt is counted (a refused one fills no replay cache), and
     // on the client network's share: at sign-in any key will do, so keys are no owners.
@@ -122,11 +138,33 @@ export class AuthService {
       throw new InvalidCredentials();
     }
     await this.limiter.forgive(email, client);
+    if (this.config.accounts.requireEmailVerification && user.emailVerifiedAt === null) await this.refuseUnverified(user);
     const device = await this.createDevice(user, description, origin, proof?.jkt ?? null, sessionClient);
+    await this.enforceDeviceCap(user, device);
     const tokens = await this.refreshTokens.issueFirst(device);
     await this.endIfPasswordChanged(user, device);
     await this.events.record(anonymous(origin), { type: 'login', userId: user.id, device });
     return tokens;
+  }
+
+  /**
+   * POST /auth/reauthenticate: the password again, on the calling device (RFC 9470 step-up). The
+   * check is counted like a sign-in before it runs; a right password moves the device's
+   * `auth_time` and answers new tokens for the same device (its refresh token rotates).
+   */
+  async reauthenticate(actor: Actor, password: string): Promise<TokenResponse> {
+    const client = clientAddressOf(actor);
+    const user = await this.users.findById(actor.userId);
+    if (!user || user.deletedAt !== null) throw new InvalidCredentials();
+    await this.limiter.count(user.email, client);
+    if (!(await this.hasher.verify(user.passwordHash, password, client))) {
+      this.events.recordAfterAnswer(actor, { type: 'login_failed', userId: user.id });
+      throw new InvalidCredentials();
+    }
+    await this.limiter.forgive(user.email, client);
+    const device = await this.devices.markAuthenticated(actor.deviceId, user.id, this.clock.now(), 'pwd');
+    if (!device) throw new InvalidCredentials();
+    return this.refreshTokens.reissue(device);
   }
 
   /** Ends the calling device's session. */
@@ -146,7 +184,7 @@ export class AuthService {
    * check is counted like a sign-in (the account's email and the client IP) before it runs.
    */
   async changePassword(actor: Actor, currentPassword: string, newPassword: string): Promise<void> {
-    const client = clientOf(actor);
+    const client = clientAddressOf(actor);
     const user = await this.users.findById(actor.userId);
     if (!user) throw new CurrentPasswordIncorrect();
     await this.limiter.count(user.email, client);
@@ -197,9 +235,37 @@ export class AuthService {
       revokedBy: null,
       jkt,
       client,
+      authTime: now,
+      amr: 'pwd',
     };
-    await this.devices.insert(device);
+    // API.md § Accounts: a sign-in on an account that already has an active device is mailed to
+    // the account, queued in the device's own transaction.
+    const alert =
+      this.config.accounts.newDeviceAlerts && (await this.devices.countActive(user.id, now)) > 0
+        ? this.mails.newDevice(user, { deviceName: device.name, platform: device.platform, at: now, ip: device.ip })
+        : [];
+    await this.transactions.run([this.devices.insertStatement(device), ...alert]);
     return device;
+  }
+
+  /**
+   * REQUIRE_EMAIL_VERIFICATION: the password was right, the address is not verified. A new link
+   * is mailed (at most one a minute per account, counted first), and the sign-in refused.
+   */
+  private async refuseUnverified(user: UserEntity): Promise<never> {
+    if (await this.actions.allows('verification-mail', [user.id], VERIFICATION_MAIL_LIMIT)) {
+      await this.transactions.run(this.mails.verifyEmail(user, this.clock.now()));
+    }
+    throw new EmailNotVerified();
+  }
+
+  /** MAX_DEVICES_PER_USER: past the cap, the least recently active devices end (reason `device_limit`). */
+  private async enforceDeviceCap(user: UserEntity, device: DeviceEntity): Promise<void> {
+    const cap = this.config.accounts.maxDevicesPerUser;
+    if (cap === 0) return;
+    const beyond = await this.devices.findBeyondMostRecent(user.id, cap, this.clock.now());
+    const oldest = beyond.filter((id) => id !== device.id);
+    if (oldest.length > 0) await this.revocation.revoke({ deviceIds: oldest }, 'device_limit', SYSTEM_ACTOR);
   }
 
   /**
@@ -215,9 +281,4 @@ export class AuthService {
     await this.revocation.revoke({ deviceIds: [device.id] }, 'password_changed', SYSTEM_ACTOR);
     throw new InvalidCredentials();
   }
-}
-
-/** Whose turn and whose count a request takes: the client's address. */
-function clientOf(origin: RequestOrigin): string {
-  return origin.ip ?? 'unknown';
 }

@@ -60,7 +60,7 @@ export class LoginAttemptLimiter implements OnApplicationBootstrap, OnApplicatio
   }
 
   private keys(email: string, ip: string): string[] {
-    return [hashKey(`email:${email}`), hashKey(`ip:${ip}`)];
+    return [hashLimiterKey(`email:${email}`), hashLimiterKey(`ip:${ip}`)];
   }
 }
 
@@ -73,6 +73,7 @@ export function refusal(windows: readonly AttemptWindow[], max: number, now: num
   return over.length === 0 ? null : Math.max(...over.map((window) => window.windowEndsAt - now)) / 1000;
 }
 
-function hashKey(key: string): string {
+/** Keys are stored hashed: no addresses or emails at rest. */
+export function hashLimiterKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }

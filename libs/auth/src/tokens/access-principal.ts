@@ -6,4 +6,6 @@ export interface AccessPrincipal {
   readonly expiresAt: number;
   /** `cnf.jkt`: the DPoP key the token is bound to (RFC 9449 §6); null for a bearer token. */
   readonly jkt: string | null;
+  /** `auth_time` in epoch milliseconds: when the user last actively authenticated on the device (0: the token does not say). */
+  readonly authTime: number;
 }

@@ -26,7 +26,7 @@ export class AccessTokenService {
    * (the API's or the dashboard's, never interchangeable), and a bound device's key is carried
    * as `cnf.jkt` (RFC 9449 §6.1).
    */
-  issue(device: Pick<DeviceEntity, 'userId' | 'id' | 'jkt' | 'client'>): IssuedAccessToken {
+  issue(device: Pick<DeviceEntity, 'userId' | 'id' | 'jkt' | 'client' | 'authTime' | 'amr'>): IssuedAccessToken {
     const { signingKey, id, algorithm, issuer } = this.config.jwt;
     const { userId, id: deviceId, jkt } = device;
     const audience = audienceOf(this.config, device.client);
@@ -34,7 +34,17 @@ export class AccessTokenService {
     const iat = Math.floor(this.clock.now() / 1000);
     const expiresIn = this.config.accessTokenTtl;
     const token = this.jwt.sign(
-      { sub: userId, sid: deviceId, jti: randomUUID(), iat, exp: iat + expiresIn, ...(jkt ? { cnf: { jkt } } : {}) },
+      {
+        sub: userId,
+        sid: deviceId,
+        jti: randomUUID(),
+        iat,
+        exp: iat + expiresIn,
+        // RFC 9470: when and how the user last actively authenticated on this device (a refresh never moves it).
+        auth_time: Math.floor(device.authTime / 1000),
+        amr: device.amr.split(','),
+        ...(jkt ? { cnf: { jkt } } : {}),
+      },
       { algorithm, privateKey: signingKey, issuer, audience, header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE, kid: id } },
     );
     return { token, expiresIn };

@@ -138,7 +138,14 @@ export class AccessTokenVerifier {
   private admit(claims: AccessTokenClaims): AccessPrincipal {
     if (this.revocations.has(claims.deviceId)) throw new InvalidAccessToken(false);
     this.lastSeen.note(claims.deviceId);
-    return { userId: claims.subject, deviceId: claims.deviceId, expiresAt: claims.expiresAt * 1000, jkt: claims.jkt };
+    return {
+      userId: claims.subject,
+      deviceId: claims.deviceId,
+      expiresAt: claims.expiresAt * 1000,
+      jkt: claims.jkt,
+      // A token without auth_time (issued before it existed) is never a recent authentication.
+      authTime: claims.authTime === null ? 0 : claims.authTime * 1000,
+    };
   }
 }
 

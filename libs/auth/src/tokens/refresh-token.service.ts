@@ -61,6 +61,16 @@ export class RefreshTokenService {
   ) {}
 
   /** The first token pair of a device that just signed in. */
+  /**
+   * New tokens for a device that stays (a step-up re-authentication): its live refresh token is
+   * spent (presenting it again is reuse) and a new one issued, with an access token carrying the
+   * device's new `auth_time`.
+   */
+  async reissue(device: DeviceEntity): Promise<TokenResponse> {
+    await this.tokens.spendAllOfDevices([device.id], this.clock.now());
+    return this.issueFirst(device);
+  }
+
   async issueFirst(device: DeviceEntity): Promise<TokenResponse> {
     const secret = generateRefreshToken();
     const token = this.newToken(device, secret);

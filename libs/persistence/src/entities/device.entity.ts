@@ -14,7 +14,10 @@ export type SessionClient = 'api' | 'dashboard';
 
 /** Why a device session ended; kept on the row and in its security event. */
 export type RevocationReason =
-  'logout' | 'revoked' | 'revoked_others' | 'password_changed' | 'token_revoked' | 'refresh_token_reused' | 'operator';
+  'logout' | 'revoked' | 'revoked_others' | 'password_changed' | 'token_revoked' | 'refresh_token_reused' | 'operator' | 'device_limit';
+
+/** RFC 8176 authentication method references, as the access token's `amr` carries them. */
+export type AuthenticationMethod = 'pwd' | 'otp' | 'mfa' | 'hwk' | 'user';
 
 /** One signed-in device: the unit that is listed, renamed and revoked. */
 @Entity({ name: 'devices' })
@@ -68,4 +71,12 @@ export class DeviceEntity {
 
   @Column({ type: 'varchar', length: 16, default: 'api' })
   client!: SessionClient;
+
+  /** When the user last actively authenticated on this device (RFC 9470 `auth_time`); a refresh never moves it. */
+  @Column({ name: 'auth_time', type: 'bigint', default: 0, transformer: epochMs })
+  authTime!: number;
+
+  /** How they did (`amr`), comma-separated: `pwd`, `pwd,otp,mfa`, `hwk,user,mfa`. */
+  @Column({ type: 'varchar', length: 64, default: 'pwd' })
+  amr!: string;
 }

@@ -12,7 +12,13 @@ export type SecurityEventType =
   | 'password_changed'
   | 'operator_granted'
   | 'operator_revoked'
-  | 'dpop_proof_rejected';
+  | 'dpop_proof_rejected'
+  | 'email_verified'
+  | 'password_reset_requested'
+  | 'password_reset'
+  | 'email_change_requested'
+  | 'email_changed'
+  | 'account_deleted';
 
 /** Who did it: the account holder, an operator from the dashboard, or the service itself. */
 export type SecurityEventActor = 'user' | 'operator' | 'system';

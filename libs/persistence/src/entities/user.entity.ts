@@ -26,6 +26,14 @@ export class UserEntity {
   @Column({ name: 'password_changed_at', type: 'bigint', transformer: epochMs })
   passwordChangedAt!: number;
 
+  /** When the account proved it receives mail at `email`; null until then. */
+  @Column({ name: 'email_verified_at', type: 'bigint', nullable: true, transformer: epochMs })
+  emailVerifiedAt!: number | null;
+
+  /** Set when the account was deleted: the row stays as a tombstone of ids (API.md § Accounts). */
+  @Column({ name: 'deleted_at', type: 'bigint', nullable: true, transformer: epochMs })
+  deletedAt!: number | null;
+
   /** Never set from an HTTP request: only the operator command changes it. */
   @Column({ type: 'varchar', length: 16, default: 'user' })
   role!: AccountRole;

@@ -3,13 +3,17 @@ import { DataSource, IsNull, MoreThan, type Repository } from 'typeorm';
 import { DeviceEntity, type DevicePlatform, type RevocationReason } from '../entities/device.entity.js';
 import {
   DEVICES_REVOKED_SINCE,
+  INSERT_DEVICE,
+  MARK_DEVICE_AUTHENTICATED,
   RECORD_LAST_SEEN,
   RENAME_ACTIVE_DEVICE,
   REVOKE_ALL_OF_USER,
   REVOKE_DEVICES,
   REVOKE_OTHERS_OF_USER,
+  SCRUB_DEVICES_OF_USER,
 } from '../sql/devices.sql.js';
 import { SqlRunner } from '../sql/sql-runner.js';
+import { bind, type BoundStatement } from '../sql/sql-statement.js';
 
 /** Which active devices a revocation ends. */
 export type RevocationTarget = { readonly deviceIds: readonly string[] } | { readonly userId: string; readonly exceptDeviceId?: string };
@@ -56,6 +60,8 @@ export function deviceFromRow(row: Record<string, unknown>, alias = ''): DeviceE
     revokedBy: nullable('revoked_by'),
     jkt: nullable('jkt'),
     client: String(value('client')) as DeviceEntity['client'],
+    authTime: Number(value('auth_time')),
+    amr: String(value('amr')),
   };
 }
 
@@ -68,6 +74,41 @@ export class DeviceRepository {
   constructor(dataSource: DataSource) {
     this.devices = dataSource.getRepository(DeviceEntity);
     this.sql = new SqlRunner(dataSource);
+  }
+
+  /** Erases what identifies a person on the account's devices (names, addresses, user agents); the ids stay for the revocation log. */
+  scrubStatement(userId: string): BoundStatement {
+    return bind(SCRUB_DEVICES_OF_USER, { userId });
+  }
+
+  /** The INSERT of a new device, for a group (its sign-in mail goes in the same transaction). */
+  insertStatement(device: DeviceEntity): BoundStatement {
+    return bind(INSERT_DEVICE, { ...device });
+  }
+
+  /**
+   * The user authenticated again on this active device (RFC 9470 step-up): its `auth_time` and
+   * `amr` move; the device as it is now, or null when it is not the user's active device.
+   */
+  async markAuthenticated(id: string, userId: string, at: number, amr: string): Promise<DeviceEntity | null> {
+    const [row] = await this.sql.rows(MARK_DEVICE_AUTHENTICATED, { id, userId, at, amr });
+    return row ? deviceFromRow(row) : null;
+  }
+
+  /** How many active, unexpired devices the account has. */
+  countActive(userId: string, now: number): Promise<number> {
+    return this.devices.countBy({ userId, revokedAt: IsNull(), sessionExpiresAt: MoreThan(now) });
+  }
+
+  /** The account's active devices beyond the `keep` most recently active (the device cap). */
+  async findBeyondMostRecent(userId: string, keep: number, now: number): Promise<string[]> {
+    const devices = await this.devices.find({
+      select: { id: true },
+      where: { userId, revokedAt: IsNull(), sessionExpiresAt: MoreThan(now) },
+      order: { lastSeenAt: 'DESC', createdAt: 'DESC', id: 'ASC' },
+      skip: keep,
+    });
+    return devices.map((device) => device.id);
   }
 
   async insert(device: DeviceEntity): Promise<void> {

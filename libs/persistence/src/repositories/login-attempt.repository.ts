@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, LessThanOrEqual, type Repository } from 'typeorm';
 import { LoginAttemptEntity } from '../entities/login-attempt.entity.js';
-import { COUNT_LOGIN_ATTEMPTS, UNCOUNT_LOGIN_ATTEMPTS } from '../sql/login-attempts.sql.js';
+import { COUNT_LOGIN_ATTEMPTS, DELETE_LOGIN_ATTEMPT_KEYS, UNCOUNT_LOGIN_ATTEMPTS } from '../sql/login-attempts.sql.js';
+import { bind, type BoundStatement } from '../sql/sql-statement.js';
 import { SqlRunner } from '../sql/sql-runner.js';
 
 /** One key's window after an attempt was counted. */
@@ -39,6 +40,11 @@ export class LoginAttemptRepository {
   async uncount(keyHashes: readonly string[], now: number): Promise<void> {
     if (keyHashes.length === 0) return;
     await this.sql.run(UNCOUNT_LOGIN_ATTEMPTS, { keys: [...keyHashes], now });
+  }
+
+  /** Forgets the counts of these (hashed) keys: an account's email, when the account is deleted. */
+  deleteKeysStatement(keyHashes: readonly string[]): BoundStatement {
+    return bind(DELETE_LOGIN_ATTEMPT_KEYS, { keys: [...keyHashes] });
   }
 
   async deleteClosed(now: number): Promise<void> {

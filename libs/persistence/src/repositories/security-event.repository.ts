@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, In, MoreThanOrEqual, Not, type EntityManager, type Repository } from 'typeorm';
 import { SecurityEventEntity, type SecurityEventType } from '../entities/security-event.entity.js';
-import { RECORD_SECURITY_EVENT_RUN } from '../sql/security-events.sql.js';
+import { DELETE_SECURITY_EVENTS_OF_USER, RECORD_SECURITY_EVENT_RUN } from '../sql/security-events.sql.js';
+import { bind, type BoundStatement } from '../sql/sql-statement.js';
 import { SqlRunner } from '../sql/sql-runner.js';
 
 export type NewSecurityEvent = Omit<SecurityEventEntity, 'id' | 'occurrences'> & { readonly occurrences?: number };
@@ -16,6 +17,11 @@ export class SecurityEventRepository {
   constructor(@Inject(DataSource) dataSource: DataSource | EntityManager) {
     this.events = dataSource.getRepository(SecurityEventEntity);
     this.sql = new SqlRunner(dataSource);
+  }
+
+  /** Deletes the account's events (with the account: they hold its addresses and devices). */
+  deleteForUserStatement(userId: string): BoundStatement {
+    return bind(DELETE_SECURITY_EVENTS_OF_USER, { userId });
   }
 
   async record(...events: NewSecurityEvent[]): Promise<void> {

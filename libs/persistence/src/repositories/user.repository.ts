@@ -2,7 +2,19 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, In, type EntityManager, type Repository } from 'typeorm';
 import { UserEntity, type AccountRole } from '../entities/user.entity.js';
 import { isUniqueViolation, SqlRunner } from '../sql/sql-runner.js';
-import { REPLACE_PASSWORD_HASH, SET_ACCOUNT_ROLE } from '../sql/users.sql.js';
+import { bind, type BoundStatement } from '../sql/sql-statement.js';
+import {
+  CHANGE_EMAIL,
+  INSERT_USER,
+  MARK_EMAIL_VERIFIED,
+  REPLACE_PASSWORD_HASH,
+  RESET_PASSWORD,
+  SET_ACCOUNT_ROLE,
+  TOMBSTONE_USER,
+} from '../sql/users.sql.js';
+
+/** A new account: not verified, not deleted, a plain `user` unless said otherwise. */
+export type NewUser = Omit<UserEntity, 'role' | 'emailVerifiedAt' | 'deletedAt'> & Partial<Pick<UserEntity, 'emailVerifiedAt'>>;
 
 @Injectable()
 export class UserRepository {
@@ -17,14 +29,40 @@ export class UserRepository {
   }
 
   /** Inserts the user, always as a plain `user` (no sign-up makes an operator); false when the email is already registered. */
-  async insertIfEmailFree(user: Omit<UserEntity, 'role'>): Promise<boolean> {
+  async insertIfEmailFree(user: NewUser): Promise<boolean> {
     try {
-      await this.users.insert({ ...user, role: 'user' });
+      await this.users.insert({ emailVerifiedAt: null, deletedAt: null, ...user, role: 'user' });
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;
       throw error;
     }
+  }
+
+  /** The INSERT of a new account (a plain `user`), for a group; a taken email fails it with a unique violation. */
+  insertStatement(user: NewUser): BoundStatement {
+    const { id, email, passwordHash, createdAt, passwordChangedAt } = user;
+    return bind(INSERT_USER, { id, email, passwordHash, createdAt, passwordChangedAt, emailVerifiedAt: user.emailVerifiedAt ?? null });
+  }
+
+  /** Marks the address verified (once: a second use changes nothing). */
+  markEmailVerifiedStatement(id: string, at: number): BoundStatement {
+    return bind(MARK_EMAIL_VERIFIED, { id, at });
+  }
+
+  /** A reset: the new hash, and the address verified (the reset link reached it). Rolls back a group if the account is gone. */
+  resetPasswordStatement(id: string, passwordHash: string, at: number): BoundStatement {
+    return bind(RESET_PASSWORD, { id, passwordHash, at }, { mustChange: true });
+  }
+
+  /** The confirmed new address, verified; a group fails with a unique violation if it was taken meanwhile. */
+  changeEmailStatement(id: string, email: string, at: number): BoundStatement {
+    return bind(CHANGE_EMAIL, { id, email, at }, { mustChange: true });
+  }
+
+  /** The deleted account's tombstone (see TOMBSTONE_USER); rolls back a group if it was already deleted. */
+  tombstoneStatement(id: string, at: number): BoundStatement {
+    return bind(TOMBSTONE_USER, { id, at, tombstone: `deleted:${id}` }, { mustChange: true });
   }
 
   findByEmail(email: string): Promise<UserEntity | null> {

@@ -17,6 +17,8 @@ export function deviceColumns(prefix = '', alias = ''): string {
     'revoked_by',
     'jkt',
     'client',
+    'auth_time',
+    'amr',
   ]
     .map((column) => `${prefix}${column}${alias ? ` AS ${alias}${column}` : ''}`)
     .join(', ');
@@ -87,4 +89,42 @@ export const DEVICES_REVOKED_SINCE = sqlStatement<{ since: number | null; window
   ({ nowMs }) => `SELECT clock.now, devices.id, devices.revoked_at
     FROM (SELECT ${nowMs} AS now) clock
     LEFT JOIN devices ON devices.revoked_at > COALESCE(CAST(:since AS BIGINT), clock.now - CAST(:windowMs AS BIGINT))`,
+);
+
+/** Erases what identifies a person on the account's devices (names, addresses, user agents); the ids stay for the revocation log. */
+export const SCRUB_DEVICES_OF_USER = sqlStatement<{ userId: string }>(
+  'devices.scrub_of_user',
+  "UPDATE devices SET name = 'deleted', ip = NULL, user_agent = NULL, jkt = NULL WHERE user_id = :userId",
+);
+
+/** A new device (in a group: its sign-in mail is queued in the same transaction). */
+export const INSERT_DEVICE = sqlStatement<{
+  id: string;
+  userId: string;
+  name: string;
+  platform: string;
+  userAgent: string | null;
+  ip: string | null;
+  createdAt: number;
+  lastSeenAt: number;
+  sessionExpiresAt: number;
+  revokedAt: number | null;
+  revokedReason: string | null;
+  revokedBy: string | null;
+  jkt: string | null;
+  client: string;
+  authTime: number;
+  amr: string;
+}>(
+  'devices.insert',
+  `INSERT INTO devices (${deviceColumns()})
+    VALUES (:id, :userId, :name, :platform, :userAgent, :ip, :createdAt, :lastSeenAt, :sessionExpiresAt, :revokedAt,
+            :revokedReason, :revokedBy, :jkt, :client, :authTime, :amr)`,
+);
+
+/** The user authenticated again on this active device (RFC 9470 step-up): `auth_time` and `amr` move; returns the device. */
+export const MARK_DEVICE_AUTHENTICATED = sqlStatement<{ id: string; userId: string; at: number; amr: string }>(
+  'devices.mark_authenticated',
+  `UPDATE devices SET auth_time = :at, amr = :amr WHERE id = :id AND user_id = :userId AND revoked_at IS NULL
+    RETURNING ${deviceColumns()}`,
 );

@@ -27,3 +27,9 @@ export const UNCOUNT_LOGIN_ATTEMPTS = sqlStatement<{ keys: string[]; now: number
   ({ inList }) =>
     `UPDATE login_attempts SET failures = failures - 1 WHERE ${inList('key_hash', 'keys')} AND failures > 0 AND window_ends_at > :now`,
 );
+
+/** Forgets the counts of these (hashed) keys: an account's email, when the account is deleted. */
+export const DELETE_LOGIN_ATTEMPT_KEYS = sqlStatement<{ keys: string[] }>(
+  'login_attempts.delete_keys',
+  ({ inList }) => `DELETE FROM login_attempts WHERE ${inList('key_hash', 'keys')}`,
+);

@@ -29,3 +29,9 @@ export const RECORD_SECURITY_EVENT_RUN = sqlStatement<SecurityEventRow>(
     ON CONFLICT (id) DO UPDATE SET occurrences = CASE WHEN excluded.occurrences > security_events.occurrences
       THEN excluded.occurrences ELSE security_events.occurrences END`,
 );
+
+/** Deletes the account's events (with the account: they hold its addresses and devices). */
+export const DELETE_SECURITY_EVENTS_OF_USER = sqlStatement<{ userId: string }>(
+  'security_events.delete_of_user',
+  'DELETE FROM security_events WHERE user_id = :userId',
+);

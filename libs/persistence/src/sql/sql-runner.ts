@@ -1,6 +1,6 @@
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
-import type { SqlChain, SqlDialect, SqlStatement } from './sql-statement.js';
-import { runInImmediateTransaction, type SqliteConnection } from './sqlite-immediate-transaction.js';
+import { NothingChanged, type BoundStatement, type SqlChain, type SqlDialect, type SqlStatement } from './sql-statement.js';
+import { runGroupInImmediateTransaction, runInImmediateTransaction, type SqliteConnection } from './sqlite-immediate-transaction.js';
 
 export interface SqlResult {
   readonly rows: Record<string, unknown>[];
@@ -116,10 +116,63 @@ export class SqlRunner {
       if (runner !== this.transactionRunner) await runner.release();
     }
   }
+
+  /**
+   * Runs a group of bound statements all or nothing, in order, and returns each one's result.
+   * A `mustChange` statement that changes nothing rolls the group back (NothingChanged); so does
+   * any failure. SQLite: one immediate transaction (see sqlite-immediate-transaction.ts);
+   * PostgreSQL: a transaction on a connection of its own (or the caller's transaction).
+   * @throws NothingChanged, or the failing statement's error
+   */
+  async atomically(group: readonly BoundStatement[]): Promise<SqlResult[]> {
+    if (this.dialect === 'sqlite') {
+      const steps = group.map(({ statement, parameters, mustChange }) => {
+        const compiled = compile(statement.sqlite, 'sqlite');
+        return { name: statement.name, text: compiled.text, values: valuesOf(compiled, parameters, 'sqlite'), mustChange };
+      });
+      const runner = this.transactionRunner ?? this.dataSource.createQueryRunner();
+      try {
+        return runGroupInImmediateTransaction((await runner.connect()) as SqliteConnection, steps);
+      } finally {
+        if (runner !== this.transactionRunner) await runner.release();
+      }
+    }
+    if (this.transactionRunner !== undefined) return this.runGroup(this.transactionRunner, group);
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      const results = await this.runGroup(runner, group);
+      await runner.commitTransaction();
+      return results;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** The group's statements in order on `runner` (PostgreSQL), inside its transaction. */
+  private async runGroup(runner: QueryRunner, group: readonly BoundStatement[]): Promise<SqlResult[]> {
+    const results: SqlResult[] = [];
+    for (const { statement, parameters, mustChange } of group) {
+      const compiled = compile(statement.postgres, 'postgres');
+      const result = await runner.query(compiled.text, valuesOf(compiled, parameters, 'postgres'), true);
+      const rows = (result.records ?? []) as Record<string, unknown>[];
+      const affected = result.affected ?? rows.length;
+      if (mustChange && affected === 0) throw new NothingChanged(statement.name);
+      results.push({ rows, affected });
+    }
+    return results;
+  }
 }
 
 /** True when an insert failed on a unique index (SQLite or PostgreSQL). */
 export function isUniqueViolation(error: unknown): boolean {
   const driverError = (error as { driverError?: { code?: unknown } } | null)?.driverError;
-  return driverError?.code === 'SQLITE_CONSTRAINT_UNIQUE' || driverError?.code === '23505';
+  return (
+    driverError?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    driverError?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    driverError?.code === '23505'
+  );
 }

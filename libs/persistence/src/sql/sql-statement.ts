@@ -77,3 +77,28 @@ export function sqlStatement<P extends object = Record<string, never>>(name: str
 export function sqlChain<P extends object>(name: string, chain: { postgres: string; sqlite: readonly string[] }): SqlChain<P> {
   return { name, postgres: chain.postgres, sqlite: chain.sqlite };
 }
+
+/**
+ * A named statement with its parameters, as a value: repositories build them, services group
+ * them so the statements of one change commit or fail together (SqlRunner.atomically, the
+ * Transactions service).
+ */
+export interface BoundStatement {
+  readonly statement: SqlStatement<object>;
+  readonly parameters: object;
+  /** Roll the whole group back unless this statement changes a row (a condition that no longer holds). */
+  readonly mustChange: boolean;
+}
+
+/** Binds `parameters` to `statement` for a group. */
+export function bind<P extends object>(statement: SqlStatement<P>, parameters: P, options: { mustChange?: boolean } = {}): BoundStatement {
+  return { statement, parameters, mustChange: options.mustChange ?? false };
+}
+
+/** A `mustChange` statement of a group changed nothing: the whole group was rolled back. */
+export class NothingChanged extends Error {
+  constructor(readonly statementName: string) {
+    super(`${statementName} changed nothing; its group was rolled back`);
+    this.name = 'NothingChanged';
+  }
+}

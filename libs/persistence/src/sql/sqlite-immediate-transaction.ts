@@ -1,4 +1,5 @@
 import { QueryFailedError } from 'typeorm';
+import { NothingChanged } from './sql-statement.js';
 
 /** The parts of better-sqlite3's Database used here (the connection TypeORM opened). */
 export interface SqliteConnection {
@@ -6,7 +7,10 @@ export interface SqliteConnection {
   transaction<T>(work: () => T): { immediate(): T };
 }
 interface SqliteStatement {
+  /** Whether the statement returns rows (a SELECT, or a write with RETURNING). */
+  readonly reader: boolean;
   run(...values: unknown[]): { changes: number };
+  all(...values: unknown[]): Record<string, unknown>[];
 }
 
 /** One step of a chain: its `?` text and its values in order. */
@@ -30,14 +34,7 @@ const preparedBy = new WeakMap<SqliteConnection, Map<string, SqliteStatement>>()
  * same as PostgreSQL's data-modifying CTEs, which all run).
  */
 export function runInImmediateTransaction(connection: SqliteConnection, steps: readonly SqliteStep[]): boolean {
-  let prepared = preparedBy.get(connection);
-  if (prepared === undefined) preparedBy.set(connection, (prepared = new Map()));
-  const cache = prepared;
-  const statementOf = (text: string): SqliteStatement => {
-    let statement = cache.get(text);
-    if (statement === undefined) cache.set(text, (statement = connection.prepare(text)));
-    return statement;
-  };
+  const statementOf = preparedOn(connection);
   return connection
     .transaction(() => {
       for (const step of steps) {
@@ -52,4 +49,55 @@ export function runInImmediateTransaction(connection: SqliteConnection, steps: r
       return true;
     })
     .immediate();
+}
+
+/** One statement of an atomic group: its `?` text, its values, and whether it must change a row. */
+export interface SqliteGroupStep extends SqliteStep {
+  readonly name: string;
+  readonly mustChange: boolean;
+}
+
+/**
+ * Runs a group (SqlRunner.atomically) in one immediate transaction, for the same reason as a
+ * chain: every statement or none. A `mustChange` step that changes nothing throws
+ * NothingChanged, which rolls back the steps before it. Returns each step's rows (for a
+ * statement that returns rows) and affected count.
+ */
+export function runGroupInImmediateTransaction(
+  connection: SqliteConnection,
+  steps: readonly SqliteGroupStep[],
+): { rows: Record<string, unknown>[]; affected: number }[] {
+  const statementOf = preparedOn(connection);
+  return connection
+    .transaction(() =>
+      steps.map((step) => {
+        let result: { rows: Record<string, unknown>[]; affected: number };
+        try {
+          const statement = statementOf(step.text);
+          if (statement.reader) {
+            const rows = statement.all(...step.values);
+            result = { rows, affected: rows.length };
+          } else {
+            result = { rows: [], affected: statement.run(...step.values).changes };
+          }
+        } catch (error) {
+          throw new QueryFailedError(step.text, [...step.values], error as Error);
+        }
+        if (step.mustChange && result.affected === 0) throw new NothingChanged(step.name);
+        return result;
+      }),
+    )
+    .immediate();
+}
+
+/** The connection's prepared statements, by text (prepared once). */
+function preparedOn(connection: SqliteConnection): (text: string) => SqliteStatement {
+  let prepared = preparedBy.get(connection);
+  if (prepared === undefined) preparedBy.set(connection, (prepared = new Map()));
+  const cache = prepared;
+  return (text) => {
+    let statement = cache.get(text);
+    if (statement === undefined) cache.set(text, (statement = connection.prepare(text)));
+    return statement;
+  };
 }

@@ -19,6 +19,10 @@ export interface Actor extends RequestOrigin {
   readonly deviceId: string;
   /** Access tokens carry no role: the API's actors are always `user`; the dashboard reads the stored role. */
   readonly role: AccountRole;
+  /** When the user last actively authenticated on this device (epoch ms; 0: unknown), for step-up (RFC 9470). */
+  readonly authTime: number;
+  /** Whether the device is bound to a DPoP key (its challenges use the `DPoP` scheme). */
+  readonly keyBound: boolean;
 }
 
 /** A request from nobody signed in (registration, sign-in, refresh, RFC 7009 revoke). */
@@ -37,6 +41,11 @@ export const SYSTEM_ACTOR: SystemActor = { kind: 'system' };
 
 export function anonymous(origin: RequestOrigin): AnonymousActor {
   return { kind: 'anonymous', ip: origin.ip, userAgent: origin.userAgent };
+}
+
+/** Whose turn and whose count a request takes: the client's address ('unknown' when there is none). */
+export function clientAddressOf(origin: RequestOrigin): string {
+  return origin.ip ?? 'unknown';
 }
 
 /** The request's actor, set by the app's guard: `request.actor`. */

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppConfig, ConfigurationError } from './app-config.js';
 
+/** Production refuses to start without SMTP_URL (API.md § Accounts); nothing is mailed in these runs. */
+const PRODUCTION_SMTP_URL = 'smtp://127.0.0.1:2525';
+
 const SECRET = 'a-configuration-test-secret-of-32-bytes-or-more';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -86,15 +89,17 @@ describe('AppConfig.fromEnv', () => {
   });
 
   it('refuses to start in production without JWT_SECRET, or with a short one', () => {
-    expect(() => AppConfig.fromEnv({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: required/);
-    expect(() => AppConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: 'too-short' })).toThrow(/JWT_SECRET: must be at least 32 bytes/);
-    expect(AppConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: SECRET }).cookieSecure).toBe(true);
+    expect(() => AppConfig.fromEnv({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL })).toThrow(/JWT_SECRET: required/);
+    expect(() => AppConfig.fromEnv({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL, JWT_SECRET: 'too-short' })).toThrow(
+      /JWT_SECRET: must be at least 32 bytes/,
+    );
+    expect(AppConfig.fromEnv({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL, JWT_SECRET: SECRET }).cookieSecure).toBe(true);
   });
 
   it('switches to ES256 with an EC P-256 JWT_PRIVATE_KEY, which also satisfies production', () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-    const config = AppConfig.fromEnv({ NODE_ENV: 'production', JWT_PRIVATE_KEY: pem });
+    const config = AppConfig.fromEnv({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL, JWT_PRIVATE_KEY: pem });
     expect(config.jwt.algorithm).toBe('ES256');
     expect(config.jwt.publicJwk).toEqual({ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String) });
     expect(config.jwt.verificationKey.type).toBe('public');
@@ -151,8 +156,10 @@ describe('AppConfig.fromEnv', () => {
 
   it('serves the API description outside production unless API_DOCS=false, and in production only with API_DOCS=true', () => {
     expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, API_DOCS: 'false' }).apiDocs).toBe(false);
-    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, NODE_ENV: 'production' }).apiDocs).toBe(false);
-    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, NODE_ENV: 'production', API_DOCS: 'true' }).apiDocs).toBe(true);
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL }).apiDocs).toBe(false);
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL, API_DOCS: 'true' }).apiDocs).toBe(
+      true,
+    );
     expect(problemsOf({ API_DOCS: 'sometimes' })).toEqual(["API_DOCS: 'sometimes' is not a boolean (use true or false)"]);
   });
 
@@ -166,12 +173,14 @@ describe('AppConfig.fromEnv', () => {
 
   it('logs JSON in production and pretty text otherwise, at info, unless LOG_FORMAT/LOG_LEVEL say otherwise', () => {
     expect(AppConfig.fromEnv({ JWT_SECRET: SECRET })).toMatchObject({ logFormat: 'pretty', logLevel: 'info' });
-    expect(AppConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: SECRET }).logFormat).toBe('json');
+    expect(AppConfig.fromEnv({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL, JWT_SECRET: SECRET }).logFormat).toBe('json');
     expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, LOG_FORMAT: 'JSON', LOG_LEVEL: 'debug' })).toMatchObject({
       logFormat: 'json',
       logLevel: 'debug',
     });
-    expect(AppConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: SECRET, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(
+      AppConfig.fromEnv({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL, JWT_SECRET: SECRET, LOG_FORMAT: 'pretty' }).logFormat,
+    ).toBe('pretty');
     expect(problemsOf({ LOG_FORMAT: 'xml', LOG_LEVEL: 'loud' })).toEqual([
       "LOG_FORMAT: 'xml' is not one of json, pretty",
       "LOG_LEVEL: 'loud' is not one of fatal, error, warn, info, debug, trace, silent",
@@ -241,7 +250,7 @@ describe('AppConfig.fromEnv', () => {
     });
 
     it('in production wants https, but for a receiver on this host', () => {
-      const production = { NODE_ENV: 'production', SECURITY_WEBHOOK_SECRET: HOOK_SECRET };
+      const production = { NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL, SECURITY_WEBHOOK_SECRET: HOOK_SECRET };
       expect(problemsOf({ ...production, SECURITY_WEBHOOK_URL: 'http://hooks.example.com/' })).toEqual([
         'SECURITY_WEBHOOK_URL: must be https when NODE_ENV=production (http only to localhost)',
       ]);
@@ -258,5 +267,69 @@ describe('AppConfig.fromEnv', () => {
     expect(problemsOf({ REVOCATION_FEED_TOKEN: 'short-secret' })).toEqual([
       expect.stringMatching(/^REVOCATION_FEED_TOKEN: must be at least 32 bytes/),
     ]);
+  });
+
+  describe('accounts (API.md § Accounts, Configuration)', () => {
+    it('has the documented defaults: mail as files beside the SQLite file, the dashboard on localhost:3001, no CORS', () => {
+      const config = AppConfig.fromEnv({ JWT_SECRET: SECRET, DATABASE_URL: 'sqlite:/tmp/somewhere/auth.sqlite' });
+      expect(config.mail).toEqual({ smtpUrl: null, from: 'no-reply@localhost', directory: '/tmp/somewhere/mail' });
+      expect(config.dashboardUrl).toBe('http://localhost:3001');
+      expect(config.accounts).toEqual({
+        passwordResetTtl: 1800,
+        requireEmailVerification: false,
+        newDeviceAlerts: true,
+        maxDevicesPerUser: 0,
+      });
+      expect(config.stepUpMaxAge).toBe(600);
+      expect(config.corsOrigins).toEqual([]);
+    });
+
+    it('refuses production without SMTP_URL, and any SMTP_URL that is not smtp:// or smtps:// (without repeating it)', () => {
+      expect(() => AppConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: SECRET })).toThrow(
+        /SMTP_URL: required when NODE_ENV=production/,
+      );
+      let message = '';
+      try {
+        AppConfig.fromEnv({ JWT_SECRET: SECRET, SMTP_URL: 'https://user:s3cret-pass@mail.example.com' });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/SMTP_URL: expected smtp:\/\//);
+      expect(message).not.toContain('s3cret-pass');
+      expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, SMTP_URL: 'smtps://u:p@mail.example.com:465' }).mail.smtpUrl).toBe(
+        'smtps://u:p@mail.example.com:465',
+      );
+    });
+
+    it('reads CORS_ORIGINS as exact origins and refuses a path, a wildcard or a non-http scheme', () => {
+      expect(
+        AppConfig.fromEnv({ JWT_SECRET: SECRET, CORS_ORIGINS: 'https://app.example.com, http://localhost:5173/' }).corsOrigins,
+      ).toEqual(['https://app.example.com', 'http://localhost:5173']);
+      for (const wrong of ['*', 'https://app.example.com/path', 'ftp://files.example.com', 'app.example.com']) {
+        expect(() => AppConfig.fromEnv({ JWT_SECRET: SECRET, CORS_ORIGINS: wrong })).toThrow(/CORS_ORIGINS: '.*' is not an origin/);
+      }
+    });
+
+    it('reads the account settings and refuses nonsense', () => {
+      const config = AppConfig.fromEnv({
+        JWT_SECRET: SECRET,
+        PASSWORD_RESET_TTL: '15m',
+        REQUIRE_EMAIL_VERIFICATION: 'true',
+        NEW_DEVICE_ALERTS: 'false',
+        MAX_DEVICES_PER_USER: '5',
+        DASHBOARD_URL: 'https://dash.example.com/',
+        STEP_UP_MAX_AGE: '5m',
+      });
+      expect(config.accounts).toEqual({
+        passwordResetTtl: 900,
+        requireEmailVerification: true,
+        newDeviceAlerts: false,
+        maxDevicesPerUser: 5,
+      });
+      expect(config.dashboardUrl).toBe('https://dash.example.com');
+      expect(config.stepUpMaxAge).toBe(300);
+      expect(() => AppConfig.fromEnv({ JWT_SECRET: SECRET, MAX_DEVICES_PER_USER: '-1' })).toThrow(/MAX_DEVICES_PER_USER/);
+      expect(() => AppConfig.fromEnv({ JWT_SECRET: SECRET, DASHBOARD_URL: 'not a url' })).toThrow(/DASHBOARD_URL/);
+    });
   });
 });

@@ -46,6 +46,28 @@ export interface AccessTokenKey {
   readonly dashboardAudience: string;
 }
 
+/** Where mail goes (API.md § Accounts: Mail). */
+export interface MailSettings {
+  /** SMTP_URL (`smtp://user:pass@host:587`, `smtps://…:465`); null outside production: `.eml` files in `directory`. */
+  readonly smtpUrl: string | null;
+  /** MAIL_FROM: the sender of every mail. */
+  readonly from: string;
+  /** Where `.eml` files go without SMTP_URL: `mail/` beside the SQLite file (`data/mail` otherwise). */
+  readonly directory: string;
+}
+
+/** Email verification, recovery and the device rules of API.md § Accounts. */
+export interface AccountSettings {
+  /** PASSWORD_RESET_TTL in seconds: how long a reset link works. */
+  readonly passwordResetTtl: number;
+  /** REQUIRE_EMAIL_VERIFICATION: an unverified account cannot sign in (403 email_not_verified). */
+  readonly requireEmailVerification: boolean;
+  /** NEW_DEVICE_ALERTS: mail the account when a new device signs in. */
+  readonly newDeviceAlerts: boolean;
+  /** MAX_DEVICES_PER_USER: active devices an account may have (0: no cap); the least recently active goes first. */
+  readonly maxDevicesPerUser: number;
+}
+
 /** The validated configuration, read once from the environment (and `.env`) and injected. */
 export class AppConfig {
   readonly production!: boolean;
@@ -101,6 +123,14 @@ export class AppConfig {
   readonly securityWebhook!: SecurityWebhookTarget | null;
   /** REVOCATION_FEED_TOKEN: the secret services outside present to read `GET /revocations`; null: the feed is off. */
   readonly revocationFeedToken!: string | null;
+  readonly mail!: MailSettings;
+  /** DASHBOARD_URL: the dashboard's external URL (no trailing slash), for mailed links. */
+  readonly dashboardUrl!: string;
+  readonly accounts!: AccountSettings;
+  /** STEP_UP_MAX_AGE in seconds: how recent `auth_time` must be for sensitive operations (RFC 9470). */
+  readonly stepUpMaxAge!: number;
+  /** CORS_ORIGINS: browser origins allowed to call the API (exact origins); empty: none. */
+  readonly corsOrigins!: readonly string[];
 
   private constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -166,6 +196,20 @@ export class AppConfig {
       apiDocs: reader.boolean('API_DOCS', !production),
       securityWebhook: reader.securityWebhook(production),
       revocationFeedToken: reader.optionalSecret('REVOCATION_FEED_TOKEN'),
+      mail: {
+        smtpUrl: reader.smtpUrl(production),
+        from: reader.string('MAIL_FROM', 'no-reply@localhost'),
+        directory: join(dataDirectory(database), 'mail'),
+      },
+      dashboardUrl: reader.baseUrl('DASHBOARD_URL') ?? 'http://localhost:3001',
+      accounts: {
+        passwordResetTtl: reader.duration('PASSWORD_RESET_TTL', '30m', 60),
+        requireEmailVerification: reader.boolean('REQUIRE_EMAIL_VERIFICATION', false),
+        newDeviceAlerts: reader.boolean('NEW_DEVICE_ALERTS', true),
+        maxDevicesPerUser: reader.integer('MAX_DEVICES_PER_USER', 0, 0, 10_000),
+      },
+      stepUpMaxAge: reader.duration('STEP_UP_MAX_AGE', '10m', 1),
+      corsOrigins: reader.origins('CORS_ORIGINS'),
     };
     if (values.jwt.audience === values.jwt.dashboardAudience) {
       problems.push('JWT_DASHBOARD_AUDIENCE: must differ from JWT_AUDIENCE (the dashboard must not accept API tokens)');
@@ -293,6 +337,54 @@ class EnvReader {
   }
 
   /**
+   * SMTP_URL: `smtp://` (STARTTLS when offered) or `smtps://`, with a host. Required in
+   * production, where mail that silently became files would lock people out of recovery.
+   */
+  smtpUrl(production: boolean): string | null {
+    const value = this.raw('SMTP_URL');
+    if (value === undefined) {
+      if (production) this.problems.push('SMTP_URL: required when NODE_ENV=production (smtp://user:pass@host:587 or smtps://…:465)');
+      return null;
+    }
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['smtp:', 'smtps:'].includes(url.protocol) || !url.hostname) {
+      // Never repeat the value: it may hold the relay's password.
+      this.problems.push('SMTP_URL: expected smtp://user:pass@host:587 or smtps://user:pass@host:465');
+      return null;
+    }
+    return value;
+  }
+
+  /** A comma-separated list of exact browser origins (scheme, host, port; no path). */
+  origins(name: string): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const origins: string[] = [];
+    for (const entry of value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0)) {
+      let url: URL | undefined;
+      try {
+        url = new URL(entry);
+      } catch {
+        url = undefined;
+      }
+      if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== entry.replace(/\/$/, '')) {
+        this.problems.push(`${name}: '${entry}' is not an origin such as https://app.example.com (scheme, host and port only)`);
+        continue;
+      }
+      origins.push(url.origin);
+    }
+    return origins;
+  }
+
+  /**
    * SECURITY_WEBHOOK_URL and SECURITY_WEBHOOK_SECRET, both or neither. The URL is absolute
    * http(s) without credentials (fetch refuses them; put a token in the query if the receiver
    * needs one); in production it must be https unless it names this host (a sidecar), because
@@ -416,12 +508,17 @@ function isProxyAddress(entry: string): boolean {
   return /^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+/** The folder of the SQLite file (`data/` for PostgreSQL or an in-memory database): development secrets and mail files. */
+function dataDirectory(database: DatabaseTarget): string {
+  return database.kind === 'sqlite' && database.path !== ':memory:' ? dirname(database.path) : 'data';
+}
+
 /**
  * Outside production a missing JWT_SECRET is generated once and kept beside the SQLite file
  * (`data/` otherwise), so tokens survive a restart and two local processes agree on it.
  */
 function developmentSecret(database: DatabaseTarget): string {
-  const dataDir = database.kind === 'sqlite' && database.path !== ':memory:' ? dirname(database.path) : 'data';
+  const dataDir = dataDirectory(database);
   const file = join(dataDir, 'jwt-secret');
   mkdirSync(dataDir, { recursive: true });
   try {

@@ -14,6 +14,8 @@ export abstract class DomainError extends Error {
   /** Stable, machine-readable name, used in the problem `type`. */
   abstract readonly code: string;
   readonly oauthError: OAuthErrorCode = 'invalid_request';
+  /** The `error` member of the problem+json body, where API.md names one (`invalid_token`, `email_not_verified`). */
+  readonly problemError: string | null = null;
   /**
    * Headers the answer carries besides the ones its category implies: a DPoP challenge
    * (RFC 9449 §7.1) instead of the Bearer one, a fresh `DPoP-Nonce` (§8).

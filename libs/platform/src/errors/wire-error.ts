@@ -39,6 +39,7 @@ export function toProblem(exception: unknown): WireError {
     // RFC 9449 §5 and §8 errors keep their OAuth name in problem+json too, so OAuth client
     // libraries recognise them at the sign-in endpoint.
     if (exception.oauthError === 'invalid_dpop_proof' || exception.oauthError === 'use_dpop_nonce') body.error = exception.oauthError;
+    if (exception.problemError !== null) body.error = exception.problemError;
     return problem(status, body, domainHeaders(exception));
   }
   const { status, detail } = describeNonDomain(exception);

@@ -31,8 +31,9 @@ export function ApiOAuthErrorResponse(status: number, description: string, ...he
 }
 
 /** The 400 of a route whose body is validated: problem+json with `errors`. */
-export const ApiValidationResponse = (): MethodDecorator & ClassDecorator =>
-  ApiProblemResponse(400, 'The body is not valid: `errors` lists each refused field. Unknown fields are refused too.');
+export const ApiValidationResponse = (
+  description = 'The body is not valid: `errors` lists each refused field. Unknown fields are refused too.',
+): MethodDecorator & ClassDecorator => ApiProblemResponse(400, description);
 
 /**
  * The extension that carries per-media-type body schemas from `ApiRequestBodies` to the

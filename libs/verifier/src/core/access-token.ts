@@ -44,6 +44,8 @@ export interface AccessTokenClaims {
   readonly audience: string;
   /** `cnf.jkt`: the DPoP key the token is bound to (RFC 9449 §6); null for a bearer token. */
   readonly jkt: string | null;
+  /** `auth_time`, epoch seconds: when the user last actively authenticated on this device; null when absent. */
+  readonly authTime: number | null;
   readonly payload: Readonly<JWTPayload>;
 }
 
@@ -56,7 +58,7 @@ export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 /**
  * The access-token rules (API.md § Tokens, RFC 9068): signature with the pinned key and
  * algorithm (jose), `typ: at+jwt`, `iss`, a string `aud` among the accepted ones, the `kid` when
- * pinned, `sub`, `sid`, `jti` strings and `exp`, `iat` numbers, `cnf` absent or `{ jkt: string }`;
+ * pinned, `sub`, `sid`, `jti` strings, `exp`, `iat` numbers and `auth_time` a number when present, `cnf` absent or `{ jkt: string }`;
  * then, on every call, `iat` not in the future, `exp` and the maximum age by the injected clock.
  *
  * Tokens that pass the static checks are remembered by their whole string until their `exp`, so
@@ -120,7 +122,7 @@ export class AccessTokenChecker {
     } catch (error) {
       throw invalidToken((error as { code?: unknown }).code === 'ERR_JWT_EXPIRED');
     }
-    const { sub, sid, jti, exp, iat, aud, cnf } = payload as Record<string, unknown>;
+    const { sub, sid, jti, exp, iat, aud, cnf, auth_time: authTime } = payload as Record<string, unknown>;
     if (
       header.typ !== ACCESS_TOKEN_TYPE ||
       (this.rules.keyId !== undefined && header.kid !== this.rules.keyId) ||
@@ -131,6 +133,7 @@ export class AccessTokenChecker {
       typeof iat !== 'number' ||
       typeof aud !== 'string' ||
       !this.rules.audiences.includes(aud) ||
+      (authTime !== undefined && (typeof authTime !== 'number' || !Number.isFinite(authTime))) ||
       (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || typeof (cnf as { jkt?: unknown }).jkt !== 'string'))
     ) {
       throw invalidToken();
@@ -143,6 +146,7 @@ export class AccessTokenChecker {
       expiresAt: exp,
       audience: aud,
       jkt: cnf === undefined ? null : (cnf as { jkt: string }).jkt,
+      authTime: authTime === undefined ? null : authTime,
       payload,
     };
   }

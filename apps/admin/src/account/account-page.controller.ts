@@ -1,0 +1,110 @@
+import { Body, Controller, Get, Post, Query, Redirect, Render, Res, UseFilters } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { AccountService, EmailVerificationService } from '@app/accounts';
+import { AuthService } from '@app/auth';
+import { CurrentActor, RateLimited, type Actor } from '@app/platform';
+import { FormPipe } from '../rendering/form.pipe.js';
+import type { Page } from '../rendering/page.interceptor.js';
+import { DashboardCookies } from '../session/session-cookies.js';
+import { AccountFormFilter } from './account-form.filter.js';
+import { ChangeEmailForm, ConfirmIdentityForm } from './account.forms.js';
+import { STEP_UP_RETURNS, stepUpReturnOf } from './step-up.js';
+
+type RedirectTo = { url: string; statusCode: number };
+
+/** Messages after an action, chosen by a fixed code in the redirect (never user text). */
+function noticeFor(done: unknown): string | undefined {
+  switch (done) {
+    case 'verification-sent':
+      return 'A new confirmation link is on its way to your address.';
+    case 'verification-wait':
+      return 'A link was sent less than a minute ago: check your mail, or try again in a minute.';
+    case 'email-change-sent':
+      return 'A confirmation link is on its way to the new address. Nothing changes until you open it.';
+    case 'identity-confirmed':
+      return 'Thank you. You can go ahead now.';
+    default:
+      return undefined;
+  }
+}
+
+/** "Your account": the address and its verification, changing it, closing the account (step-up for both). */
+@Controller('account')
+export class AccountPageController {
+  constructor(
+    private readonly account: AccountService,
+    private readonly verification: EmailVerificationService,
+    private readonly auth: AuthService,
+    private readonly cookies: DashboardCookies,
+  ) {}
+
+  @Get()
+  @Render('account.hbs')
+  async show(@CurrentActor() actor: Actor, @Query('done') done: unknown): Promise<Page> {
+    const account = await this.account.get(actor);
+    return { title: 'Your account', section: 'account', account, notice: noticeFor(done) };
+  }
+
+  @Post('verify')
+  @Redirect()
+  async resendVerification(@CurrentActor() actor: Actor): Promise<RedirectTo> {
+    try {
+      await this.verification.request(actor);
+    } catch (error) {
+      if (error instanceof RateLimited) return { url: '/account?done=verification-wait', statusCode: 303 };
+      throw error;
+    }
+    return { url: '/account?done=verification-sent', statusCode: 303 };
+  }
+
+  @Get('email')
+  @Render('change-email.hbs')
+  async changeEmailForm(@CurrentActor() actor: Actor, @Query('done') done: unknown): Promise<Page> {
+    const account = await this.account.get(actor);
+    return { title: 'Change email', section: 'account', account, notice: noticeFor(done) };
+  }
+
+  @Post('email')
+  @Redirect('/account?done=email-change-sent', 303)
+  @UseFilters(AccountFormFilter)
+  async changeEmail(@CurrentActor() actor: Actor, @Body(FormPipe) form: ChangeEmailForm): Promise<void> {
+    await this.account.requestEmailChange(actor, form.newEmail);
+  }
+
+  @Get('delete')
+  @Render('account-delete.hbs')
+  async deleteForm(@CurrentActor() actor: Actor, @Query('done') done: unknown): Promise<Page> {
+    const account = await this.account.get(actor);
+    return { title: 'Delete account', section: 'account', account, notice: noticeFor(done) };
+  }
+
+  /** Every device is signed out, this browser too: its cookies go, and sign-in says what happened. */
+  @Post('delete')
+  @Redirect('/signin?done=account-deleted', 303)
+  @UseFilters(AccountFormFilter)
+  async delete(@CurrentActor() actor: Actor, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    await this.account.delete(actor);
+    this.cookies.endSession(reply);
+  }
+
+  @Get('confirm-identity')
+  @Render('confirm-identity.hbs')
+  confirmIdentityForm(@Query('return') returnTo: unknown): Page {
+    return { title: "Confirm it's you", section: 'account', returnTo: stepUpReturnOf(returnTo) };
+  }
+
+  /** The password again: this browser's device gets a fresh sign-in time and new tokens (its cookies), then back to the form. */
+  @Post('confirm-identity')
+  @Redirect()
+  @UseFilters(AccountFormFilter)
+  async confirmIdentity(
+    @CurrentActor() actor: Actor,
+    @Body(FormPipe) form: ConfirmIdentityForm,
+    @Query('return') returnTo: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RedirectTo> {
+    const tokens = await this.auth.reauthenticate(actor, form.password);
+    this.cookies.setSession(reply, tokens);
+    return { url: `${STEP_UP_RETURNS[stepUpReturnOf(returnTo)]}?done=identity-confirmed`, statusCode: 303 };
+  }
+}

@@ -1,0 +1,15 @@
+import { IsString, Length } from 'class-validator';
+import { IsAccountEmail } from '@app/auth';
+
+/** "Change email": the API's rules for an address. */
+export class ChangeEmailForm {
+  @IsAccountEmail()
+  newEmail!: string;
+}
+
+/** "Confirm it's you": the password again, and the form to go back to. */
+export class ConfirmIdentityForm {
+  @IsString()
+  @Length(1, 128, { message: 'is required' })
+  password!: string;
+}

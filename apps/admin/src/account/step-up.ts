@@ -1,0 +1,11 @@
+/** The forms that need a recent sign-in, by the code a "Confirm it's you" page carries back to them (never a path from the request). */
+export const STEP_UP_RETURNS = {
+  'change-email': '/account/email',
+  delete: '/account/delete',
+} as const;
+
+export type StepUpReturn = keyof typeof STEP_UP_RETURNS;
+
+export function stepUpReturnOf(value: unknown): StepUpReturn {
+  return typeof value === 'string' && Object.hasOwn(STEP_UP_RETURNS, value) ? (value as StepUpReturn) : 'change-email';
+}

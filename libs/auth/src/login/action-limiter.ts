@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { Clock, RateLimited, type RateLimit } from '@app/platform';
+import { LoginAttemptRepository } from '@app/persistence';
+import { hashLimiterKey, refusal } from './login-attempt-limiter.js';
+
+/** At most one verification mail per account a minute (API.md § Accounts). */
+export const VERIFICATION_MAIL_LIMIT: RateLimit = { max: 1, windowSeconds: 60 };
+/** Reset mails per address, and forgot-password requests per client IP. */
+export const PASSWORD_RESET_MAIL_LIMIT: RateLimit = { max: 3, windowSeconds: 60 * 60 };
+export const FORGOT_PASSWORD_IP_LIMIT: RateLimit = { max: 20, windowSeconds: 15 * 60 };
+/** Uses of mailed link tokens per client IP (a 256-bit token is not guessed; this keeps the endpoints quiet). */
+export const LINK_TOKEN_IP_LIMIT: RateLimit = { max: 30, windowSeconds: 15 * 60 };
+/** Email-change requests per account: each one mails two addresses. */
+export const EMAIL_CHANGE_LIMIT: RateLimit = { max: 5, windowSeconds: 60 * 60 };
+
+/**
+ * Fixed-window limits on actions other than password checks (mails sent, link tokens used),
+ * counted before the work in one atomic upsert per attempt (the login_attempts table, each key
+ * hashed with its action), so a parallel burst on any number of processes gets exactly `max`
+ * through per window.
+ */
+@Injectable()
+export class ActionLimiter {
+  constructor(
+    private readonly clock: Clock,
+    private readonly attempts: LoginAttemptRepository,
+  ) {}
+
+  /** Counts one `action` for each subject; throws RateLimited (429) when one of them is over `limit`. */
+  async count(action: string, subjects: readonly string[], limit: RateLimit): Promise<void> {
+    const retryAfterSeconds = await this.take(action, subjects, limit);
+    if (retryAfterSeconds !== null) throw new RateLimited(retryAfterSeconds);
+  }
+
+  /** Counts one `action` for each subject; false when one of them is over `limit` (for work that is skipped, not refused). */
+  async allows(action: string, subjects: readonly string[], limit: RateLimit): Promise<boolean> {
+    return (await this.take(action, subjects, limit)) === null;
+  }
+
+  private async take(action: string, subjects: readonly string[], limit: RateLimit): Promise<number | null> {
+    const now = this.clock.now();
+    const keys = subjects.map((subject) => hashLimiterKey(`${action}:${subject}`));
+    return refusal(await this.attempts.count(keys, now, limit.windowSeconds * 1000), limit.max, now);
+  }
+}
