@@ -25,6 +25,7 @@ const TIME_SENSITIVE = [
   'access-token-clock',
   'dpop-processes',
   'graceful-shutdown',
+  'mail-delivery',
   'multi-process',
   'multi-process-attacks',
   'orders-service',

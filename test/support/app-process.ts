@@ -11,6 +11,8 @@ export interface ApiProcess {
   output(): { readonly stdout: string; readonly stderr: string };
   /** Sends SIGTERM (a graceful stop) and resolves once the process has exited. */
   stop(): Promise<ProcessExit>;
+  /** Kills the process outright (SIGKILL: no shutdown hook runs, as when a machine dies) and resolves once it has exited. */
+  kill(): Promise<ProcessExit>;
 }
 
 export interface ProcessExit {
@@ -57,6 +59,10 @@ export async function startAppProcess(
     output: () => ({ stdout, stderr }),
     stop: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       return exited;
     },
   };

@@ -14,8 +14,11 @@ export interface ReceivedMail {
   readonly parsed: ParsedMail;
 }
 
-/** What the server does with a mail: accept it, refuse it with an SMTP error, or take `ms` first. */
-export type MailAnswer = 'accept' | 'refuse' | { readonly delayMs: number };
+/**
+ * What the server does with a mail: accept it, refuse it with an SMTP error, take `delayMs`
+ * before accepting, or never answer (`hang`: a sender that dies meanwhile never learns the outcome).
+ */
+export type MailAnswer = 'accept' | 'refuse' | 'hang' | { readonly delayMs: number };
 
 /**
  * A real SMTP server for e2e tests (the `smtp-server` package; `mailparser` reads what arrives),
@@ -26,6 +29,8 @@ export class MailReceiver {
   readonly received: ReceivedMail[] = [];
   /** Mails refused so far (each attempt), to tell retries apart from first sends. */
   refused = 0;
+  /** Mails whose data arrived and whose answer is still to come (delayed or hanging). */
+  pending = 0;
   private readonly server: SMTPServer;
 
   constructor(private readonly answer: (index: number) => MailAnswer = () => 'accept') {
@@ -70,11 +75,19 @@ export class MailReceiver {
   }
 
   private async receive(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null) => void): Promise<void> {
-    const index = this.received.length + this.refused;
+    const index = this.received.length + this.refused + this.pending;
     const answer = this.answer(index);
     try {
       const parsed = await simpleParser(stream);
-      if (typeof answer === 'object') await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+      if (answer === 'hang') {
+        this.pending++;
+        return;
+      }
+      if (typeof answer === 'object') {
+        this.pending++;
+        await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+        this.pending--;
+      }
       if (answer === 'refuse') {
         this.refused++;
         const refusal = Object.assign(new Error('mailbox unavailable, try again later'), { responseCode: 451 });

@@ -119,7 +119,12 @@ describe('auth (e2e)', () => {
         jti: expect.any(String),
         iat: expect.any(Number),
         exp: (payload.iat as number) + 900,
+        auth_time: expect.any(Number),
+        amr: ['pwd'],
       });
+      // The sign-in was a password authentication, when the token was issued (in the same second, or the one before).
+      expect((payload.iat as number) - (payload.auth_time as number)).toBeGreaterThanOrEqual(0);
+      expect((payload.iat as number) - (payload.auth_time as number)).toBeLessThanOrEqual(1);
     });
 
     it('stores the refresh token only as a hash', async () => {

@@ -17,7 +17,9 @@ import { SmtpMailTransport } from './transport/smtp-mail.transport.js';
       provide: MailTransport,
       inject: [AppConfig],
       useFactory: ({ mail }: AppConfig): MailTransport =>
-        mail.smtpUrl ? new SmtpMailTransport(mail.smtpUrl, mail.from) : new FileMailTransport(mail.directory, mail.from),
+        mail.smtpUrl
+          ? new SmtpMailTransport(mail.smtpUrl, mail.from, mail.sendTimeout * 1000)
+          : new FileMailTransport(mail.directory, mail.from),
     },
     MailOutbox,
     MailSender,

@@ -18,7 +18,7 @@ describe('SmtpMailTransport against a real SMTP server', () => {
   afterAll(() => receiver.stop());
 
   it('delivers plain text and HTML with the sender from MAIL_FROM, logging in with the URL credentials', async () => {
-    const transport = new SmtpMailTransport(receiver.url, 'Device Auth <no-reply@auth.example>');
+    const transport = new SmtpMailTransport(receiver.url, 'Device Auth <no-reply@auth.example>', 30_000);
     try {
       await transport.send(mail);
       const [received] = await receiver.waitForMails('ann@example.com');
@@ -32,7 +32,7 @@ describe('SmtpMailTransport against a real SMTP server', () => {
   });
 
   it('reports a refusal with the SMTP code and nothing of the mail', async () => {
-    const transport = new SmtpMailTransport(receiver.url, 'no-reply@auth.example');
+    const transport = new SmtpMailTransport(receiver.url, 'no-reply@auth.example', 30_000);
     try {
       const failure = await transport.send(mail).then(
         () => null,
@@ -46,7 +46,7 @@ describe('SmtpMailTransport against a real SMTP server', () => {
   });
 
   it('reports a server that does not answer as a network failure', async () => {
-    const transport = new SmtpMailTransport('smtp://127.0.0.1:1', 'no-reply@auth.example');
+    const transport = new SmtpMailTransport('smtp://127.0.0.1:1', 'no-reply@auth.example', 30_000);
     try {
       await expect(transport.send(mail)).rejects.toThrow(/ECONNREFUSED|ESOCKET|ECONNECTION/);
     } finally {

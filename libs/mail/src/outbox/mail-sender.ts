@@ -1,13 +1,17 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { MailOutboxRepository, type ClaimedMail } from '@app/persistence';
-import { PeriodicTask } from '@app/platform';
+import { AppConfig, PeriodicTask } from '@app/platform';
 import { securityWebhookRetryDelayMs as retryDelayMs } from '@app/security-events';
 import { MailTransport } from '../transport/mail-transport.js';
 
 /** How often each process looks for due mail. */
 const POLL_INTERVAL_MS = 1000;
-/** A lease outlives any attempt (the transport's timeouts) by far: it lapses only when its process died. */
-const LEASE_MS = 5 * 60_000;
+/**
+ * A lease outlives any attempt: the connection, the greeting and the message each wait at most
+ * MAIL_SEND_TIMEOUT, so four times it lapses only when its process died mid-send (then another
+ * process, or this one restarted, sends the mail).
+ */
+const LEASE_TIMEOUTS = 4;
 /** Mails sent at once by one process per round. */
 const BATCH_SIZE = 10;
 /** A mail its server has refused for this long is given up (logged as an error). API.md: "retried with backoff for 24 h". */
@@ -24,13 +28,17 @@ const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
 export class MailSender implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Mail');
   private readonly task = new PeriodicTask('send mail', POLL_INTERVAL_MS, () => (this.round = this.sendDue()), MailSender.name);
+  private readonly leaseMs: number;
   /** The round under way (or the last one), for shutdown to wait for. */
   private round: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly outbox: MailOutboxRepository,
     private readonly transport: MailTransport,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.leaseMs = LEASE_TIMEOUTS * config.mail.sendTimeout * 1000;
+  }
 
   onApplicationBootstrap(): void {
     this.task.start();
@@ -44,7 +52,7 @@ export class MailSender implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** One round: claims what is due, sends it, records each outcome; returns how many were attempted. */
   async sendDue(): Promise<number> {
-    const claimed = await this.outbox.claimDue(BATCH_SIZE, LEASE_MS);
+    const claimed = await this.outbox.claimDue(BATCH_SIZE, this.leaseMs);
     await Promise.all(claimed.map((mail) => this.attempt(mail)));
     return claimed.length;
   }

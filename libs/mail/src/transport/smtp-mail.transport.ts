@@ -2,9 +2,6 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { OutgoingMail } from '../outgoing-mail.js';
 import { MailTransport } from './mail-transport.js';
 
-/** Longest wait for each SMTP step; a server slower than this fails the attempt, which is retried later. */
-const SMTP_TIMEOUT_MS = 30_000;
-
 /**
  * Sends through nodemailer's SMTP transport to `SMTP_URL` (`smtp://` upgrades with STARTTLS when
  * the server offers it; `smtps://` is TLS from the start). One pooled connection per process.
@@ -15,6 +12,8 @@ export class SmtpMailTransport extends MailTransport {
   constructor(
     smtpUrl: string,
     private readonly from: string,
+    /** The longest wait for each SMTP step (MAIL_SEND_TIMEOUT); a server slower than this fails the attempt, which is retried later. */
+    timeoutMs: number,
   ) {
     super();
     const url = new URL(smtpUrl);
@@ -25,9 +24,9 @@ export class SmtpMailTransport extends MailTransport {
       auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
       pool: true,
       maxConnections: 2,
-      connectionTimeout: SMTP_TIMEOUT_MS,
-      greetingTimeout: SMTP_TIMEOUT_MS,
-      socketTimeout: SMTP_TIMEOUT_MS,
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
     });
   }
 

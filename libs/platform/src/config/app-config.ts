@@ -54,6 +54,8 @@ export interface MailSettings {
   readonly from: string;
   /** Where `.eml` files go without SMTP_URL: `mail/` beside the SQLite file (`data/mail` otherwise). */
   readonly directory: string;
+  /** MAIL_SEND_TIMEOUT in seconds: the longest wait for each SMTP step; a mail's lease is four times it. */
+  readonly sendTimeout: number;
 }
 
 /** Email verification, recovery and the device rules of API.md § Accounts. */
@@ -200,6 +202,7 @@ export class AppConfig {
         smtpUrl: reader.smtpUrl(production),
         from: reader.string('MAIL_FROM', 'no-reply@localhost'),
         directory: join(dataDirectory(database), 'mail'),
+        sendTimeout: reader.duration('MAIL_SEND_TIMEOUT', '30s', 1),
       },
       dashboardUrl: reader.baseUrl('DASHBOARD_URL') ?? 'http://localhost:3001',
       accounts: {
