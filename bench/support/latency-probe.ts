@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { median } from './stats.js';
+import { median, percentile } from './stats.js';
 
 export interface ProbeSpec {
   readonly url: string;
@@ -20,10 +20,6 @@ export interface ProbeResult {
 
 const TICK_MS = 1;
 const DRAIN_TIMEOUT_MS = 30_000;
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 /**
  * Latency at a steady, modest request rate. autocannon's rate limit sends each second's quota
