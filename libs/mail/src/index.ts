@@ -1,4 +1,4 @@
-export { type OutgoingMail } from './outgoing-mail.js';
+export { type OutgoingMail } from './transport/outgoing-mail.js';
 export { MailTemplates, type MailContent, type MailKind } from './templates/mail-templates.js';
 export { MailTransport } from './transport/mail-transport.js';
 export { SmtpMailTransport } from './transport/smtp-mail.transport.js';

@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import type { OutgoingMail } from '../outgoing-mail.js';
+import type { OutgoingMail } from '../transport/outgoing-mail.js';
 
 /** Every mail the service sends, with what its template needs. Nothing here is ever a password. */
 export type MailContent =

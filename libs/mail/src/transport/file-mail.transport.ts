@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { OutgoingMail } from '../outgoing-mail.js';
+import type { OutgoingMail } from './outgoing-mail.js';
 import { MailTransport } from './mail-transport.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { OutgoingMail } from '../outgoing-mail.js';
+import type { OutgoingMail } from './outgoing-mail.js';
 
 /** Where mails go: an SMTP server in production, `.eml` files outside it (API.md, Accounts: Mail). */
 export abstract class MailTransport {

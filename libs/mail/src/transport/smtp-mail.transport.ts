@@ -1,5 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { OutgoingMail } from '../outgoing-mail.js';
+import type { OutgoingMail } from './outgoing-mail.js';
 import { MailTransport } from './mail-transport.js';
 
 /**
