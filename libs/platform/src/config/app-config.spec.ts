@@ -272,7 +272,7 @@ describe('AppConfig.fromEnv', () => {
   describe('accounts (API.md § Accounts, Configuration)', () => {
     it('has the documented defaults: mail as files beside the SQLite file, the dashboard on localhost:3001, no CORS', () => {
       const config = AppConfig.fromEnv({ JWT_SECRET: SECRET, DATABASE_URL: 'sqlite:/tmp/somewhere/auth.sqlite' });
-      expect(config.mail).toEqual({ smtpUrl: null, from: 'no-reply@localhost', directory: '/tmp/somewhere/mail' });
+      expect(config.mail).toEqual({ smtpUrl: null, from: 'no-reply@localhost', directory: '/tmp/somewhere/mail', sendTimeout: 30 });
       expect(config.dashboardUrl).toBe('http://localhost:3001');
       expect(config.accounts).toEqual({
         passwordResetTtl: 1800,
@@ -319,7 +319,9 @@ describe('AppConfig.fromEnv', () => {
         MAX_DEVICES_PER_USER: '5',
         DASHBOARD_URL: 'https://dash.example.com/',
         STEP_UP_MAX_AGE: '5m',
+        MAIL_SEND_TIMEOUT: '2m',
       });
+      expect(config.mail.sendTimeout).toBe(120);
       expect(config.accounts).toEqual({
         passwordResetTtl: 900,
         requireEmailVerification: true,
