@@ -1,5 +1,5 @@
 import { DpopKey } from './dpop-key.js';
-import { AuthHttpError, AuthNetworkError, DpopNotSupportedError, SignedOutError } from './errors.js';
+import { AuthHttpError, AuthNetworkError, DpopNotSupportedError, SignedOutError, StepUpRequiredError } from './errors.js';
 import { LockQueue } from './lock-queue.js';
 import { MemoryStorage } from './memory-storage.js';
 import { serverReason, type SignOutReason } from './sign-out-reason.js';
@@ -35,6 +35,18 @@ export interface LoginInput {
 
 export interface SignedOutEvent {
   reason: SignOutReason;
+}
+
+/** `GET /account`: the signed-in account (times ISO-8601). */
+export interface Account {
+  id: string;
+  email: string;
+  emailVerified: boolean;
+  createdAt: string;
+  /** How many passkeys the account has. */
+  passkeys: number;
+  /** Whether a second factor (TOTP) is enrolled. */
+  totp: boolean;
 }
 
 /** What the client keeps in storage, as JSON under `<storageKey>:session`. */
@@ -136,20 +148,19 @@ export class AuthClient {
       await this.revoke(tokens.refresh_token).catch(() => undefined);
       throw new DpopNotSupportedError();
     }
-    const session = sessionOf(tokens, sentAt, key?.id);
     // Under the lock, so that a refresh of the previous session cannot land after this save.
-    await this.withLock(async () => {
+    const session = await this.withLock(async () => {
       const previous = await this.readStored();
       if (key) {
         await this.storage.setKey?.(this.keyName(key.id), key.keyPair);
         this.key = key;
       }
-      await this.save(session);
+      const session = await this.store(tokens, sentAt, key?.id);
       if (previous && 'keyId' in previous && previous.keyId && previous.keyId !== key?.id) {
         await this.storage.removeKey?.(this.keyName(previous.keyId));
       }
-      this.session = session;
       this.signedOutReason = undefined;
+      return session;
     });
     return { deviceId: session.deviceId };
   }
@@ -171,9 +182,70 @@ export class AuthClient {
           failure = error;
         }
       }
-      await this.end('logout', stored && !('signedOut' in stored) ? stored : null);
+      await this.end('logout', sessionIn(stored));
     });
     if (failure) throw failure;
+  }
+
+  /**
+   * Mails a password reset link to `email` if it has an account (the server answers alike
+   * either way, so nothing tells whether it has). Needs no session.
+   */
+  async requestPasswordReset(email: string): Promise<void> {
+    await discard(await this.publicRequest('/auth/password/forgot', { email }));
+  }
+
+  /**
+   * Sets a new password with the token of a mailed reset link. Does not sign in; the server
+   * signs out every device of the account, so a session this client keeps for it ends with
+   * `password_changed` on its next call.
+   */
+  async resetPassword(token: string, newPassword: string): Promise<void> {
+    await discard(await this.publicRequest('/auth/password/reset', { token, newPassword }));
+  }
+
+  /** Verifies the account's address with the token of a mailed verification link. Needs no session. */
+  async verifyEmail(token: string): Promise<void> {
+    await discard(await this.publicRequest('/auth/email/verify', { token }));
+  }
+
+  /** Mails the signed-in account a new verification link (one a minute; `AuthHttpError` 429 with `retryAfter` within it). */
+  async requestEmailVerification(): Promise<void> {
+    await discard(await this.accountRequest('POST', '/auth/email/verify/request'));
+  }
+
+  /** The signed-in account (`GET /account`). */
+  async getAccount(): Promise<Account> {
+    return (await (await this.accountRequest('GET', '/account')).json()) as Account;
+  }
+
+  /**
+   * Authenticates again on this device (RFC 9470 step-up), e.g. after a StepUpRequiredError:
+   * the server answers new tokens for the same device with a fresh authentication time, stored
+   * as a refresh's are (a bound session stays bound to its key). A wrong password rejects with
+   * `AuthHttpError` 401 and leaves the session as it was.
+   */
+  async reauthenticate(password: string): Promise<void> {
+    // Under the lock: the answer spends the device's refresh token, which a refresh running
+    // beside it (in this instance or another sharing the storage) would present again as theft.
+    await this.withLock(async () => {
+      const request = jsonRequest(this.baseUrl + '/auth/reauthenticate', 'POST', { password });
+      const sentAt = this.now();
+      const { response, session } = await this.authorized(request, (stale) => this.refreshLocked(stale));
+      const body = await readJson(await succeeded(response));
+      if (!isTokenResponse(body)) throw new AuthHttpError(response.status, body);
+      await this.store(body, sentAt, session.keyId);
+    });
+  }
+
+  /**
+   * Deletes the account: a step-up operation (StepUpRequiredError unless this device
+   * authenticated within the server's `STEP_UP_MAX_AGE`). The server signs out every device;
+   * this one is signed out here at once, with reason `logout` (the app asked for it).
+   */
+  async deleteAccount(): Promise<void> {
+    await discard(await this.accountRequest('DELETE', '/account'));
+    await this.withLock(async () => this.end('logout', sessionIn(await this.readStored())));
   }
 
   /**
@@ -189,16 +261,40 @@ export class AuthClient {
     if (!this.allowedOrigins.has(new URL(request.url).origin)) {
       throw new TypeError(`AuthClient.fetch sends the token only to ${[...this.allowedOrigins].join(', ')}`);
     }
-    let session = await this.freshSession();
+    return (await this.authorized(request, (stale) => this.refresh(stale))).response;
+  }
+
+  /**
+   * `fetch`'s work once the origin is checked: sends `request` with the session's credentials,
+   * refreshing with `refresh` first when the token is due, and once more (then retrying once)
+   * after a `401 invalid_token`. `refresh` is the single-flight one, or `refreshLocked` for a
+   * caller that holds the lock already. Also gives the session the answer was sent with.
+   */
+  private async authorized(
+    request: Request,
+    refresh: (staleAccessToken: string) => Promise<Session>,
+  ): Promise<{ response: Response; session: Session }> {
+    const loaded = await this.load();
+    if (!loaded) throw new SignedOutError(this.signedOutReason ?? 'logout');
+    let session = this.refreshDue(loaded) ? await refresh(loaded.accessToken) : loaded;
     let response = await this.send(request, session);
-    const challenge = challengeOf(response);
-    if (challenge === 'invalid_token') {
+    if (challengeOf(response) === 'invalid_token') {
       // The token was refused before its time (revoked, server key rotated, clocks apart):
       // one refresh tells a passing problem from an ended session.
-      session = await this.refresh(session.accessToken);
+      session = await refresh(session.accessToken);
       response = await this.send(request, session);
     }
-    return response;
+    return { response, session };
+  }
+
+  /** An account call through `fetch` (credentials, refresh): its answer when 2xx, else the error it stands for. */
+  private async accountRequest(method: string, path: string): Promise<Response> {
+    return succeeded(await this.fetch(jsonRequest(this.baseUrl + path, method)));
+  }
+
+  /** A call that needs no session, sent by `tokenRequest`'s rules: its answer when 2xx, else the error it stands for. */
+  private async publicRequest(path: string, body: unknown): Promise<Response> {
+    return succeeded(await this.tokenRequest(path, body, undefined, false));
   }
 
   private resolve(input: string | URL | Request): string | Request {
@@ -257,14 +353,6 @@ export class AuthClient {
     }
   }
 
-  /** The session with an access token good for more than `refreshSkew`, refreshed if needed. */
-  private async freshSession(): Promise<Session> {
-    const session = await this.load();
-    if (!session) throw new SignedOutError(this.signedOutReason ?? 'logout');
-    if (!this.refreshDue(session)) return session;
-    return this.refresh(session.accessToken);
-  }
-
   /**
    * Within `refreshSkew` of expiry, or past half the token's lifetime when that is shorter
    * (a skew longer than the lifetime would otherwise refresh on every call).
@@ -295,14 +383,7 @@ export class AuthClient {
     const sentAt = this.now();
     const response = await this.tokenRequest('/auth/refresh', { refresh_token: stored.refreshToken }, key, true);
     const body = await readJson(response);
-    if (response.ok && isTokenResponse(body)) {
-      const next = sessionOf(body, sentAt, stored.keyId);
-      // Saved before anyone uses it: if the app dies here, storage still holds the parent,
-      // whose retry the server's reuse grace answers with this same successor.
-      await this.save(next);
-      this.session = next;
-      return next;
-    }
+    if (response.ok && isTokenResponse(body)) return this.store(body, sentAt, stored.keyId);
     const error = (body as { error?: unknown; reason?: unknown } | undefined)?.error;
     if (response.status === 400 && error === 'invalid_grant') {
       const reason = serverReason((body as { reason?: unknown }).reason);
@@ -313,15 +394,27 @@ export class AuthClient {
   }
 
   /**
-   * POSTs JSON to a token endpoint with a fresh DPoP proof per attempt (when `key`), answering
-   * one `use_dpop_nonce` with the nonce the server sent; `transient` also retries network
-   * errors, 5xx and 429 with backoff (refresh is safe to repeat thanks to the reuse grace).
+   * Makes a token response (login, refresh, reauthenticate) the session. Saved before anyone
+   * uses it: if the app dies here after a refresh, storage still holds the parent, whose retry
+   * the server's reuse grace answers with this same successor.
+   */
+  private async store(tokens: TokenResponseBody, sentAt: number, keyId: string | undefined): Promise<Session> {
+    const session = sessionOf(tokens, sentAt, keyId);
+    await this.save(session);
+    this.session = session;
+    return session;
+  }
+
+  /**
+   * POSTs JSON to a token endpoint (or another that needs no session: account recovery) with
+   * a fresh DPoP proof per attempt (when `key`), answering one `use_dpop_nonce` with the nonce
+   * the server sent; `transient` also retries network errors, 5xx and 429 with backoff
+   * (refresh is safe to repeat thanks to the reuse grace).
    * Redirects are followed only within the origin of `baseUrl` (the body holds a password or a
    * refresh token, which `allowedOrigins` have no use for); any other is returned as it is.
    */
   private tokenRequest(path: string, body: unknown, key: DpopKey | undefined, transient: boolean): Promise<Response> {
-    const headers = { 'content-type': 'application/json', accept: 'application/json' };
-    const request = new Request(this.baseUrl + path, { method: 'POST', headers, body: JSON.stringify(body) });
+    const request = jsonRequest(this.baseUrl + path, 'POST', body);
     return this.follow(request, this.apiOrigin, (hop) => this.tokenHop(hop, key, transient));
   }
 
@@ -469,6 +562,37 @@ export class AuthClient {
   private keyName(keyId: string): string {
     return `${this.sessionKey}:dpop-key:${keyId}`;
   }
+}
+
+/** The session in a stored state, null when signed out. */
+function sessionIn(stored: StoredState | null): Session | null {
+  return stored && !('signedOut' in stored) ? stored : null;
+}
+
+/** A request that accepts JSON, with `body` as JSON when given. */
+function jsonRequest(url: string, method: string, body?: unknown): Request {
+  if (body === undefined) return new Request(url, { method, headers: { accept: 'application/json' } });
+  const headers = { 'content-type': 'application/json', accept: 'application/json' };
+  return new Request(url, { method, headers, body: JSON.stringify(body) });
+}
+
+/**
+ * `response` when it is a 2xx; otherwise rejects with StepUpRequiredError for a `401
+ * insufficient_user_authentication` challenge (RFC 9470), AuthHttpError for anything else.
+ */
+async function succeeded(response: Response): Promise<Response> {
+  if (response.ok) return response;
+  const body = await readJson(response);
+  if (challengeOf(response) === 'insufficient_user_authentication') {
+    const maxAge = /max_age="?(\d+)/.exec(response.headers.get('www-authenticate') ?? '')?.[1];
+    throw new StepUpRequiredError(maxAge === undefined ? undefined : Number(maxAge), body);
+  }
+  throw new AuthHttpError(response.status, body, retryAfterOf(response));
+}
+
+/** Lets go of an answer whose body says nothing (202, 204). */
+async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
 }
 
 function isTokenResponse(body: unknown): body is TokenResponseBody {

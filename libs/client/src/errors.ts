@@ -29,11 +29,15 @@ export class DpopNotSupportedError extends AuthClientError {
 }
 
 /**
- * The server refused a sign-in, refresh or logout with an answer the client cannot fix itself
- * (wrong password, rate limit, an outage that outlasted the retries). `body` is the parsed
- * problem+json or OAuth error, `retryAfter` the `Retry-After` seconds when sent.
+ * The server refused a sign-in, refresh, logout or account call with an answer the client
+ * cannot fix itself (wrong password, a spent link, rate limit, an outage that outlasted the
+ * retries). `body` is the parsed problem+json or OAuth error, `code` its `error` member when
+ * it has one (`invalid_token` for an unusable mailed link, `invalid_grant`, …), `retryAfter`
+ * the `Retry-After` seconds when sent.
  */
 export class AuthHttpError extends AuthClientError {
+  readonly code: string | undefined;
+
   constructor(
     readonly status: number,
     readonly body: unknown,
@@ -41,6 +45,24 @@ export class AuthHttpError extends AuthClientError {
   ) {
     super(`The server answered ${status}${describe(body)}`);
     this.name = 'AuthHttpError';
+    const error = (body as { error?: unknown } | null | undefined)?.error;
+    this.code = typeof error === 'string' ? error : undefined;
+  }
+}
+
+/**
+ * RFC 9470: the operation needs a recent sign-in on this device (`401` with
+ * `error="insufficient_user_authentication"`) and nothing was changed. Call
+ * `reauthenticate(password)` and retry. `maxAge` is the server's `max_age`: how recent, in
+ * seconds, the sign-in must be.
+ */
+export class StepUpRequiredError extends AuthHttpError {
+  constructor(
+    readonly maxAge: number | undefined,
+    body: unknown,
+  ) {
+    super(401, body);
+    this.name = 'StepUpRequiredError';
   }
 }
 
