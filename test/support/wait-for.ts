@@ -36,3 +36,19 @@ export async function waitFor<T>(
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Awaits `promise`, failing (as waitFor does) if it has not settled by the deadline: for an
+ * answer that must come because of something the test did (a wake-up, a shutdown, a closed
+ * connection) rather than because a longer timer ran out. Not a latency bound either.
+ */
+export async function settles<T>(promise: Promise<T>, options: WaitForOptions = {}): Promise<T> {
+  let settled = false;
+  const tracked = promise.finally(() => {
+    settled = true;
+  });
+  // Should the deadline pass first, a later rejection is not left unhandled.
+  tracked.catch(() => undefined);
+  await waitFor(() => settled, options);
+  return tracked;
+}

@@ -6,6 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { TokenResponse } from '@app/auth';
 import { startAppProcess, type ApiProcess } from '../../../test/support/app-process.js';
 import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 import { runOperatorCommand } from './support/operator-command.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -78,14 +79,14 @@ describeInBrowser('dashboard in a real browser', () => {
     return (await response.json()) as TokenResponse;
   }
 
-  /** Polls until the access token is refused by the API (revocation reached it), in ms. */
-  async function refusedWithin(token: string, limitMs: number): Promise<number> {
-    const started = Date.now();
-    while (Date.now() - started < limitMs + 1000) {
-      if ((await apiCall('GET', '/me', undefined, token)).status === 401) return Date.now() - started;
-      await new Promise((done) => setTimeout(done, 25));
-    }
-    throw new Error('access token still accepted');
+  /**
+   * Polls until the API refuses the access token (the revocation reached it, by its 1 s sync),
+   * within a generous deadline: how soon is the benchmark's, not this test's.
+   */
+  async function refused(token: string): Promise<void> {
+    await waitFor(async () => (await apiCall('GET', '/me', undefined, token)).status === 401, {
+      what: 'the API refusing the revoked device token',
+    });
   }
 
   async function signIn(context: BrowserContext, email: string, path = '/devices'): Promise<Page> {
@@ -134,7 +135,7 @@ describeInBrowser('dashboard in a real browser', () => {
     await Promise.all([page.waitForURL(/\/devices\?done=revoked/), page.click('button:has-text("Revoke")')]);
     expect(await page.locator('.notice').textContent()).toContain('Device revoked');
     expect(await deviceCard(page, 'Pixel 8').count()).toBe(0);
-    expect(await refusedWithin(pixel.access_token, 1500)).toBeLessThanOrEqual(1500);
+    await refused(pixel.access_token);
 
     // Rename.
     await deviceCard(page, 'iPhone').locator('input[name=name]').fill('Work iPhone');
@@ -146,8 +147,8 @@ describeInBrowser('dashboard in a real browser', () => {
     await Promise.all([page.waitForURL(/done=revoked-others/), page.click('button:has-text("Sign out all other devices")')]);
     expect((await page.locator('.notice').textContent())?.trim()).toBe('Signed out 2 other devices.');
     expect(await page.locator('li.device').count()).toBe(1);
-    await refusedWithin(iphone.access_token, 1500);
-    await refusedWithin(hostile.access_token, 1500);
+    await refused(iphone.access_token);
+    await refused(hostile.access_token);
 
     // Security activity, readable.
     await Promise.all([page.waitForURL(/\/activity$/), page.click('nav a:has-text("Security activity")')]);
@@ -268,7 +269,7 @@ describeInBrowser('dashboard in a real browser', () => {
     expect((await page.locator('h1').textContent())?.trim()).toBe(email);
     await Promise.all([page.waitForURL(/\/revoke$/), deviceCard(page, 'Tablet').locator('a', { hasText: 'Revoke' }).click()]);
     await Promise.all([page.waitForURL(/done=revoked/), page.click('button:has-text("Revoke")')]);
-    await refusedWithin(tablet.access_token, 1500);
+    await refused(tablet.access_token);
     expect(await page.locator('.events .what').filter({ hasText: "Device 'Tablet' revoked by you (operator)" }).count()).toBe(1);
 
     // An account holder who is not an operator does not see these pages at all.

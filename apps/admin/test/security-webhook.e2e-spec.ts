@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AuthService } from '@app/auth';
 import { UserRepository } from '@app/persistence';
 import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 import { WebhookReceiver } from '../../../test/support/webhook-receiver.js';
 import { createAdminApp } from '../src/create-admin-app.js';
 import { DashboardClient } from './support/dashboard-client.js';
@@ -12,12 +13,9 @@ const SECRET = 'a-webhook-secret-shared-with-the-receiver';
 
 jest.setTimeout(60_000);
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Polls (every 50 ms) until `check` holds, within a generous deadline: see test/support/wait-for.ts. */
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  await waitFor(check, { timeoutMs, intervalMs: 50, what });
 }
 
 /** The dashboard process sends the security webhook too: here, for a device an operator revoked. */
@@ -62,7 +60,7 @@ describe('security webhook from the dashboard (e2e)', () => {
     await operator.get(`/admin/users/${userId}/devices/${phone.device_id}/revoke`);
     expect((await operator.post(`/admin/users/${userId}/devices/${phone.device_id}/revoke`)).status).toBe(303);
 
-    await waitUntil(async () => receiver.received.length > 0);
+    await waitUntil(async () => receiver.received.length > 0, 'the first delivery');
     expect(receiver.received).toHaveLength(1);
     expect(receiver.received[0].signatureValid).toBe(true);
     expect(receiver.payloads[0]).toMatchObject({
@@ -77,16 +75,17 @@ describe('security webhook from the dashboard (e2e)', () => {
     // The overview tells operators how the webhook stands.
     const count = async (name: string) =>
       Number((await operator.get('/admin')).text.match(new RegExp(`class="webhook-${name}">(\\d+)<`))?.[1]);
-    await waitUntil(async () => (await count('pending')) === 0);
+    await waitUntil(async () => (await count('pending')) === 0, 'no delivery pending');
     expect([await count('failing'), await count('given-up')]).toEqual([0, 0]);
     status = 500;
     const tablet = await auth.login({ email: 'user@example.com', password: PASSWORD }, { name: 'Tablet' }, origin);
     await operator.get(`/admin/users/${userId}/devices/${tablet.device_id}/revoke`);
     expect((await operator.post(`/admin/users/${userId}/devices/${tablet.device_id}/revoke`)).status).toBe(303);
-    await waitUntil(async () => (await count('failing')) === 1);
+    await waitUntil(async () => (await count('failing')) === 1, 'one failing delivery');
     expect(await count('pending')).toBe(1);
     status = 200;
-    await waitUntil(async () => (await count('pending')) === 0);
+    // The retry comes 1–2.4 s after a failure (doubling, with jitter): well inside the deadline.
+    await waitUntil(async () => (await count('pending')) === 0, 'the failed delivery retried');
     expect(receiver.payloads.filter((payload) => payload.deviceId === tablet.device_id).length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -2,12 +2,15 @@ import type { TokenResponse } from '@app/auth';
 import { REVOCATION_LISTENER_APPLICATION_NAME } from '@app/persistence';
 import pg from 'pg';
 import { startApiCluster, type ApiCluster } from '../../../test/support/app-process.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 import { testPostgresUrl } from './support/test-api.js';
 
 // API.md § Revocation: on PostgreSQL every process hears of a revocation at once (LISTEN/NOTIFY)
 // and refuses the access token within 100 ms; the periodic sync stays as the safety net. These
 // suites need a PostgreSQL server (TEST_DATABASE_URL, as CI sets it); on SQLite (polling only)
-// apps/api/test/multi-process.e2e-spec.ts covers the 1 s promise.
+// apps/api/test/multi-process.e2e-spec.ts covers the sync. They assert the behaviour (the other
+// process refuses the token, with the sync too far off to explain it), polling within generous
+// deadlines; how fast the push is belongs to the benchmark (bench/figures/08-revocation-spread.ts).
 const onPostgres = testPostgresUrl() ? describe : describe.skip;
 
 const post = (base: string, path: string, body: unknown, token?: string) =>
@@ -27,16 +30,22 @@ async function signIn(base: string): Promise<TokenResponse> {
   return (await response.json()) as TokenResponse;
 }
 
-/** Revokes through `from` (logout) and returns how long `on` kept accepting the access token. */
-async function spreadMs(from: string, on: string, tokens: TokenResponse, timeoutMs: number): Promise<number> {
+/**
+ * A generous deadline for the other process to refuse a revoked token, yet far inside the 60 s
+ * sync below: a refusal within it comes from the push, not from polling.
+ */
+const PUSH_DEADLINE_MS = 15_000;
+
+/** Polls until `on` refuses the access token (401), failing once `timeoutMs` has passed. */
+function refusedOn(on: string, token: string, timeoutMs: number): Promise<true> {
+  return waitFor(async () => (await me(on, token)).status === 401, { timeoutMs, what: `a 401 for the revoked token on ${on}` });
+}
+
+/** Revokes through `from` (logout) the token `on` accepts, then polls until `on` refuses it. */
+async function revokeAndSeeRefused(from: string, on: string, tokens: TokenResponse, timeoutMs: number): Promise<void> {
   expect((await me(on, tokens.access_token)).status).toBe(200);
   expect((await post(from, '/auth/logout', {}, tokens.access_token)).status).toBe(204);
-  const revokedAt = performance.now();
-  while (performance.now() - revokedAt < timeoutMs) {
-    if ((await me(on, tokens.access_token)).status === 401) return performance.now() - revokedAt;
-    await new Promise((done) => setTimeout(done, 5));
-  }
-  throw new Error(`still accepted after ${timeoutMs} ms`);
+  await refusedOn(on, tokens.access_token, timeoutMs);
 }
 
 async function listenerPids(databaseUrl: string): Promise<number[]> {
@@ -90,14 +99,13 @@ onPostgres('revocation push across API processes (PostgreSQL LISTEN/NOTIFY, e2e)
       await cluster?.stop();
     });
 
-    it('refuses on the other process in under 500 ms a token revoked through one (push, not polling)', async () => {
+    it('refuses on the other process, long before its sync, a token revoked through one (push, not polling)', async () => {
       const [first, second] = cluster.processes;
-      const samples: number[] = [];
       for (let round = 0; round < 5; round++) {
-        const tokens = await signIn(round % 2 === 0 ? first.url : second.url);
-        samples.push(await spreadMs(round % 2 === 0 ? first.url : second.url, round % 2 === 0 ? second.url : first.url, tokens, 3000));
+        const [from, on] = round % 2 === 0 ? [first.url, second.url] : [second.url, first.url];
+        const tokens = await signIn(from);
+        await revokeAndSeeRefused(from, on, tokens, PUSH_DEADLINE_MS);
       }
-      expect(Math.max(...samples)).toBeLessThan(500);
     });
 
     it('pushes every device of a revoke-others statement, not only the first', async () => {
@@ -114,13 +122,13 @@ onPostgres('revocation push across API processes (PostgreSQL LISTEN/NOTIFY, e2e)
       for (const tokens of others) expect((await me(second.url, tokens.access_token)).status).toBe(200);
       const response = await post(first.url, '/devices/revoke-others', {}, keeper.access_token);
       expect(await response.json()).toEqual({ revoked: 5 });
-      const started = performance.now();
-      for (const tokens of others) {
-        while ((await me(second.url, tokens.access_token)).status === 200) {
-          expect(performance.now() - started).toBeLessThan(500);
-          await new Promise((done) => setTimeout(done, 5));
-        }
-      }
+      await waitFor(
+        async () =>
+          (await Promise.all(others.map(async (tokens) => (await me(second.url, tokens.access_token)).status))).every(
+            (status) => status === 401,
+          ),
+        { timeoutMs: PUSH_DEADLINE_MS, what: 'a 401 for all 5 revoked devices on the other process' },
+      );
       expect((await me(second.url, keeper.access_token)).status).toBe(200);
     });
 
@@ -132,7 +140,7 @@ onPostgres('revocation push across API processes (PostgreSQL LISTEN/NOTIFY, e2e)
 
       const [first, second] = cluster.processes;
       const tokens = await signIn(first.url);
-      expect(await spreadMs(first.url, second.url, tokens, 3000)).toBeLessThan(500);
+      await revokeAndSeeRefused(first.url, second.url, tokens, PUSH_DEADLINE_MS);
     });
   });
 
@@ -148,14 +156,14 @@ onPostgres('revocation push across API processes (PostgreSQL LISTEN/NOTIFY, e2e)
       await cluster?.stop();
     });
 
-    it('still refuses within 1.5 s a revocation made while the LISTEN connections were down', async () => {
+    it('still refuses a revocation made while the LISTEN connections were down', async () => {
       const [first, second] = cluster.processes;
       const tokens = await signIn(first.url);
       expect((await me(second.url, tokens.access_token)).status).toBe(200);
       // Kill the listeners and revoke at once, before they can reconnect: the notification is
       // lost, and the periodic sync (or the catch-up read after reconnecting) must cover it.
       await killListeners(cluster.database.url);
-      expect(await spreadMs(first.url, second.url, tokens, 3000)).toBeLessThanOrEqual(1500);
+      await revokeAndSeeRefused(first.url, second.url, tokens, 10_000);
     });
   });
 });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TokenResponse } from '@app/auth';
 import { startApiCluster, type ApiCluster, type ApiProcess } from '../../../../test/support/app-process.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
 
 /**
  * DPoP across real API processes on one database. Each process remembers the proofs (`jti`)
@@ -67,7 +68,7 @@ describe('DPoP across processes, without nonces (e2e)', () => {
     expect((await call(second.url, 'GET', '/me', headers)).status).toBe(401);
   });
 
-  it('refuses a revoked bound device on the other process within 1.5 s', async () => {
+  it('refuses a revoked bound device on the other process (its 1 s sync)', async () => {
     const keys = await generateKeyPair('ES256');
     const tokens = await signInBound(first.url, keys);
     const logout = await call(first.url, 'POST', '/auth/logout', {
@@ -75,15 +76,17 @@ describe('DPoP across processes, without nonces (e2e)', () => {
       DPoP: await proofFor(keys, 'POST', '/auth/logout', tokens.access_token),
     });
     expect(logout.status).toBe(204);
-    const started = Date.now();
-    let status = 200;
-    while (status === 200 && Date.now() - started < 3000) {
-      const headers = { authorization: `DPoP ${tokens.access_token}`, DPoP: await proofFor(keys, 'GET', '/me', tokens.access_token) };
-      status = (await call(second.url, 'GET', '/me', headers)).status;
-      if (status === 200) await new Promise((done) => setTimeout(done, 20));
-    }
+    // Polls (a fresh proof each time) until the other process stops accepting the token, within a
+    // generous deadline: how soon is the benchmark's (figure 8), not this test's.
+    const status = await waitFor(
+      async () => {
+        const headers = { authorization: `DPoP ${tokens.access_token}`, DPoP: await proofFor(keys, 'GET', '/me', tokens.access_token) };
+        const { status } = await call(second.url, 'GET', '/me', headers);
+        return status === 200 ? false : status;
+      },
+      { what: 'the other process refusing the revoked bound device' },
+    );
     expect(status).toBe(401);
-    expect(Date.now() - started).toBeLessThanOrEqual(1500);
   });
 });
 
