@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TokenResponse } from '@app/auth';
+import { waitFor } from '../../../../test/support/wait-for.js';
 import { startApiCluster, type ApiCluster, type ApiProcess } from '../../../../test/support/app-process.js';
 
 /**
@@ -51,13 +52,15 @@ async function registerOn(base: string, email: string): Promise<void> {
 }
 
 /** Polls until the access token is refused on `base`; the milliseconds it took. */
-async function refusedWithin(base: string, accessToken: string, limitMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started <= limitMs) {
-    if ((await call(base, 'GET', '/me', undefined, accessToken)).status === 401) return Date.now() - started;
-    await new Promise((done) => setTimeout(done, 20));
-  }
-  throw new Error(`still accepted on ${base} after ${limitMs} ms`);
+/**
+ * Polls until `base` refuses the access token (a generous deadline, not a latency bound: the
+ * benchmark measures the spread). A process whose clock hid the revocation would accept the
+ * token until it expires, long after the deadline.
+ */
+async function refusedOn(base: string, accessToken: string): Promise<void> {
+  await waitFor(async () => (await call(base, 'GET', '/me', undefined, accessToken)).status === 401, {
+    what: `the token refused on ${base}`,
+  });
 }
 
 describe('two processes under parallel attack (e2e)', () => {
@@ -114,11 +117,11 @@ describe('processes whose clocks disagree (e2e)', () => {
     // Through the fast host first, and long enough for every process to have read it: before
     // the fix, its future revoked_at became everybody's cursor and hid the next revocations.
     await revokeThrough(fast, devices[0]);
-    for (const process of [observer, right]) await refusedWithin(process.url, devices[0].access_token, 1500);
+    for (const process of [observer, right]) await refusedOn(process.url, devices[0].access_token);
     await revokeThrough(slow, devices[1]);
     await revokeThrough(right, devices[2]);
     for (const tokens of devices.slice(1)) {
-      for (const process of [observer, right, fast]) await refusedWithin(process.url, tokens.access_token, 1500);
+      for (const process of [observer, right, fast]) await refusedOn(process.url, tokens.access_token);
     }
   });
 });
@@ -311,7 +314,7 @@ describe('two processes: password change races and random interleavings (e2e, fa
           expect(refused.body.error).toBe('invalid_grant');
         }
         // Access tokens: as for every revocation, within REVOCATION_SYNC_INTERVAL on every process.
-        for (const base of [changer, other]) await refusedWithin(base, tokens.access_token, 1500);
+        for (const base of [changer, other]) await refusedOn(base, tokens.access_token);
       }
       expect(signIns.every((answer) => [200, 401].includes(answer.status))).toBe(true);
     },
