@@ -145,7 +145,7 @@ describeInBrowser('account pages in a real browser (real SMTP)', () => {
    * next page has loaded); whenever "Confirm it's you" comes instead, enters the password there,
    * which brings the browser back to the form, and submits again. Returns how often it came.
    */
-  async function withStepUp(page: Page, submit: () => Promise<void>): Promise<number> {
+  async function withStepUp(page: Page, submit: () => Promise<void>, options: { wrongPasswordFirst?: boolean } = {}): Promise<number> {
     let stepUps = 0;
     for (;;) {
       await submit();
@@ -153,6 +153,17 @@ describeInBrowser('account pages in a real browser (real SMTP)', () => {
       // A busy machine may take longer than STEP_UP_MAX_AGE between the two: then it comes again.
       if (++stepUps > 5) throw new Error('the step-up page keeps coming back');
       expect(await heading(page)).toBe("Confirm it's you");
+      if (options.wrongPasswordFirst && stepUps === 1) {
+        // A wrong password: the same page again, with why, and nothing goes ahead.
+        await page.fill('input[name=password]', 'not my password');
+        const [refused] = await Promise.all([
+          page.waitForResponse((candidate) => candidate.request().method() === 'POST'),
+          page.click('button:has-text("Confirm")'),
+        ]);
+        expect(refused.status()).toBe(403);
+        expect((await page.locator('.error').textContent())?.trim()).toBe('That password is not right.');
+        expect(await heading(page)).toBe("Confirm it's you");
+      }
       await page.fill('input[name=password]', PASSWORD);
       await Promise.all([page.waitForURL(/done=identity-confirmed/), page.click('button:has-text("Confirm")')]);
       expect((await page.locator('.notice').textContent())?.trim()).toBe('Thank you. You can go ahead now.');
@@ -251,14 +262,18 @@ describeInBrowser('account pages in a real browser (real SMTP)', () => {
     expect(await heading(page)).toBe('Change email');
     // The sign-in is older than STEP_UP_MAX_AGE by now: the page asks for the password first.
     await sleep(Math.max(0, signedInAt + STEP_UP_MAX_AGE_S * 1000 + 500 - Date.now()));
-    const stepUps = await withStepUp(page, async () => {
-      await page.fill('input[name=newEmail]', changed);
-      await Promise.all([
-        page.waitForLoadState('load'),
-        page.waitForURL(/\/account(\/confirm-identity|\?)/),
-        page.click('button:has-text("Send the link")'),
-      ]);
-    });
+    const stepUps = await withStepUp(
+      page,
+      async () => {
+        await page.fill('input[name=newEmail]', changed);
+        await Promise.all([
+          page.waitForLoadState('load'),
+          page.waitForURL(/\/account(\/confirm-identity|\?)/),
+          page.click('button:has-text("Send the link")'),
+        ]);
+      },
+      { wrongPasswordFirst: true },
+    );
     expect(stepUps).toBeGreaterThanOrEqual(1);
     expect(page.url()).toBe(`${admin.url}/account?done=email-change-sent`);
     expect((await page.locator('.notice').textContent())?.trim()).toBe(
