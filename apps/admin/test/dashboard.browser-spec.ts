@@ -137,9 +137,15 @@ describeInBrowser('dashboard in a real browser', () => {
     expect(await deviceCard(page, 'Pixel 8').count()).toBe(0);
     await refused(pixel.access_token);
 
-    // Rename.
-    await deviceCard(page, 'iPhone').locator('input[name=name]').fill('Work iPhone');
-    await Promise.all([page.waitForURL(/done=renamed/), deviceCard(page, 'iPhone').locator('button', { hasText: 'Rename' }).click()]);
+    // Rename: the form is folded away in a <details> until its "Rename" summary opens it.
+    const iphoneCard = deviceCard(page, 'iPhone');
+    const nameField = iphoneCard.locator('details.rename input[name=name]');
+    expect(await nameField.isVisible()).toBe(false);
+    await iphoneCard.locator('details.rename summary', { hasText: 'Rename' }).click();
+    await nameField.waitFor({ state: 'visible' });
+    expect(await nameField.inputValue()).toBe('iPhone');
+    await nameField.fill('Work iPhone');
+    await Promise.all([page.waitForURL(/done=renamed/), iphoneCard.locator('button', { hasText: 'Save name' }).click()]);
     expect((await page.locator('.notice').textContent())?.trim()).toBe('Device renamed.');
     expect(await deviceCard(page, 'Work iPhone').count()).toBe(1);
 

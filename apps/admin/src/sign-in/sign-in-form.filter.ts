@@ -1,7 +1,7 @@
 import type {} from '@fastify/view';
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidCredentials } from '@app/auth';
+import { EmailNotVerified, InvalidCredentials } from '@app/auth';
 import { RateLimited, ServiceBusy, toProblem, ValidationFailed } from '@app/platform';
 import { withLayout } from '../rendering/page.interceptor.js';
 import type { CsrfRequest } from '../session/csrf.js';
@@ -20,11 +20,13 @@ const MESSAGES = new Map<new (...args: never[]) => Error, string>([
 /**
  * A sign-in that did not work shows the form again, with what the person typed (escaped by the
  * template) and why, under the status the API would answer: 400 for a form that does not read,
- * 401 for wrong credentials, 429 (with Retry-After) past the limit, 503 when hashing is full.
+ * 401 for wrong credentials, 403 for a right password on an unverified address
+ * (REQUIRE_EMAIL_VERIFICATION: a new link is mailed), 429 (with Retry-After) past the limit, 503
+ * when hashing is full.
  */
-@Catch(ValidationFailed, InvalidCredentials, RateLimited, ServiceBusy)
+@Catch(ValidationFailed, InvalidCredentials, EmailNotVerified, RateLimited, ServiceBusy)
 export class SignInFormFilter implements ExceptionFilter {
-  catch(exception: ValidationFailed | InvalidCredentials | RateLimited | ServiceBusy, host: ArgumentsHost): void {
+  catch(exception: ValidationFailed | InvalidCredentials | EmailNotVerified | RateLimited | ServiceBusy, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<FastifyRequest & CsrfRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const problem = toProblem(exception);
