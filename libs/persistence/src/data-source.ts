@@ -19,6 +19,9 @@ import { KeyBindingHardening1764900000000 } from './migrations/1764900000000-key
 import { Accounts1765000000000 } from './migrations/1765000000000-accounts.js';
 import { AccountTokenEntity } from './entities/account-token.entity.js';
 import { MailOutboxEntity } from './entities/mail-outbox.entity.js';
+import { PasskeyEntity } from './entities/passkey.entity.js';
+import { PasskeyChallengeEntity } from './entities/passkey-challenge.entity.js';
+import { Passkeys1765200000000 } from './migrations/1765200000000-passkeys.js';
 
 export const ENTITIES = [
   UserEntity,
@@ -29,6 +32,8 @@ export const ENTITIES = [
   WebhookDeliveryEntity,
   AccountTokenEntity,
   MailOutboxEntity,
+  PasskeyEntity,
+  PasskeyChallengeEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1764100000000,
@@ -42,6 +47,7 @@ export const MIGRATIONS = [
   SecurityWebhookOutbox1764800000000,
   KeyBindingHardening1764900000000,
   Accounts1765000000000,
+  Passkeys1765200000000,
 ];
 
 /** One DataSource for the configured database: embedded SQLite by default, or PostgreSQL. */

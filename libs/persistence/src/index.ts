@@ -49,3 +49,7 @@ export {
   type QueuedMail,
 } from './repositories/mail-outbox.repository.js';
 export { AccountTokenRepository, type NewAccountToken, type UsableAccountToken } from './repositories/account-token.repository.js';
+export { PasskeyEntity } from './entities/passkey.entity.js';
+export { PasskeyChallengeEntity, type PasskeyChallengePurpose } from './entities/passkey-challenge.entity.js';
+export { PasskeyRepository } from './repositories/passkey.repository.js';
+export { PasskeyChallengeRepository } from './repositories/passkey-challenge.repository.js';

@@ -10,6 +10,7 @@ export {
   type LogLevelName,
   type RateLimit,
   type SecurityWebhookTarget,
+  type WebAuthnSettings,
 } from './config/app-config.js';
 export { parseDurationSeconds } from './config/duration.js';
 export { httpServerOptions } from './config/http-server-options.js';

@@ -333,5 +333,39 @@ describe('AppConfig.fromEnv', () => {
       expect(() => AppConfig.fromEnv({ JWT_SECRET: SECRET, MAX_DEVICES_PER_USER: '-1' })).toThrow(/MAX_DEVICES_PER_USER/);
       expect(() => AppConfig.fromEnv({ JWT_SECRET: SECRET, DASHBOARD_URL: 'not a url' })).toThrow(/DASHBOARD_URL/);
     });
+
+    it('takes the passkeys relying party from DASHBOARD_URL by default (its host name and origin)', () => {
+      expect(AppConfig.fromEnv({ JWT_SECRET: SECRET }).webAuthn).toEqual({
+        rpId: 'localhost',
+        rpName: 'device-auth',
+        origins: ['http://localhost:3001'],
+      });
+      expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, DASHBOARD_URL: 'https://dash.example.com:8443/app' }).webAuthn).toEqual({
+        rpId: 'dash.example.com',
+        rpName: 'device-auth',
+        origins: ['https://dash.example.com:8443'],
+      });
+    });
+
+    it('reads WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME and WEBAUTHN_ORIGINS (web origins and app origins), and refuses nonsense', () => {
+      const config = AppConfig.fromEnv({
+        JWT_SECRET: SECRET,
+        WEBAUTHN_RP_ID: 'example.com',
+        WEBAUTHN_RP_NAME: 'Example',
+        WEBAUTHN_ORIGINS: 'https://example.com, https://app.example.com:8443/, android:apk-key-hash:abc-DEF_123',
+      });
+      expect(config.webAuthn).toEqual({
+        rpId: 'example.com',
+        rpName: 'Example',
+        origins: ['https://example.com', 'https://app.example.com:8443', 'android:apk-key-hash:abc-DEF_123'],
+      });
+      for (const wrong of ['https://example.com', 'example.com:443', 'example.com/path', 'Example.com', '-bad.example.com']) {
+        expect(problemsOf({ WEBAUTHN_RP_ID: wrong })).toEqual([expect.stringMatching(/^WEBAUTHN_RP_ID: '.*' is not a host name/)]);
+      }
+      for (const wrong of ['*', 'https://example.com/path', 'ftp://example.com', 'example.com']) {
+        expect(problemsOf({ WEBAUTHN_ORIGINS: wrong })).toEqual([expect.stringMatching(/^WEBAUTHN_ORIGINS: '.*' is not an origin/)]);
+      }
+      expect(problemsOf({ WEBAUTHN_ORIGINS: ' , ' })).toEqual(['WEBAUTHN_ORIGINS: names no origin']);
+    });
   });
 });

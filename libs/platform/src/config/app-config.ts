@@ -50,6 +50,16 @@ export interface AccountSettings {
   readonly maxDevicesPerUser: number;
 }
 
+/** The WebAuthn relying party of passkeys (API.md § Strong authentication). */
+export interface WebAuthnSettings {
+  /** WEBAUTHN_RP_ID: the relying party id (a registrable domain); default: DASHBOARD_URL's host name. */
+  readonly rpId: string;
+  /** WEBAUTHN_RP_NAME: the name authenticators show. */
+  readonly rpName: string;
+  /** WEBAUTHN_ORIGINS: the origins a ceremony may come from (web origins, or apps' such as `android:apk-key-hash:…`); default: DASHBOARD_URL's origin. */
+  readonly origins: readonly string[];
+}
+
 /** The validated configuration, read once from the environment (and `.env`) and injected. */
 export class AppConfig {
   readonly production!: boolean;
@@ -113,6 +123,7 @@ export class AppConfig {
   readonly stepUpMaxAge!: number;
   /** CORS_ORIGINS: browser origins allowed to call the API (exact origins); empty: none. */
   readonly corsOrigins!: readonly string[];
+  readonly webAuthn!: WebAuthnSettings;
 
   private constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -135,6 +146,7 @@ export class AppConfig {
     const database = reader.database('DATABASE_URL', 'sqlite:data/auth.sqlite');
     const packageInfo = readPackageInfo();
     const publicUrl = reader.baseUrl('PUBLIC_URL');
+    const dashboardUrl = reader.baseUrl('DASHBOARD_URL') ?? 'http://localhost:3001';
     // Typed as the config itself: a field left out (or misspelt) here does not compile.
     const values: AppConfig = {
       production,
@@ -185,7 +197,7 @@ export class AppConfig {
         directory: join(dataDirectory(database), 'mail'),
         sendTimeout: reader.duration('MAIL_SEND_TIMEOUT', '30s', 1),
       },
-      dashboardUrl: reader.baseUrl('DASHBOARD_URL') ?? 'http://localhost:3001',
+      dashboardUrl,
       accounts: {
         passwordResetTtl: reader.duration('PASSWORD_RESET_TTL', '30m', 60),
         requireEmailVerification: reader.boolean('REQUIRE_EMAIL_VERIFICATION', false),
@@ -194,6 +206,11 @@ export class AppConfig {
       },
       stepUpMaxAge: reader.duration('STEP_UP_MAX_AGE', '10m', 1),
       corsOrigins: reader.origins('CORS_ORIGINS'),
+      webAuthn: {
+        rpId: reader.relyingPartyId('WEBAUTHN_RP_ID', new URL(dashboardUrl).hostname),
+        rpName: reader.string('WEBAUTHN_RP_NAME', 'device-auth'),
+        origins: reader.webAuthnOrigins('WEBAUTHN_ORIGINS', new URL(dashboardUrl).origin),
+      },
     };
     if (values.jwt.audience === values.jwt.dashboardAudience) {
       problems.push('JWT_DASHBOARD_AUDIENCE: must differ from JWT_AUDIENCE (the dashboard must not accept API tokens)');

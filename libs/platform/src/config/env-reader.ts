@@ -184,6 +184,54 @@ export class EnvReader {
   }
 
   /**
+   * A WebAuthn relying party id: a lower-case host name (a registrable domain such as
+   * `example.com`, or `localhost`), no scheme, port or path.
+   */
+  relyingPartyId(name: string, fallback: string): string {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(value)) {
+      this.problems.push(`${name}: '${value}' is not a host name such as example.com (no scheme, port or path)`);
+      return fallback;
+    }
+    return value;
+  }
+
+  /**
+   * WebAuthn origins, comma-separated: exact http(s) origins (scheme, host, port), or an app's
+   * origin such as `android:apk-key-hash:…` / `ios:bundle-id:…` (taken as written).
+   */
+  webAuthnOrigins(name: string, fallback: string): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [fallback];
+    const origins: string[] = [];
+    for (const entry of value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0)) {
+      if (/^(android|ios):[^\s,]+$/.test(entry)) {
+        origins.push(entry);
+        continue;
+      }
+      let url: URL | undefined;
+      try {
+        url = new URL(entry);
+      } catch {
+        url = undefined;
+      }
+      if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== entry.replace(/\/$/, '')) {
+        this.problems.push(`${name}: '${entry}' is not an origin such as https://app.example.com or android:apk-key-hash:…`);
+        continue;
+      }
+      origins.push(url.origin);
+    }
+    if (origins.length === 0 && !this.problems.some((problem) => problem.startsWith(`${name}:`))) {
+      this.problems.push(`${name}: names no origin`);
+    }
+    return origins;
+  }
+
+  /**
    * SECURITY_WEBHOOK_URL and SECURITY_WEBHOOK_SECRET, both or neither. The URL is absolute
    * http(s) without credentials (fetch refuses them; put a token in the query if the receiver
    * needs one); in production it must be https unless it names this host (a sidecar), because
