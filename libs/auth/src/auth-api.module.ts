@@ -7,6 +7,8 @@ import { JwksController } from './controllers/jwks.controller.js';
 import { MeController } from './controllers/me.controller.js';
 import { TokenController } from './controllers/token.controller.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
+import { AccountPasskeysController } from './passkeys/account-passkeys.controller.js';
+import { PasskeySignInController } from './passkeys/passkey-sign-in.controller.js';
 
 /**
  * The JSON API's side of auth: the /auth, /me, JWKS and RFC 8414 metadata routes, and the global bearer-token
@@ -14,7 +16,10 @@ import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
  */
 @Module({
   imports: [AuthModule],
-  controllers: [AuthController, TokenController, MeController, JwksController, AuthorizationServerMetadataController],
+  controllers: [AuthController, TokenController, MeController, JwksController, AuthorizationServerMetadataController,
+    PasskeySignInController,
+    AccountPasskeysController,
+  ],
   providers: [{ provide: APP_GUARD, useClass: JwtAuthGuard }],
   exports: [AuthModule],
 })

@@ -20,6 +20,7 @@ import { RevocationService } from './revocation/revocation.service.js';
 import { AccessTokenService } from './tokens/access-token.service.js';
 import { RefreshTokenPruner } from './tokens/refresh-token-pruner.js';
 import { RefreshTokenService } from './tokens/refresh-token.service.js';
+import { PasskeyService } from './passkeys/passkey.service.js';
 
 /**
  * Everything that decides whether a token is good: sign-in, access and refresh tokens and the
@@ -48,6 +49,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     AuthMetrics,
     DpopMetrics,
     RevocationMetrics,
+    PasskeyService,
   ],
   exports: [
     AuthService,
@@ -64,6 +66,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     SecurityEventsModule,
     DpopService,
     AuthMetrics,
+    PasskeyService,
   ],
 })
 export class AuthModule {}

@@ -74,6 +74,12 @@ export function describeEvent(event: ActivityEntry, reader: EventReader, deviceN
       return 'Email address changed';
     case 'account_deleted':
       return 'Account deleted';
+    case 'passkey_added':
+      return `Passkey added ${actor}${from}`;
+    case 'passkey_removed':
+      return `Passkey removed ${actor}${from}`;
+    case 'passkey_clone_suspected':
+      return 'A sign-in with a passkey whose signature counter went backwards was refused: the passkey may have been copied';
     case 'device_revoked':
       switch (event.reason) {
         case 'logout':

@@ -16,6 +16,8 @@ import {
   LoginAttemptRepository,
   MailOutboxRepository,
   NothingChanged,
+  PasskeyChallengeRepository,
+  PasskeyRepository,
   SecurityEventRepository,
   Transactions,
   UserRepository,
@@ -53,6 +55,8 @@ export class AccountService {
     private readonly revocation: RevocationService,
     private readonly recorder: SecurityEventRecorder,
     private readonly stepUp: StepUpPolicy,
+    private readonly passkeys: PasskeyRepository,
+    private readonly passkeyChallenges: PasskeyChallengeRepository,
   ) {}
 
   async get(actor: Actor): Promise<AccountView> {
@@ -63,8 +67,8 @@ export class AccountService {
       email: user.email,
       emailVerified: user.emailVerifiedAt !== null,
       createdAt: new Date(user.createdAt).toISOString(),
-      // Passkeys and second factors come with strong authentication (issue 22): none exist yet.
-      passkeys: 0,
+      passkeys: await this.passkeys.countForUser(user.id),
+      // The second factor comes with TOTP (issue 22): not offered yet.
       totp: false,
     };
   }
@@ -114,7 +118,7 @@ export class AccountService {
    * Closes the account: every device revoked (their refresh answers reason `revoked`; services
    * outside still see the revocations in the feed), then, in one transaction, its personal data
    * erased (address, password hash, devices' names, addresses and user agents, security events,
-   * pending links and mails, sign-in counts) and the row kept as a tombstone of ids, so the
+   * pending links and mails, passkeys, sign-in counts) and the row kept as a tombstone of ids, so the
    * address can register again. The spent refresh tokens stay (hashes), so a stolen one still
    * answers `revoked` until the pruner ends it. The `account_deleted` event stays, without personal data.
    */
@@ -126,6 +130,8 @@ export class AccountService {
     const now = this.clock.now();
     await this.transactions.run([
       this.accountTokens.deleteForUserStatement(user.id),
+      this.passkeys.deleteForUserStatement(user.id),
+      this.passkeyChallenges.deleteForUserStatement(user.id),
       this.mailOutbox.deleteForUserStatement(user.id),
       this.events.deleteForUserStatement(user.id),
       this.loginAttempts.deleteKeysStatement([hashLimiterKey(`email:${user.email}`)]),

@@ -7,6 +7,7 @@ import {
   UserRepository,
   isUniqueViolation,
   type AccountRole,
+  type AuthenticationMethod,
   type DeviceEntity,
   type DevicePlatform,
   type SessionClient,
@@ -148,6 +149,38 @@ export class AuthService {
   }
 
   /**
+   * Signs in with an authenticator that names and proves the user by itself (a passkey,
+   * API.md § Strong authentication) and creates a device exactly as a password sign-in does:
+   * the same DPoP binding, device cap, new-device mail and `login` event. The attempt is
+   * counted on the client IP's sign-in window before `authenticate` runs; `authenticate`
+   * answers the account it proved, or throws (then nothing is created).
+   */
+  async loginWithAuthenticator(
+    authenticate: () => Promise<UserEntity>,
+    amr: readonly AuthenticationMethod[],
+    description: DeviceDescription,
+    origin: RequestOrigin,
+    dpop: DpopRequest,
+  ): Promise<TokenResponse> {
+    return this.measured(
+      (async () => {
+        const proof = await this.checkedProof(dpop);
+        const client = clientAddressOf(origin);
+        await this.limiter.countAddress(client);
+        if (proof) this.dpop.remember(proof, `signin:${clientNetworkOf(client)}`);
+        const user = await authenticate();
+        await this.limiter.forgiveAddress(client);
+        if (this.config.accounts.requireEmailVerification && user.emailVerifiedAt === null) await this.refuseUnverified(user);
+        const device = await this.createDevice(user, description, origin, proof?.jkt ?? null, 'api', amr);
+        await this.enforceDeviceCap(user, device);
+        const tokens = await this.refreshTokens.issueFirst(device);
+        await this.events.record(anonymous(origin), { type: 'login', userId: user.id, device });
+        return tokens;
+      })(),
+    );
+  }
+
+  /**
    * POST /auth/reauthenticate: the password again, on the calling device (RFC 9470 step-up). The
    * check is counted like a sign-in before it runs; a right password moves the device's
    * `auth_time` and answers new tokens for the same device (its refresh token rotates).
@@ -218,6 +251,7 @@ export class AuthService {
     origin: RequestOrigin,
     jkt: string | null,
     client: SessionClient,
+    amr: readonly AuthenticationMethod[] = ['pwd'],
   ): Promise<DeviceEntity> {
     const now = this.clock.now();
     const device: DeviceEntity = {
@@ -236,7 +270,7 @@ export class AuthService {
       jkt,
       client,
       authTime: now,
-      amr: 'pwd',
+      amr: amr.join(','),
     };
     // API.md § Accounts: a sign-in on an account that already has an active device is mailed to
     // the account, queued in the device's own transaction.

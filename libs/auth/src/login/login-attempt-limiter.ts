@@ -59,8 +59,29 @@ export class LoginAttemptLimiter implements OnApplicationBootstrap, OnApplicatio
     await this.attempts.uncount(this.keys(email, ip), this.clock.now());
   }
 
+  /**
+   * Counts one sign-in whose account is not known before its check (a passkey assertion) on the
+   * client IP's window only, the same window password sign-ins count on; throws RateLimited
+   * when it is used up.
+   */
+  async countAddress(ip: string): Promise<void> {
+    const now = this.clock.now();
+    const windows = await this.attempts.count([this.addressKey(ip)], now, this.config.loginRateLimit.windowSeconds * 1000);
+    const retryAfterSeconds = refusal(windows, this.config.loginRateLimit.max, now);
+    if (retryAfterSeconds !== null) throw new RateLimited(retryAfterSeconds);
+  }
+
+  /** The sign-in counted by countAddress succeeded. */
+  async forgiveAddress(ip: string): Promise<void> {
+    await this.attempts.uncount([this.addressKey(ip)], this.clock.now());
+  }
+
+  private addressKey(ip: string): string {
+    return hashLimiterKey(`ip:${ip}`);
+  }
+
   private keys(email: string, ip: string): string[] {
-    return [hashLimiterKey(`email:${email}`), hashLimiterKey(`ip:${ip}`)];
+    return [hashLimiterKey(`email:${email}`), this.addressKey(ip)];
   }
 }
 
