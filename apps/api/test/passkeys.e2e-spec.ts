@@ -54,10 +54,17 @@ describe('passkeys (e2e)', () => {
   }
 
   const passkeyLogin = (body: object, headers: Record<string, string> = {}) =>
-    api.http().post('/auth/passkey/login').set(headers).send({ device: { name: 'Passkey phone', platform: 'ios' }, ...body });
+    api
+      .http()
+      .post('/auth/passkey/login')
+      .set(headers)
+      .send({ device: { name: 'Passkey phone', platform: 'ios' }, ...body });
 
   /** The request is refused with 401 problem+json and creates no device and no passkey. */
-  async function expectRefusedCreatingNothing(userId: string, attempt: () => Promise<{ status: number; headers: Record<string, string>; body: unknown }>) {
+  async function expectRefusedCreatingNothing(
+    userId: string,
+    attempt: () => Promise<{ status: number; headers: Record<string, string>; body: unknown }>,
+  ) {
     const [devices, passkeys] = [await devicesOf(userId), await passkeysOf(userId)];
     const response = await attempt();
     expect(response.status).toBe(401);
@@ -110,7 +117,9 @@ describe('passkeys (e2e)', () => {
         ]) {
           const refused = await expectRefusedCreatingNothing(account.userId, request);
           expect(refused.body).toMatchObject({ error: 'insufficient_user_authentication' });
-          expect(refused.headers['www-authenticate']).toMatch(/^Bearer error="insufficient_user_authentication", error_description="[^"]+", max_age=600$/);
+          expect(refused.headers['www-authenticate']).toMatch(
+            /^Bearer error="insufficient_user_authentication", error_description="[^"]+", max_age=600$/,
+          );
         }
         expect(await passkeysOf(account.userId)).toBe(1);
       } finally {
@@ -186,14 +195,19 @@ describe('passkeys (e2e)', () => {
       const account = await withPasskey();
       for (const where of [{ origin: 'https://evil.example' }, { origin: ORIGIN, rpId: 'evil.example' }]) {
         const { challengeId, options } = await signInOptions();
-        await expectRefusedCreatingNothing(account.userId, () => passkeyLogin({ challengeId, response: account.authenticator.assert(options, where) }));
+        await expectRefusedCreatingNothing(account.userId, () =>
+          passkeyLogin({ challengeId, response: account.authenticator.assert(options, where) }),
+        );
       }
     });
 
     it('refuses a replayed challenge: the same challengeId twice, and of two parallel uses exactly one wins', async () => {
       const account = await withPasskey();
       const first = await signInOptions();
-      await passkeyLogin({ challengeId: first.challengeId, response: account.authenticator.assert(first.options, { origin: ORIGIN }) }).expect(200);
+      await passkeyLogin({
+        challengeId: first.challengeId,
+        response: account.authenticator.assert(first.options, { origin: ORIGIN }),
+      }).expect(200);
       await expectRefusedCreatingNothing(account.userId, () =>
         passkeyLogin({ challengeId: first.challengeId, response: account.authenticator.assert(first.options, { origin: ORIGIN }) }),
       );
@@ -201,7 +215,10 @@ describe('passkeys (e2e)', () => {
       const devices = await devicesOf(account.userId);
       const { challengeId, options } = await signInOptions();
       const assertion = account.authenticator.assert(options, { origin: ORIGIN });
-      const answers = await Promise.all([passkeyLogin({ challengeId, response: assertion }), passkeyLogin({ challengeId, response: assertion })]);
+      const answers = await Promise.all([
+        passkeyLogin({ challengeId, response: assertion }),
+        passkeyLogin({ challengeId, response: assertion }),
+      ]);
       expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401]);
       expect(await devicesOf(account.userId)).toBe(devices + 1);
     });
@@ -271,10 +288,17 @@ describe('passkeys (e2e)', () => {
       await limited.http().post('/auth/register').send({ email, password: 'correct horse battery' }).expect(201);
       for (let attempt = 0; attempt < 2; attempt++) {
         const { challengeId } = (await limited.http().post('/auth/passkey/options').expect(200)).body;
-        await limited.http().post('/auth/passkey/login').send({ challengeId, response: { id: 'x' }, device: { name: 'x' } }).expect(401);
+        await limited
+          .http()
+          .post('/auth/passkey/login')
+          .send({ challengeId, response: { id: 'x' }, device: { name: 'x' } })
+          .expect(401);
       }
       const { challengeId } = (await limited.http().post('/auth/passkey/options').expect(200)).body;
-      const refused = await limited.http().post('/auth/passkey/login').send({ challengeId, response: { id: 'x' }, device: { name: 'x' } });
+      const refused = await limited
+        .http()
+        .post('/auth/passkey/login')
+        .send({ challengeId, response: { id: 'x' }, device: { name: 'x' } });
       expect(refused.status).toBe(429);
       // The challenge was not even spent: the attempt was refused before any check.
       expect(await limited.dataSource.getRepository(PasskeyChallengeEntity).countBy({ id: challengeId })).toBe(1);

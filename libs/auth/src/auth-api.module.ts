@@ -16,7 +16,12 @@ import { PasskeySignInController } from './passkeys/passkey-sign-in.controller.j
  */
 @Module({
   imports: [AuthModule],
-  controllers: [AuthController, TokenController, MeController, JwksController, AuthorizationServerMetadataController,
+  controllers: [
+    AuthController,
+    TokenController,
+    MeController,
+    JwksController,
+    AuthorizationServerMetadataController,
     PasskeySignInController,
     AccountPasskeysController,
   ],

@@ -8,7 +8,10 @@ import { PasskeyNotFound } from './passkey.errors.js';
 import { PasskeyCreationOptionsSchema, PasskeyListSchema, PasskeySchema } from './passkey.schema.js';
 import { PasskeyService, type PasskeyView } from './passkey.service.js';
 
-const PasskeyId = () => uuidParam(() => new PasskeyNotFound());
+/** A malformed id is just an unknown passkey: the same 404. */
+function passkeyId() {
+  return uuidParam(() => new PasskeyNotFound());
+}
 const STEP_UP =
   'Needs a recent authentication on this device (`auth_time` within STEP_UP_MAX_AGE): otherwise `401` `insufficient_user_authentication`, and nothing changes.';
 
@@ -57,7 +60,7 @@ export class AccountPasskeysController {
   @ApiOperation({ operationId: 'removePasskey', summary: 'Remove a passkey (step-up)', description: STEP_UP })
   @ApiNoContentResponse({ description: 'Removed (event `passkey_removed`): it signs nothing in any more.' })
   @ApiProblemResponse(404, "No such passkey (or another account's).")
-  remove(@CurrentActor() actor: Actor, @Param('id', PasskeyId()) id: string): Promise<void> {
+  remove(@CurrentActor() actor: Actor, @Param('id', passkeyId()) id: string): Promise<void> {
     return this.passkeys.remove(actor, id);
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Header, HttpCode, Post, UseInterceptors } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponse, ApiValidationResponse, Origin, Public, wireHeaders, type RequestOrigin } from '@app/platform';
+import { ApiProblemResponse, Origin, Public, wireHeaders, type RequestOrigin } from '@app/platform';
 import { Dpop, type DpopRequest } from '../dpop/dpop-request.js';
 import { DeviceLogInterceptor } from '../logging/device-log.interceptor.js';
 import { ApiDpopProofHeader } from '../openapi/api-access-token.decorator.js';
@@ -53,7 +53,11 @@ export class PasskeySignInController {
     401,
     'The passkey could not be verified: a wrong signature, origin or RP id, a spent, expired or unknown challenge, an unknown or removed credential, a counter that went backwards. Nothing was created.',
   )
-  @ApiProblemResponse(429, 'Too many sign-in attempts from this address in the window; `Retry-After` says when to try again.', 'Retry-After')
+  @ApiProblemResponse(
+    429,
+    'Too many sign-in attempts from this address in the window; `Retry-After` says when to try again.',
+    'Retry-After',
+  )
   @ApiProblemResponse(503, 'The database is unreachable.')
   login(@Body() body: PasskeyLoginDto, @Origin() origin: RequestOrigin, @Dpop() dpop: DpopRequest): Promise<TokenResponse> {
     return this.passkeys.signIn(body.challengeId, body.response, body.device, origin, dpop);

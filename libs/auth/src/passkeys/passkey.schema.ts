@@ -46,7 +46,8 @@ export class PasskeySignInOptionsSchema implements PasskeySignInOptions {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: 'WebAuthn `PublicKeyCredentialRequestOptionsJSON` (no `allowCredentials`: any discoverable passkey; user verification required).',
+    description:
+      'WebAuthn `PublicKeyCredentialRequestOptionsJSON` (no `allowCredentials`: any discoverable passkey; user verification required).',
   })
   readonly options!: PasskeySignInOptions['options'];
 }

@@ -16,4 +16,7 @@ export const DELETE_PASSKEY = sqlStatement<{ id: string; userId: string }>(
   'DELETE FROM passkeys WHERE id = :id AND user_id = :userId',
 );
 
-export const DELETE_PASSKEYS_OF_USER = sqlStatement<{ userId: string }>('passkeys.delete_of_user', 'DELETE FROM passkeys WHERE user_id = :userId');
+export const DELETE_PASSKEYS_OF_USER = sqlStatement<{ userId: string }>(
+  'passkeys.delete_of_user',
+  'DELETE FROM passkeys WHERE user_id = :userId',
+);
