@@ -68,6 +68,12 @@ const ERROR_STATUSES: Record<string, number[]> = {
   'POST /auth/password/forgot': [400, 429],
   'POST /auth/password/reset': [400, 429, 503],
   'POST /auth/reauthenticate': [400, 401, 429, 503],
+  'POST /account/passkeys/options': [401, 429, 503],
+  'POST /account/passkeys': [400, 401, 409, 429, 503],
+  'GET /account/passkeys': [401, 429, 503],
+  'DELETE /account/passkeys/{id}': [401, 404, 429, 503],
+  'POST /auth/passkey/options': [503],
+  'POST /auth/passkey/login': [400, 401, 429, 503],
 };
 
 /** Routes whose limits answer 429/503 with Retry-After (API.md, Errors). */
@@ -85,6 +91,7 @@ const COUNTED = [
   'POST /auth/email/verify/request',
   'POST /account/email',
   'POST /account/email/confirm',
+  'POST /auth/passkey/login',
 ];
 
 interface ContractRoute {
