@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '@app/auth';
 import { AccountController } from './account/account.controller.js';
 import { AccountsModule } from './accounts.module.js';
 import { DevicesController } from './devices/devices.controller.js';
@@ -7,7 +8,8 @@ import { EmailVerificationController } from './verification/email-verification.c
 
 /** The JSON API's /devices and /account routes, and the mailed-link flows under /auth. */
 @Module({
-  imports: [AccountsModule],
+  // AuthModule for the routes' @RequiresStepUp guard (StepUpPolicy).
+  imports: [AccountsModule, AuthModule],
   controllers: [DevicesController, AccountController, PasswordResetController, EmailVerificationController],
 })
 export class AccountsApiModule {}

@@ -7,7 +7,8 @@ import { DpopService } from './dpop/dpop.service.js';
 import { RefusedProofCounter } from './dpop/refused-proof-counter.js';
 import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
 import { ActionLimiter } from './login/action-limiter.js';
-import { StepUpPolicy } from './login/step-up.policy.js';
+import { StepUpGuard } from './step-up/requires-step-up.decorator.js';
+import { StepUpPolicy } from './step-up/step-up.policy.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 import { AuthMetrics } from './metrics/auth-metrics.js';
 import { DpopMetrics } from './dpop/dpop-metrics.js';
@@ -40,6 +41,7 @@ import { PasskeyService } from './passkeys/passkey.service.js';
     LoginAttemptLimiter,
     ActionLimiter,
     StepUpPolicy,
+    StepUpGuard,
     RevocationSet,
     RevocationSyncService,
     RevocationService,
@@ -60,6 +62,7 @@ import { PasskeyService } from './passkeys/passkey.service.js';
     LoginAttemptLimiter,
     ActionLimiter,
     StepUpPolicy,
+    StepUpGuard,
     RevocationSet,
     RevocationService,
     LastSeenRecorder,

@@ -34,5 +34,6 @@ export { AuthMetrics } from './metrics/auth-metrics.js';
 export { DeviceLogInterceptor } from './logging/device-log.interceptor.js';
 export { ACCESS_TOKEN_SECURITY_SCHEMES, ApiAccessToken, ApiDpopProofHeader } from './openapi/api-access-token.decorator.js';
 export { DEVICE_NAME_PROPERTY } from './dto/device-name.decorator.js';
-export { StepUpPolicy } from './login/step-up.policy.js';
+export { StepUpPolicy } from './step-up/step-up.policy.js';
+export { RequiresStepUp, StepUpGuard } from './step-up/requires-step-up.decorator.js';
 export { PasskeyService, type PasskeyView } from './passkeys/passkey.service.js';

@@ -6,7 +6,7 @@ import { RateLimited, ServiceBusy, toProblem, ValidationFailed } from '@app/plat
 import { withLayout } from '../rendering/page.interceptor.js';
 import type { CsrfRequest } from '../session/csrf.js';
 import type { ViewerRequest } from '../session/viewer.js';
-import { stepUpReturnOf } from './step-up.js';
+import { stepUpReturnForPath, stepUpReturnOf } from '../step-up/step-up.js';
 
 const MESSAGES = new Map<new (...args: never[]) => Error, string>([
   [InvalidCredentials, 'That password is not right.'],
@@ -26,7 +26,7 @@ export class AccountFormFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const path = request.url.split('?')[0];
     if (exception instanceof StepUpRequired) {
-      void reply.redirect(`/account/confirm-identity?return=${path === '/account/delete' ? 'delete' : 'change-email'}`, 303);
+      void reply.redirect(`/account/confirm-identity?return=${stepUpReturnForPath(path)}`, 303);
       return;
     }
     const problem = toProblem(exception);

@@ -1,14 +1,14 @@
 import { Body, Controller, Get, Post, Query, Redirect, Render, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AccountService, EmailVerificationService } from '@app/accounts';
-import { AuthService } from '@app/auth';
+import { AuthService, RequiresStepUp } from '@app/auth';
 import { CurrentActor, RateLimited, type Actor } from '@app/platform';
 import { FormPipe } from '../rendering/form.pipe.js';
 import type { Page } from '../rendering/page.interceptor.js';
 import { DashboardCookies } from '../session/session-cookies.js';
 import { AccountFormFilter } from './account-form.filter.js';
 import { ChangeEmailForm, ConfirmIdentityForm } from './account.forms.js';
-import { STEP_UP_RETURNS, stepUpReturnOf } from './step-up.js';
+import { STEP_UP_RETURNS, stepUpReturnOf } from '../step-up/step-up.js';
 
 type RedirectTo = { url: string; statusCode: number };
 
@@ -65,6 +65,7 @@ export class AccountPageController {
   }
 
   @Post('email')
+  @RequiresStepUp()
   @Redirect('/account?done=email-change-sent', 303)
   @UseFilters(AccountFormFilter)
   async changeEmail(@CurrentActor() actor: Actor, @Body(FormPipe) form: ChangeEmailForm): Promise<void> {
@@ -80,6 +81,7 @@ export class AccountPageController {
 
   /** Every device is signed out, this browser too: its cookies go, and sign-in says what happened. */
   @Post('delete')
+  @RequiresStepUp()
   @Redirect('/signin?done=account-deleted', 303)
   @UseFilters(AccountFormFilter)
   async delete(@CurrentActor() actor: Actor, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {

@@ -1,10 +1,12 @@
-import { Body, Controller, Get, Param, Post, Query, Redirect, Render, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Redirect, Render, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DeviceNotFound, DevicesService } from '@app/accounts';
+import { RequiresStepUp } from '@app/auth';
 import { Clock, uuidParam, CurrentActor, type Actor } from '@app/platform';
 import { FormPipe } from '../rendering/form.pipe.js';
 import type { Page } from '../rendering/page.interceptor.js';
 import { DashboardCookies } from '../session/session-cookies.js';
+import { StepUpFilter } from '../step-up/step-up.filter.js';
 import { toDeviceView } from './device-view.js';
 import { noticeFor } from './notices.js';
 import { RenameForm } from './rename.form.js';
@@ -54,6 +56,8 @@ export class DevicesPageController {
   }
 
   @Post(':id/revoke')
+  @RequiresStepUp({ exceptOwnDevice: 'id' })
+  @UseFilters(StepUpFilter)
   @Redirect()
   async revoke(
     @CurrentActor() actor: Actor,
@@ -73,6 +77,8 @@ export class DevicesPageController {
   }
 
   @Post('revoke-others')
+  @RequiresStepUp()
+  @UseFilters(StepUpFilter)
   @Redirect()
   async revokeOthers(@CurrentActor() actor: Actor): Promise<{ url: string; statusCode: number }> {
     return { url: `/devices?done=revoked-others&count=${await this.devices.revokeOthers(actor)}`, statusCode: 303 };

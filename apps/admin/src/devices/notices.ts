@@ -9,6 +9,8 @@ export function noticeFor(done: unknown, count: unknown): string | undefined {
     }
     case 'renamed':
       return 'Device renamed.';
+    case 'identity-confirmed':
+      return 'Thank you. You can go ahead now.';
     default:
       return undefined;
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiAccessToken } from '@app/auth';
+import { ApiAccessToken, RequiresStepUp } from '@app/auth';
 import { ApiProblemResponse, ApiValidationResponse, CurrentActor, Origin, Public, type Actor, type RequestOrigin } from '@app/platform';
 import { LinkTokenDto } from '../link-token.dto.js';
 import { AccountSchema } from './account.schema.js';
@@ -22,6 +22,7 @@ export class AccountController {
   }
 
   @Post('email')
+  @RequiresStepUp()
   @HttpCode(202)
   @ApiAccessToken()
   @ApiOperation({
@@ -49,6 +50,7 @@ export class AccountController {
   }
 
   @Delete()
+  @RequiresStepUp()
   @HttpCode(204)
   @ApiAccessToken()
   @ApiOperation({

@@ -1,13 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  ActionLimiter,
-  StepUpPolicy,
-  EMAIL_CHANGE_LIMIT,
-  EmailTaken,
-  hashLimiterKey,
-  LINK_TOKEN_IP_LIMIT,
-  RevocationService,
-} from '@app/auth';
+import { ActionLimiter, EMAIL_CHANGE_LIMIT, EmailTaken, hashLimiterKey, LINK_TOKEN_IP_LIMIT, RevocationService } from '@app/auth';
 import { AccountLinks, AccountMails } from '@app/mail';
 import {
   AccountTokenRepository,
@@ -54,7 +46,6 @@ export class AccountService {
     private readonly limiter: ActionLimiter,
     private readonly revocation: RevocationService,
     private readonly recorder: SecurityEventRecorder,
-    private readonly stepUp: StepUpPolicy,
     private readonly passkeys: PasskeyRepository,
     private readonly passkeyChallenges: PasskeyChallengeRepository,
   ) {}
@@ -79,7 +70,6 @@ export class AccountService {
    * instead, and the caller the same answer (no enumeration).
    */
   async requestEmailChange(actor: Actor, newEmail: string): Promise<void> {
-    this.stepUp.require(actor);
     await this.limiter.count('email-change', [actor.userId], EMAIL_CHANGE_LIMIT);
     const user = await this.users.findById(actor.userId);
     if (!user || user.deletedAt !== null) throw new DeviceNotFound();
@@ -123,7 +113,6 @@ export class AccountService {
    * answers `revoked` until the pruner ends it. The `account_deleted` event stays, without personal data.
    */
   async delete(actor: Actor): Promise<void> {
-    this.stepUp.require(actor);
     const user = await this.users.findById(actor.userId);
     if (!user || user.deletedAt !== null) throw new DeviceNotFound();
     await this.revocation.revoke({ userId: user.id }, 'revoked', actor);

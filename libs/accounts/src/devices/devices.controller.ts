@@ -1,6 +1,6 @@
 import { applyDecorators, Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiAccessToken } from '@app/auth';
+import { ApiAccessToken, RequiresStepUp } from '@app/auth';
 import { ApiProblemResponse, ApiValidationResponse, uuidParam, CurrentActor, type Actor } from '@app/platform';
 import { DeviceNotFound } from '../device-not-found.error.js';
 import { toDeviceResponse, type DeviceResponse } from './device-response.js';
@@ -45,6 +45,7 @@ export class DevicesController {
   }
 
   @Delete(':id')
+  @RequiresStepUp({ exceptOwnDevice: 'id' })
   @HttpCode(204)
   @ApiOperation({
     operationId: 'revokeDevice',
@@ -58,6 +59,7 @@ export class DevicesController {
   }
 
   @Post('revoke-others')
+  @RequiresStepUp()
   @HttpCode(200)
   @ApiOperation({ operationId: 'revokeOtherDevices', summary: 'Revoke every other device of the user' })
   @ApiOkResponse({ type: RevokedCountSchema })

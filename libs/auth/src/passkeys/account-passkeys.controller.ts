@@ -3,6 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, 
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { ApiProblemResponse, ApiValidationResponse, CurrentActor, uuidParam, type Actor } from '@app/platform';
 import { ApiAccessToken } from '../openapi/api-access-token.decorator.js';
+import { RequiresStepUp } from '../step-up/requires-step-up.decorator.js';
 import { AddPasskeyDto } from './passkey.dto.js';
 import { PasskeyNotFound } from './passkey.errors.js';
 import { PasskeyCreationOptionsSchema, PasskeyListSchema, PasskeySchema } from './passkey.schema.js';
@@ -23,6 +24,7 @@ export class AccountPasskeysController {
   constructor(private readonly passkeys: PasskeyService) {}
 
   @Post('options')
+  @RequiresStepUp()
   @HttpCode(200)
   @ApiAccessToken()
   @ApiOperation({ operationId: 'passkeyCreationOptions', summary: 'Begin adding a passkey (step-up)', description: STEP_UP })
@@ -32,6 +34,7 @@ export class AccountPasskeysController {
   }
 
   @Post()
+  @RequiresStepUp()
   @HttpCode(201)
   @ApiAccessToken()
   @ApiOperation({
@@ -55,6 +58,7 @@ export class AccountPasskeysController {
   }
 
   @Delete(':id')
+  @RequiresStepUp()
   @HttpCode(204)
   @ApiAccessToken()
   @ApiOperation({ operationId: 'removePasskey', summary: 'Remove a passkey (step-up)', description: STEP_UP })

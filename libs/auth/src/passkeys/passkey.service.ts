@@ -22,7 +22,6 @@ import {
 import { AppConfig, Clock, anonymous, type Actor, type RequestOrigin } from '@app/platform';
 import { SecurityEventRecorder } from '@app/security-events';
 import { AuthService, type DeviceDescription } from '../login/auth.service.js';
-import { StepUpPolicy } from '../login/step-up.policy.js';
 import type { DpopRequest } from '../dpop/dpop-request.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 import { PasskeyAlreadyRegistered, PasskeyNotFound, PasskeyRejected } from './passkey.errors.js';
@@ -61,13 +60,11 @@ export class PasskeyService {
     private readonly passkeys: PasskeyRepository,
     private readonly challenges: PasskeyChallengeRepository,
     private readonly auth: AuthService,
-    private readonly stepUp: StepUpPolicy,
     private readonly events: SecurityEventRecorder,
   ) {}
 
   /** `POST /account/passkeys/options` (step-up): options to create a passkey, the account's own excluded. */
   async registrationOptions(actor: Actor): Promise<PublicKeyCredentialCreationOptionsJSON> {
-    this.stepUp.require(actor);
     const user = await this.accountOf(actor);
     const existing = await this.passkeys.listForUser(user.id);
     const options = await generateRegistrationOptions({
@@ -89,7 +86,6 @@ export class PasskeyService {
    * challenge issued to this account and stores the credential (event `passkey_added`).
    */
   async register(actor: Actor, response: RegistrationResponseJSON, name: string | undefined): Promise<PasskeyView> {
-    this.stepUp.require(actor);
     const user = await this.accountOf(actor);
     const now = this.clock.now();
     let credential: WebAuthnCredential;
@@ -135,7 +131,6 @@ export class PasskeyService {
 
   /** `DELETE /account/passkeys/:id` (step-up; event `passkey_removed`): it signs nothing in from now on. */
   async remove(actor: Actor, id: string): Promise<void> {
-    this.stepUp.require(actor);
     if (!(await this.passkeys.delete(id, actor.userId))) throw new PasskeyNotFound();
     await this.events.record(actor, { type: 'passkey_removed', userId: actor.userId });
   }
