@@ -19,6 +19,10 @@ import { KeyBindingHardening1764900000000 } from './migrations/1764900000000-key
 import { Accounts1765000000000 } from './migrations/1765000000000-accounts.js';
 import { AccountTokenEntity } from './entities/account-token.entity.js';
 import { MailOutboxEntity } from './entities/mail-outbox.entity.js';
+import { TotpFactorEntity } from './entities/totp-factor.entity.js';
+import { RecoveryCodeEntity } from './entities/recovery-code.entity.js';
+import { MfaChallengeEntity } from './entities/mfa-challenge.entity.js';
+import { SecondFactor1765100000000 } from './migrations/1765100000000-second-factor.js';
 
 export const ENTITIES = [
   UserEntity,
@@ -29,6 +33,9 @@ export const ENTITIES = [
   WebhookDeliveryEntity,
   AccountTokenEntity,
   MailOutboxEntity,
+  TotpFactorEntity,
+  RecoveryCodeEntity,
+  MfaChallengeEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1764100000000,
@@ -42,6 +49,7 @@ export const MIGRATIONS = [
   SecurityWebhookOutbox1764800000000,
   KeyBindingHardening1764900000000,
   Accounts1765000000000,
+  SecondFactor1765100000000,
 ];
 
 /** One DataSource for the configured database: embedded SQLite by default, or PostgreSQL. */

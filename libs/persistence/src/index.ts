@@ -49,3 +49,8 @@ export {
   type QueuedMail,
 } from './repositories/mail-outbox.repository.js';
 export { AccountTokenRepository, type NewAccountToken, type UsableAccountToken } from './repositories/account-token.repository.js';
+export { TotpFactorEntity } from './entities/totp-factor.entity.js';
+export { RecoveryCodeEntity } from './entities/recovery-code.entity.js';
+export { MfaChallengeEntity } from './entities/mfa-challenge.entity.js';
+export { SecondFactorRepository } from './repositories/second-factor.repository.js';
+export { MfaChallengeRepository, type AttemptedMfaChallenge, type NewMfaChallenge } from './repositories/mfa-challenge.repository.js';

@@ -13,6 +13,8 @@ import { UserRepository } from './repositories/user.repository.js';
 import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository.js';
 import { MailOutboxRepository } from './repositories/mail-outbox.repository.js';
 import { AccountTokenRepository } from './repositories/account-token.repository.js';
+import { MfaChallengeRepository } from './repositories/mfa-challenge.repository.js';
+import { SecondFactorRepository } from './repositories/second-factor.repository.js';
 import { Transactions } from './transactions.js';
 
 const REPOSITORIES = [
@@ -25,6 +27,8 @@ const REPOSITORIES = [
   RevocationLogRepository,
   MailOutboxRepository,
   AccountTokenRepository,
+  SecondFactorRepository,
+  MfaChallengeRepository,
   Transactions,
 ];
 

@@ -74,6 +74,12 @@ export function describeEvent(event: ActivityEntry, reader: EventReader, deviceN
       return 'Email address changed';
     case 'account_deleted':
       return 'Account deleted';
+    case 'totp_enabled':
+      return `Two-step verification (authenticator app) turned on ${actor}${from}`;
+    case 'totp_disabled':
+      return `Two-step verification (authenticator app) turned off ${actor}${from}`;
+    case 'recovery_code_used':
+      return 'A recovery code was used to sign in';
     case 'device_revoked':
       switch (event.reason) {
         case 'logout':

@@ -18,7 +18,10 @@ export type SecurityEventType =
   | 'password_reset'
   | 'email_change_requested'
   | 'email_changed'
-  | 'account_deleted';
+  | 'account_deleted'
+  | 'totp_enabled'
+  | 'totp_disabled'
+  | 'recovery_code_used';
 
 /** Who did it: the account holder, an operator from the dashboard, or the service itself. */
 export type SecurityEventActor = 'user' | 'operator' | 'system';
