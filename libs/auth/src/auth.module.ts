@@ -8,6 +8,9 @@ import { RefusedProofCounter } from './dpop/refused-proof-counter.js';
 import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
 import { ActionLimiter } from './login/action-limiter.js';
 import { StepUpPolicy } from './login/step-up.policy.js';
+import { MfaChallenges } from './mfa/mfa-challenges.js';
+import { SecondFactor } from './mfa/second-factor.js';
+import { TotpSecretBox } from './mfa/totp-secret-box.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 import { AuthMetrics } from './metrics/auth-metrics.js';
 import { DpopMetrics } from './dpop/dpop-metrics.js';
@@ -39,6 +42,9 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     LoginAttemptLimiter,
     ActionLimiter,
     StepUpPolicy,
+    TotpSecretBox,
+    SecondFactor,
+    MfaChallenges,
     RevocationSet,
     RevocationSyncService,
     RevocationService,
@@ -58,6 +64,7 @@ import { RefreshTokenService } from './tokens/refresh-token.service.js';
     LoginAttemptLimiter,
     ActionLimiter,
     StepUpPolicy,
+    SecondFactor,
     RevocationSet,
     RevocationService,
     LastSeenRecorder,

@@ -15,6 +15,8 @@ export {
   FORGOT_PASSWORD_IP_LIMIT,
   LINK_TOKEN_IP_LIMIT,
   PASSWORD_RESET_MAIL_LIMIT,
+  SECOND_FACTOR_ACTION,
+  SECOND_FACTOR_LIMIT,
   VERIFICATION_MAIL_LIMIT,
 } from './login/action-limiter.js';
 export { PasswordHasher } from './passwords/password-hasher.js';
@@ -35,3 +37,4 @@ export { DeviceLogInterceptor } from './logging/device-log.interceptor.js';
 export { ACCESS_TOKEN_SECURITY_SCHEMES, ApiAccessToken, ApiDpopProofHeader } from './openapi/api-access-token.decorator.js';
 export { DEVICE_NAME_PROPERTY } from './dto/device-name.decorator.js';
 export { StepUpPolicy } from './login/step-up.policy.js';
+export { SecondFactor, type NewTotpSecret, type SecondFactorMethod } from './mfa/second-factor.js';

@@ -15,7 +15,9 @@ import {
   isUniqueViolation,
   LoginAttemptRepository,
   MailOutboxRepository,
+  MfaChallengeRepository,
   NothingChanged,
+  SecondFactorRepository,
   SecurityEventRepository,
   Transactions,
   UserRepository,
@@ -53,6 +55,8 @@ export class AccountService {
     private readonly revocation: RevocationService,
     private readonly recorder: SecurityEventRecorder,
     private readonly stepUp: StepUpPolicy,
+    private readonly secondFactors: SecondFactorRepository,
+    private readonly mfaChallenges: MfaChallengeRepository,
   ) {}
 
   async get(actor: Actor): Promise<AccountView> {
@@ -63,9 +67,9 @@ export class AccountService {
       email: user.email,
       emailVerified: user.emailVerifiedAt !== null,
       createdAt: new Date(user.createdAt).toISOString(),
-      // Passkeys and second factors come with strong authentication (issue 22): none exist yet.
+      // Passkeys come with their own branch of issue 22: none exist yet.
       passkeys: 0,
-      totp: false,
+      totp: await this.secondFactors.isEnabled(user.id),
     };
   }
 
@@ -128,6 +132,8 @@ export class AccountService {
       this.accountTokens.deleteForUserStatement(user.id),
       this.mailOutbox.deleteForUserStatement(user.id),
       this.events.deleteForUserStatement(user.id),
+      ...this.secondFactors.deleteForUserStatements(user.id),
+      this.mfaChallenges.deleteForUserStatement(user.id),
       this.loginAttempts.deleteKeysStatement([hashLimiterKey(`email:${user.email}`)]),
       this.devices.scrubStatement(user.id),
       this.users.tombstoneStatement(user.id, now),

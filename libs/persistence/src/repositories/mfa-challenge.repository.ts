@@ -28,6 +28,7 @@ export interface AttemptedMfaChallenge {
   readonly deviceName: string;
   readonly devicePlatform: string;
   readonly sessionClient: string;
+  readonly createdAt: number;
 }
 
 /** Sign-ins waiting for their second factor (migration 1765100000000), looked up by the SHA-256 of the `mfaToken`. */
@@ -59,6 +60,7 @@ export class MfaChallengeRepository {
       deviceName: String(row.device_name),
       devicePlatform: String(row.device_platform),
       sessionClient: String(row.session_client),
+      createdAt: Number(row.created_at),
     };
   }
 

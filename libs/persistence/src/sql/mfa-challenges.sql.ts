@@ -24,7 +24,7 @@ export const ATTEMPT_MFA_CHALLENGE = sqlStatement<{ tokenHash: string; now: numb
   'mfa_challenges.attempt',
   `UPDATE mfa_challenges SET attempts = attempts + 1
     WHERE token_hash = :tokenHash AND spent_at IS NULL AND expires_at > :now AND attempts < :maxAttempts
-    RETURNING id, user_id, device_name, device_platform, session_client`,
+    RETURNING id, user_id, device_name, device_platform, session_client, created_at`,
 );
 
 /** Spends the challenge (its sign-in is finishing): of two concurrent finishes exactly one changes the row. */
