@@ -232,6 +232,13 @@ describe('TOTP second factor (e2e)', () => {
     // The next step's code still works.
     nextStep();
     await finish(await mfaToken(totp), await code(totp.secret)).expect(200);
+    // Sent by eight sign-ins at the same moment (a code seen over a shoulder, raced): exactly one is accepted.
+    nextStep();
+    const racers: string[] = [];
+    for (let index = 0; index < 8; index++) racers.push(await mfaToken(totp));
+    const racing = await code(totp.secret);
+    const answers = await Promise.all(racers.map((token) => finish(token, racing)));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401, 401, 401, 401, 401, 401, 401]);
   });
 
   it('signs in with a recovery code once (event recovery_code_used), typed in any case and without dashes', async () => {
