@@ -68,6 +68,10 @@ const ERROR_STATUSES: Record<string, number[]> = {
   'POST /auth/password/forgot': [400, 429],
   'POST /auth/password/reset': [400, 429, 503],
   'POST /auth/reauthenticate': [400, 401, 429, 503],
+  'POST /auth/login/mfa': [400, 401, 429, 503],
+  'POST /account/totp': [401, 409, 429, 503],
+  'POST /account/totp/confirm': [400, 401, 409, 429, 503],
+  'DELETE /account/totp': [401, 404, 429, 503],
 };
 
 /** Routes whose limits answer 429/503 with Retry-After (API.md, Errors). */
@@ -77,6 +81,7 @@ const LIMITED = [
   'POST /auth/password',
   'POST /auth/password/reset',
   'POST /auth/reauthenticate',
+  'POST /auth/login/mfa',
 ];
 /** Routes counted per client IP, address or account before any work (API.md § Accounts): 429 with Retry-After. */
 const COUNTED = [
@@ -85,6 +90,7 @@ const COUNTED = [
   'POST /auth/email/verify/request',
   'POST /account/email',
   'POST /account/email/confirm',
+  'POST /account/totp/confirm',
 ];
 
 interface ContractRoute {
