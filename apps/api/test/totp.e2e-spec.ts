@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { calculateThumbprint, generateKeyPair, generateProof } from 'dpop';
+import { createHash } from 'node:crypto';
 import { generate } from 'otplib';
 import { bearer, decodeJwt, login, startTestApi, type TestApi } from './support/test-api.js';
 
@@ -356,7 +357,13 @@ describe('TOTP second factor (e2e)', () => {
     const wrong = await reauthenticate({ password: PASSWORD, code: await wrongCode(secret) });
     expect(wrong.status).toBe(401);
     expect((await reauthenticate({ password: 'not the password', code: await code(secret) })).status).toBe(401);
+    // Counted like failed sign-ins (LOGIN_RATE_LIMIT, per email): the missing code, the wrong one, the wrong password.
+    const emailKey = createHash('sha256').update(`email:${email}`).digest('hex');
+    const failures = async () =>
+      Number((await api.dataSource.query(`SELECT failures FROM login_attempts WHERE key_hash = '${emailKey}'`))[0].failures);
+    expect(await failures()).toBe(3);
     const again = (await reauthenticate({ password: PASSWORD, code: await code(secret) }).expect(200)).body;
+    expect(await failures()).toBe(3);
     const { payload } = decodeJwt(again.access_token);
     expect(payload.amr).toEqual(['pwd', 'otp', 'mfa']);
     expect(payload.sid).toBe(decodeJwt(fresh.access_token).payload.sid);
@@ -369,5 +376,15 @@ describe('TOTP second factor (e2e)', () => {
     const signedIn = await login(api, email, PASSWORD);
     expect(decodeJwt(signedIn.access_token).payload.amr).toEqual(['pwd']);
     await api.http().delete('/account/totp').set('Authorization', bearer(again)).expect(404);
+  });
+
+  it('deletes the second factor with the account', async () => {
+    const totp = await withTotp();
+    await mfaToken(totp);
+    await api.http().delete('/account').set('Authorization', bearer(totp.accessToken)).expect(204);
+    for (const table of ['totp_factors', 'recovery_codes', 'mfa_challenges']) {
+      const rows = await api.dataSource.query(`SELECT COUNT(*) AS n FROM ${table} WHERE user_id = '${totp.userId}'`);
+      expect({ table, rows: Number(rows[0].n) }).toEqual({ table, rows: 0 });
+    }
   });
 });
