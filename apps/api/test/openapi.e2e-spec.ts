@@ -74,6 +74,10 @@ const ERROR_STATUSES: Record<string, number[]> = {
   'DELETE /account/passkeys/{id}': [401, 404, 429, 503],
   'POST /auth/passkey/options': [503],
   'POST /auth/passkey/login': [400, 401, 429, 503],
+  'POST /auth/login/mfa': [400, 401, 429, 503],
+  'POST /account/totp': [401, 409, 429, 503],
+  'POST /account/totp/confirm': [400, 401, 409, 429, 503],
+  'DELETE /account/totp': [401, 404, 429, 503],
 };
 
 /** Routes whose limits answer 429/503 with Retry-After (API.md, Errors). */
@@ -83,6 +87,7 @@ const LIMITED = [
   'POST /auth/password',
   'POST /auth/password/reset',
   'POST /auth/reauthenticate',
+  'POST /auth/login/mfa',
 ];
 /** Routes counted per client IP, address or account before any work (API.md § Accounts): 429 with Retry-After. */
 const COUNTED = [
@@ -92,6 +97,7 @@ const COUNTED = [
   'POST /account/email',
   'POST /account/email/confirm',
   'POST /auth/passkey/login',
+  'POST /account/totp/confirm',
 ];
 
 interface ContractRoute {

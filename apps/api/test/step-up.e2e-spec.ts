@@ -13,7 +13,7 @@ const STEP_UP_MAX_AGE_S = 60;
 /** Past STEP_UP_MAX_AGE, within the access tokens' 15 minutes. */
 const STALE_MS = 2 * 60_000;
 
-/** API.md's list, by operationId: revoking another device, revoke-others, email change, deletion, adding or removing a passkey. */
+/** API.md's list, by operationId: revoking another device, revoke-others, email change, deletion, adding or removing a passkey, enrolling or removing TOTP. */
 const SENSITIVE_OPERATIONS = {
   revokeDevice: { exceptOwnDevice: 'id' },
   revokeOtherDevices: {},
@@ -22,6 +22,8 @@ const SENSITIVE_OPERATIONS = {
   passkeyCreationOptions: {},
   addPasskey: {},
   removePasskey: {},
+  enrolTotp: {},
+  disableTotp: {},
 };
 
 let counter = 0;
@@ -80,6 +82,8 @@ describe('step-up on sensitive operations (e2e)', () => {
         // Refused before the body is even read: the guard runs before validation.
         () => api.http().post('/account/passkeys').set('Authorization', auth).send({ response: {} }),
         () => api.http().delete(`/account/passkeys/${randomUUID()}`).set('Authorization', auth),
+        () => api.http().post('/account/totp').set('Authorization', auth),
+        () => api.http().delete('/account/totp').set('Authorization', auth),
       ];
       for (const attempt of attempts) {
         const refused = await attempt();

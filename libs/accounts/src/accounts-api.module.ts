@@ -3,6 +3,7 @@ import { AuthModule } from '@app/auth';
 import { AccountController } from './account/account.controller.js';
 import { AccountsModule } from './accounts.module.js';
 import { DevicesController } from './devices/devices.controller.js';
+import { TotpController } from './totp/totp.controller.js';
 import { PasswordResetController } from './recovery/password-reset.controller.js';
 import { EmailVerificationController } from './verification/email-verification.controller.js';
 
@@ -10,6 +11,6 @@ import { EmailVerificationController } from './verification/email-verification.c
 @Module({
   // AuthModule for the routes' @RequiresStepUp guard (StepUpPolicy).
   imports: [AccountsModule, AuthModule],
-  controllers: [DevicesController, AccountController, PasswordResetController, EmailVerificationController],
+  controllers: [DevicesController, AccountController, TotpController, PasswordResetController, EmailVerificationController],
 })
 export class AccountsApiModule {}

@@ -5,6 +5,7 @@ import { AccountService } from './account/account.service.js';
 import { PasswordResetService } from './recovery/password-reset.service.js';
 import { EmailVerificationService } from './verification/email-verification.service.js';
 import { AccountActivityService } from './activity/account-activity.service.js';
+import { TotpService } from './totp/totp.service.js';
 import { DevicesService } from './devices/devices.service.js';
 import { AccountSearchService } from './operators/account-search.service.js';
 import { OperatorOverviewService } from './operators/operator-overview.service.js';
@@ -20,6 +21,7 @@ import { OperatorOverviewService } from './operators/operator-overview.service.j
     AccountService,
     PasswordResetService,
     EmailVerificationService,
+    TotpService,
   ],
   exports: [
     DevicesService,
@@ -29,6 +31,7 @@ import { OperatorOverviewService } from './operators/operator-overview.service.j
     AccountService,
     PasswordResetService,
     EmailVerificationService,
+    TotpService,
   ],
 })
 export class AccountsModule {}

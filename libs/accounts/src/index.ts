@@ -12,3 +12,4 @@ export { AccountActivityService, type AccountActivity } from './activity/account
 export { collapseRuns, type ActivityEntry } from './activity/activity-entry.js';
 export { AccountSearchService, type AccountSearchPage, type AccountSummary } from './operators/account-search.service.js';
 export { OperatorOverviewService, type AccountEvent, type OperatorOverview } from './operators/operator-overview.service.js';
+export { TotpService, type TotpEnrolment } from './totp/totp.service.js';

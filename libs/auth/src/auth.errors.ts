@@ -106,3 +106,39 @@ export class UnsupportedGrantType extends DomainError {
     super('Only grant_type=refresh_token is supported here.');
   }
 }
+
+/**
+ * The password was right and the account has a second factor (API.md § Strong authentication):
+ * 401 `mfa_required` with the single-use `mfaToken` that `POST /auth/login/mfa` finishes the
+ * sign-in with. No device exists yet.
+ */
+export class MfaRequired extends DomainError {
+  readonly category = 'unauthenticated';
+  readonly code = 'mfa-required';
+  override readonly problemError = 'mfa_required';
+  override readonly problemMembers: Readonly<Record<string, string>>;
+  constructor(mfaToken: string) {
+    super('This account has two-step verification: finish the sign-in with a code (POST /auth/login/mfa).');
+    this.problemMembers = { mfaToken };
+  }
+}
+
+/** An `mfaToken` that is unknown, expired, spent, or ended by too many wrong codes: sign in again. */
+export class MfaTokenInvalid extends DomainError {
+  readonly category = 'unauthenticated';
+  readonly code = 'mfa-token-invalid';
+  override readonly problemError = 'invalid_mfa_token';
+  constructor() {
+    super('The sign-in to finish is unknown, expired, already finished or ended after too many wrong codes: sign in again.');
+  }
+}
+
+/** A wrong, malformed or already used second-factor code (TOTP or recovery code), or none where one is needed. */
+export class InvalidSecondFactor extends DomainError {
+  readonly category = 'unauthenticated';
+  readonly code = 'invalid-second-factor';
+  override readonly problemError = 'invalid_code';
+  constructor(detail = 'The code is incorrect or was already used.') {
+    super(detail);
+  }
+}

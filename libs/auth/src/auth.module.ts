@@ -9,6 +9,9 @@ import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
 import { ActionLimiter } from './login/action-limiter.js';
 import { StepUpGuard } from './step-up/requires-step-up.decorator.js';
 import { StepUpPolicy } from './step-up/step-up.policy.js';
+import { MfaChallenges } from './mfa/mfa-challenges.js';
+import { SecondFactor } from './mfa/second-factor.js';
+import { TotpSecretBox } from './mfa/totp-secret-box.js';
 import { LoginAttemptLimiter } from './login/login-attempt-limiter.js';
 import { AuthMetrics } from './metrics/auth-metrics.js';
 import { DpopMetrics } from './dpop/dpop-metrics.js';
@@ -42,6 +45,9 @@ import { PasskeyService } from './passkeys/passkey.service.js';
     ActionLimiter,
     StepUpPolicy,
     StepUpGuard,
+    TotpSecretBox,
+    SecondFactor,
+    MfaChallenges,
     RevocationSet,
     RevocationSyncService,
     RevocationService,
@@ -63,6 +69,7 @@ import { PasskeyService } from './passkeys/passkey.service.js';
     ActionLimiter,
     StepUpPolicy,
     StepUpGuard,
+    SecondFactor,
     RevocationSet,
     RevocationService,
     LastSeenRecorder,

@@ -15,6 +15,8 @@ export {
   FORGOT_PASSWORD_IP_LIMIT,
   LINK_TOKEN_IP_LIMIT,
   PASSWORD_RESET_MAIL_LIMIT,
+  SECOND_FACTOR_ACTION,
+  SECOND_FACTOR_LIMIT,
   VERIFICATION_MAIL_LIMIT,
 } from './login/action-limiter.js';
 export { PasswordHasher } from './passwords/password-hasher.js';
@@ -37,3 +39,4 @@ export { DEVICE_NAME_PROPERTY } from './dto/device-name.decorator.js';
 export { StepUpPolicy } from './step-up/step-up.policy.js';
 export { RequiresStepUp, StepUpGuard } from './step-up/requires-step-up.decorator.js';
 export { PasskeyService, type PasskeyView } from './passkeys/passkey.service.js';
+export { SecondFactor, type NewTotpSecret, type SecondFactorMethod } from './mfa/second-factor.js';

@@ -22,6 +22,10 @@ import { MailOutboxEntity } from './entities/mail-outbox.entity.js';
 import { PasskeyEntity } from './entities/passkey.entity.js';
 import { PasskeyChallengeEntity } from './entities/passkey-challenge.entity.js';
 import { Passkeys1765200000000 } from './migrations/1765200000000-passkeys.js';
+import { TotpFactorEntity } from './entities/totp-factor.entity.js';
+import { RecoveryCodeEntity } from './entities/recovery-code.entity.js';
+import { MfaChallengeEntity } from './entities/mfa-challenge.entity.js';
+import { SecondFactor1765100000000 } from './migrations/1765100000000-second-factor.js';
 
 export const ENTITIES = [
   UserEntity,
@@ -34,6 +38,9 @@ export const ENTITIES = [
   MailOutboxEntity,
   PasskeyEntity,
   PasskeyChallengeEntity,
+  TotpFactorEntity,
+  RecoveryCodeEntity,
+  MfaChallengeEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1764100000000,
@@ -47,6 +54,7 @@ export const MIGRATIONS = [
   SecurityWebhookOutbox1764800000000,
   KeyBindingHardening1764900000000,
   Accounts1765000000000,
+  SecondFactor1765100000000,
   Passkeys1765200000000,
 ];
 

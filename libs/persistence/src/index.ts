@@ -53,3 +53,8 @@ export { PasskeyEntity } from './entities/passkey.entity.js';
 export { PasskeyChallengeEntity, type PasskeyChallengePurpose } from './entities/passkey-challenge.entity.js';
 export { PasskeyRepository } from './repositories/passkey.repository.js';
 export { PasskeyChallengeRepository } from './repositories/passkey-challenge.repository.js';
+export { TotpFactorEntity } from './entities/totp-factor.entity.js';
+export { RecoveryCodeEntity } from './entities/recovery-code.entity.js';
+export { MfaChallengeEntity } from './entities/mfa-challenge.entity.js';
+export { SecondFactorRepository } from './repositories/second-factor.repository.js';
+export { MfaChallengeRepository, type AttemptedMfaChallenge, type NewMfaChallenge } from './repositories/mfa-challenge.repository.js';

@@ -15,6 +15,8 @@ import { MailOutboxRepository } from './repositories/mail-outbox.repository.js';
 import { AccountTokenRepository } from './repositories/account-token.repository.js';
 import { PasskeyRepository } from './repositories/passkey.repository.js';
 import { PasskeyChallengeRepository } from './repositories/passkey-challenge.repository.js';
+import { MfaChallengeRepository } from './repositories/mfa-challenge.repository.js';
+import { SecondFactorRepository } from './repositories/second-factor.repository.js';
 import { Transactions } from './transactions.js';
 
 const REPOSITORIES = [
@@ -29,6 +31,8 @@ const REPOSITORIES = [
   AccountTokenRepository,
   PasskeyRepository,
   PasskeyChallengeRepository,
+  SecondFactorRepository,
+  MfaChallengeRepository,
   Transactions,
 ];
 

@@ -80,6 +80,12 @@ export function describeEvent(event: ActivityEntry, reader: EventReader, deviceN
       return `Passkey removed ${actor}${from}`;
     case 'passkey_clone_suspected':
       return 'A sign-in with a passkey whose signature counter went backwards was refused: the passkey may have been copied';
+    case 'totp_enabled':
+      return `Two-step verification (authenticator app) turned on ${actor}${from}`;
+    case 'totp_disabled':
+      return `Two-step verification (authenticator app) turned off ${actor}${from}`;
+    case 'recovery_code_used':
+      return 'A recovery code was used to sign in';
     case 'device_revoked':
       switch (event.reason) {
         case 'logout':

@@ -7,9 +7,11 @@ import {
   isUniqueViolation,
   LoginAttemptRepository,
   MailOutboxRepository,
+  MfaChallengeRepository,
   NothingChanged,
   PasskeyChallengeRepository,
   PasskeyRepository,
+  SecondFactorRepository,
   SecurityEventRepository,
   Transactions,
   UserRepository,
@@ -48,6 +50,8 @@ export class AccountService {
     private readonly recorder: SecurityEventRecorder,
     private readonly passkeys: PasskeyRepository,
     private readonly passkeyChallenges: PasskeyChallengeRepository,
+    private readonly secondFactors: SecondFactorRepository,
+    private readonly mfaChallenges: MfaChallengeRepository,
   ) {}
 
   async get(actor: Actor): Promise<AccountView> {
@@ -59,8 +63,7 @@ export class AccountService {
       emailVerified: user.emailVerifiedAt !== null,
       createdAt: new Date(user.createdAt).toISOString(),
       passkeys: await this.passkeys.countForUser(user.id),
-      // The second factor comes with TOTP (issue 22): not offered yet.
-      totp: false,
+      totp: await this.secondFactors.isEnabled(user.id),
     };
   }
 
@@ -123,6 +126,8 @@ export class AccountService {
       this.passkeyChallenges.deleteForUserStatement(user.id),
       this.mailOutbox.deleteForUserStatement(user.id),
       this.events.deleteForUserStatement(user.id),
+      ...this.secondFactors.deleteForUserStatements(user.id),
+      this.mfaChallenges.deleteForUserStatement(user.id),
       this.loginAttempts.deleteKeysStatement([hashLimiterKey(`email:${user.email}`)]),
       this.devices.scrubStatement(user.id),
       this.users.tombstoneStatement(user.id, now),

@@ -14,6 +14,7 @@ import { AuthService } from '../login/auth.service.js';
 import { Dpop, type DpopRequest } from '../dpop/dpop-request.js';
 import { ChangePasswordDto } from '../dto/change-password.dto.js';
 import { LoginDto } from '../dto/login.dto.js';
+import { LoginMfaDto } from '../dto/login-mfa.dto.js';
 import { ReauthenticateDto } from '../dto/reauthenticate.dto.js';
 import { RegisterDto } from '../dto/register.dto.js';
 import { RegistrationRateLimitGuard } from '../guards/registration-rate-limit.guard.js';
@@ -67,10 +68,41 @@ export class AuthController {
     'The body is not valid (`errors`), or the DPoP proof is (`error`: `invalid_dpop_proof`, or `use_dpop_nonce` with a `DPoP-Nonce` header).',
     'DPoP-Nonce',
   )
-  @ApiProblemResponse(401, 'Wrong email or password (one answer for both).')
+  @ApiProblemResponse(
+    401,
+    'Wrong email or password (one answer for both); or, with TOTP on, the right password: `"error":"mfa_required"` with the `mfaToken` that `POST /auth/login/mfa` finishes the sign-in with (no device is created yet).',
+  )
   @ApiPasswordCheckLimits()
   login(@Body() body: LoginDto, @Origin() origin: RequestOrigin, @Dpop() dpop: DpopRequest): Promise<TokenResponse> {
     return this.auth.login(body, body.device, origin, dpop);
+  }
+
+  @Public()
+  @Post('login/mfa')
+  @UseInterceptors(DeviceLogInterceptor)
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    operationId: 'loginMfa',
+    summary: 'Finish a sign-in with the second factor',
+    description:
+      'With the `mfaToken` of an `mfa_required` answer and a TOTP code (or a recovery code, each usable once): creates the device exactly as `POST /auth/login` does (a valid `DPoP` proof binds it), `amr` `["pwd","otp","mfa"]`. The token is single-use, valid 5 minutes and ended by 5 codes; codes are also limited per account, counted before the check.',
+  })
+  @ApiDpopProofHeader('Optional (required with `DPOP_REQUIRED=true`): a proof (RFC 9449 §4) that binds the new device to its key.')
+  @ApiOkResponse({ type: TokenResponseSchema, description: 'Signed in.', headers: wireHeaders('Cache-Control') })
+  @ApiProblemResponse(
+    400,
+    'The body is not valid (`errors`), or the DPoP proof is (`error`: `invalid_dpop_proof`, or `use_dpop_nonce` with a `DPoP-Nonce` header).',
+    'DPoP-Nonce',
+  )
+  @ApiProblemResponse(
+    401,
+    'A wrong or already used code (`"error":"invalid_code"`), or an `mfaToken` that is unknown, expired, spent or ended by too many codes (`"error":"invalid_mfa_token"`: sign in again).',
+  )
+  @ApiProblemResponse(429, 'Too many codes for this account in the window; `Retry-After` says when to try again.', 'Retry-After')
+  @ApiProblemResponse(503, 'The database is unreachable.', 'Retry-After')
+  loginMfa(@Body() body: LoginMfaDto, @Origin() origin: RequestOrigin, @Dpop() dpop: DpopRequest): Promise<TokenResponse> {
+    return this.auth.loginWithSecondFactor(body, origin, dpop);
   }
 
   @Post('logout')
@@ -93,14 +125,14 @@ export class AuthController {
     operationId: 'reauthenticate',
     summary: 'Authenticate again on this device (step-up)',
     description:
-      "RFC 9470: the password again moves the device's `auth_time`; answers new tokens for the same device (its refresh token rotates) for the operations that need a recent authentication.",
+      "RFC 9470: the password again (and, when the account has TOTP on, its `code`) moves the device's `auth_time`; answers new tokens for the same device (its refresh token rotates) for the operations that need a recent authentication.",
   })
   @ApiAccessToken()
   @ApiOkResponse({ type: TokenResponseSchema, description: 'Authenticated again.', headers: wireHeaders('Cache-Control') })
   @ApiValidationResponse()
   @ApiPasswordCheckLimits()
   reauthenticate(@Body() body: ReauthenticateDto, @CurrentActor() actor: Actor): Promise<TokenResponse> {
-    return this.auth.reauthenticate(actor, body.password);
+    return this.auth.reauthenticate(actor, body.password, body.code);
   }
 
   @Post('password')

@@ -8,9 +8,13 @@ export class ReauthenticateDto {
   @Length(1, 128, { message: 'must be 1 to 128 characters' })
   password!: string;
 
-  @ApiPropertyOptional({ description: 'The second factor, when TOTP is on (not yet offered: ignored).', maxLength: 32 })
+  @ApiPropertyOptional({
+    description: 'Required when the account has TOTP on: the 6-digit code of the authenticator app, or a recovery code.',
+    minLength: 1,
+    maxLength: 32,
+  })
   @IsOptional()
   @IsString()
-  @Length(1, 32)
+  @Length(1, 32, { message: 'must be 1 to 32 characters' })
   code?: string;
 }

@@ -12,6 +12,14 @@ export const FORGOT_PASSWORD_IP_LIMIT: RateLimit = { max: 20, windowSeconds: 15 
 export const LINK_TOKEN_IP_LIMIT: RateLimit = { max: 30, windowSeconds: 15 * 60 };
 /** Email-change requests per account: each one mails two addresses. */
 export const EMAIL_CHANGE_LIMIT: RateLimit = { max: 5, windowSeconds: 60 * 60 };
+/**
+ * Second-factor codes checked per account (sign-in, re-authentication, confirming an enrolment):
+ * counted before each check, a right code taken back out, so these are wrong codes plus checks
+ * in flight. Ten an hour leaves a 6-digit code (3 steps accepted) a chance of about 0.07 % a day.
+ */
+export const SECOND_FACTOR_LIMIT: RateLimit = { max: 10, windowSeconds: 60 * 60 };
+/** The action SECOND_FACTOR_LIMIT counts, per account id. */
+export const SECOND_FACTOR_ACTION = 'second-factor';
 
 /**
  * Fixed-window limits on actions other than password checks (mails sent, link tokens used),
@@ -35,6 +43,14 @@ export class ActionLimiter {
   /** Counts one `action` for each subject; false when one of them is over `limit` (for work that is skipped, not refused). */
   async allows(action: string, subjects: readonly string[], limit: RateLimit): Promise<boolean> {
     return (await this.take(action, subjects, limit)) === null;
+  }
+
+  /** The counted action succeeded (a right code): it is taken back out of each subject's count. */
+  async forgive(action: string, subjects: readonly string[]): Promise<void> {
+    await this.attempts.uncount(
+      subjects.map((subject) => hashLimiterKey(`${action}:${subject}`)),
+      this.clock.now(),
+    );
   }
 
   private async take(action: string, subjects: readonly string[], limit: RateLimit): Promise<number | null> {

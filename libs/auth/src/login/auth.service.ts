@@ -3,18 +3,31 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig, Clock, anonymous, clientAddressOf, SYSTEM_ACTOR, type Actor, type RequestOrigin } from '@app/platform';
 import {
   DeviceRepository,
+  NothingChanged,
   Transactions,
   UserRepository,
   isUniqueViolation,
   type AccountRole,
   type AuthenticationMethod,
   type DeviceEntity,
+  type AttemptedMfaChallenge,
+  type BoundStatement,
   type DevicePlatform,
   type SessionClient,
   type UserEntity,
 } from '@app/persistence';
-import { CurrentPasswordIncorrect, EmailNotVerified, EmailTaken, InvalidCredentials } from '../auth.errors.js';
-import { ActionLimiter, VERIFICATION_MAIL_LIMIT } from './action-limiter.js';
+import {
+  CurrentPasswordIncorrect,
+  EmailNotVerified,
+  EmailTaken,
+  InvalidCredentials,
+  InvalidSecondFactor,
+  MfaRequired,
+  MfaTokenInvalid,
+} from '../auth.errors.js';
+import { ActionLimiter, SECOND_FACTOR_ACTION, SECOND_FACTOR_LIMIT, VERIFICATION_MAIL_LIMIT } from './action-limiter.js';
+import { MfaChallenges } from '../mfa/mfa-challenges.js';
+import { SecondFactor, type SecondFactorMethod } from '../mfa/second-factor.js';
 import { clientNetworkOf } from '../dpop/client-network.js';
 import type { VerifiedDpopProof } from '../dpop/dpop-proof.verifier.js';
 import type { DpopRequest } from '../dpop/dpop-request.js';
@@ -45,6 +58,15 @@ export interface ActiveAccount {
   readonly role: AccountRole;
 }
 
+/** The second step of a sign-in: the `mfaToken` of its `mfa_required` answer and a code. */
+export interface SecondFactorProof {
+  readonly mfaToken: string;
+  readonly code: string;
+}
+
+/** RFC 8176: a password and a one-time code, two factors. */
+const PASSWORD_AND_OTP = 'pwd,otp,mfa';
+
 /** An API sign-in that carries no `DPoP` header. */
 const WITHOUT_PROOF: DpopRequest = { proof: undefined, method: 'POST', path: '/auth/login', origin: '' };
 
@@ -65,6 +87,8 @@ export class AuthService {
     private readonly transactions: Transactions,
     private readonly mails: AccountMails,
     private readonly actions: ActionLimiter,
+    private readonly secondFactor: SecondFactor,
+    private readonly challenges: MfaChallenges,
   ) {}
 
   /**
@@ -140,7 +164,74 @@ export class AuthService {
     }
     await this.limiter.forgive(email, client);
     if (this.config.accounts.requireEmailVerification && user.emailVerifiedAt === null) await this.refuseUnverified(user);
-    const device = await this.createDevice(user, description, origin, proof?.jkt ?? null, sessionClient);
+    // API.md § Strong authentication: with TOTP on, the right password creates no device yet;
+    // the sign-in waits, in the database, for its second factor (POST /auth/login/mfa).
+    if (await this.secondFactor.isEnabled(user.id)) {
+      const platform = description.platform ?? 'other';
+      throw new MfaRequired(await this.challenges.issue(user.id, { name: description.name, platform }, sessionClient));
+    }
+    const device = await this.createDevice(user, description, origin, proof?.jkt ?? null, sessionClient, 'pwd');
+    return this.finishSignIn(user, device, origin);
+  }
+
+  /**
+   * POST /auth/login/mfa: finishes a sign-in that answered `mfa_required`, with a TOTP code or a
+   * recovery code, and creates its device exactly as /auth/login would have (a `DPoP` proof here
+   * binds it). Counted twice before the code is checked, each by one atomic statement: on the
+   * `mfaToken` (5 codes, then it is ended) and on the account (SECOND_FACTOR_LIMIT, 429 past it),
+   * so no parallel burst gets more checks than that. The challenge is spent in the device's own
+   * transaction: of two finishes with right codes, one creates a device.
+   */
+  async loginWithSecondFactor(
+    proofOfSecondFactor: SecondFactorProof,
+    origin: RequestOrigin,
+    dpop: DpopRequest = WITHOUT_PROOF,
+  ): Promise<TokenResponse> {
+    return this.measured(this.finishWithSecondFactor(proofOfSecondFactor, origin, dpop));
+  }
+
+  private async finishWithSecondFactor(
+    { mfaToken, code }: SecondFactorProof,
+    origin: RequestOrigin,
+    dpop: DpopRequest,
+  ): Promise<TokenResponse> {
+    const proof = await this.checkedProof(dpop);
+    const challenge = await this.challenges.attempt(mfaToken);
+    if (!challenge) throw new MfaTokenInvalid();
+    await this.actions.count(SECOND_FACTOR_ACTION, [challenge.userId], SECOND_FACTOR_LIMIT);
+    if (proof) this.dpop.remember(proof, `signin:${clientNetworkOf(clientAddressOf(origin))}`);
+    const user = await this.users.findById(challenge.userId);
+    // A password changed since the password was checked ends the sign-in (as in endIfPasswordChanged).
+    if (!user || user.deletedAt !== null || user.passwordChangedAt > challenge.createdAt) throw new MfaTokenInvalid();
+    const method = await this.secondFactor.verify(user.id, code);
+    if (method === null) {
+      this.events.recordAfterAnswer(anonymous(origin), { type: 'login_failed', userId: user.id, reason: 'second_factor' });
+      throw new InvalidSecondFactor();
+    }
+    await this.actions.forgive(SECOND_FACTOR_ACTION, [user.id]);
+    const device = await this.createDeviceForChallenge(user, challenge, origin, proof?.jkt ?? null);
+    if (method === 'recovery_code') await this.events.record(anonymous(origin), { type: 'recovery_code_used', userId: user.id, device });
+    return this.finishSignIn(user, device, origin);
+  }
+
+  private async createDeviceForChallenge(
+    user: UserEntity,
+    challenge: AttemptedMfaChallenge,
+    origin: RequestOrigin,
+    jkt: string | null,
+  ): Promise<DeviceEntity> {
+    const description: DeviceDescription = { name: challenge.deviceName, platform: challenge.devicePlatform as DevicePlatform };
+    const client = challenge.sessionClient === 'dashboard' ? 'dashboard' : 'api';
+    try {
+      return await this.createDevice(user, description, origin, jkt, client, PASSWORD_AND_OTP, [this.challenges.spendStatement(challenge)]);
+    } catch (error) {
+      if (error instanceof NothingChanged) throw new MfaTokenInvalid();
+      throw error;
+    }
+  }
+
+  /** The end of every sign-in, once its device exists: the device cap, the first tokens, the event. */
+  private async finishSignIn(user: UserEntity, device: DeviceEntity, origin: RequestOrigin): Promise<TokenResponse> {
     await this.enforceDeviceCap(user, device);
     const tokens = await this.refreshTokens.issueFirst(device);
     await this.endIfPasswordChanged(user, device);
@@ -171,7 +262,7 @@ export class AuthService {
         const user = await authenticate();
         await this.limiter.forgiveAddress(client);
         if (this.config.accounts.requireEmailVerification && user.emailVerifiedAt === null) await this.refuseUnverified(user);
-        const device = await this.createDevice(user, description, origin, proof?.jkt ?? null, 'api', amr);
+        const device = await this.createDevice(user, description, origin, proof?.jkt ?? null, 'api', amr.join(','));
         await this.enforceDeviceCap(user, device);
         const tokens = await this.refreshTokens.issueFirst(device);
         await this.events.record(anonymous(origin), { type: 'login', userId: user.id, device });
@@ -181,11 +272,14 @@ export class AuthService {
   }
 
   /**
-   * POST /auth/reauthenticate: the password again, on the calling device (RFC 9470 step-up). The
-   * check is counted like a sign-in before it runs; a right password moves the device's
-   * `auth_time` and answers new tokens for the same device (its refresh token rotates).
+   * POST /auth/reauthenticate: the password again, on the calling device (RFC 9470 step-up), and
+   * the second factor's code when the account has TOTP on. The password check is counted like a
+   * sign-in before it runs, the code like a sign-in's code (per account, before the check); a
+   * wrong or missing code leaves the password's attempt counted as a failure. Right credentials
+   * move the device's `auth_time` (and `amr`) and answer new tokens for the same device (its
+   * refresh token rotates).
    */
-  async reauthenticate(actor: Actor, password: string): Promise<TokenResponse> {
+  async reauthenticate(actor: Actor, password: string, code?: string): Promise<TokenResponse> {
     const client = clientAddressOf(actor);
     const user = await this.users.findById(actor.userId);
     if (!user || user.deletedAt !== null) throw new InvalidCredentials();
@@ -194,10 +288,34 @@ export class AuthService {
       this.events.recordAfterAnswer(actor, { type: 'login_failed', userId: user.id });
       throw new InvalidCredentials();
     }
+    let amr = 'pwd';
+    if (await this.secondFactor.isEnabled(user.id)) {
+      const method = await this.checkCode(actor, user.id, code);
+      if (method === 'recovery_code') await this.events.record(actor, { type: 'recovery_code_used', userId: user.id });
+      amr = PASSWORD_AND_OTP;
+    }
     await this.limiter.forgive(user.email, client);
-    const device = await this.devices.markAuthenticated(actor.deviceId, user.id, this.clock.now(), 'pwd');
+    const device = await this.devices.markAuthenticated(actor.deviceId, user.id, this.clock.now(), amr);
     if (!device) throw new InvalidCredentials();
     return this.refreshTokens.reissue(device);
+  }
+
+  /** A re-authentication's second factor: required, counted per account before the check, spent when right. */
+  private async checkCode(actor: Actor, userId: string, code: string | undefined): Promise<SecondFactorMethod> {
+    if (code === undefined || code.trim() === '') {
+      this.events.recordAfterAnswer(actor, { type: 'login_failed', userId, reason: 'second_factor' });
+      throw new InvalidSecondFactor(
+        'This account has two-step verification: send the code from the authenticator app (or a recovery code) too.',
+      );
+    }
+    await this.actions.count(SECOND_FACTOR_ACTION, [userId], SECOND_FACTOR_LIMIT);
+    const method = await this.secondFactor.verify(userId, code);
+    if (method === null) {
+      this.events.recordAfterAnswer(actor, { type: 'login_failed', userId, reason: 'second_factor' });
+      throw new InvalidSecondFactor();
+    }
+    await this.actions.forgive(SECOND_FACTOR_ACTION, [userId]);
+    return method;
   }
 
   /** Ends the calling device's session. */
@@ -251,7 +369,8 @@ export class AuthService {
     origin: RequestOrigin,
     jkt: string | null,
     client: SessionClient,
-    amr: readonly AuthenticationMethod[] = ['pwd'],
+    amr: string,
+    together: readonly BoundStatement[] = [],
   ): Promise<DeviceEntity> {
     const now = this.clock.now();
     const device: DeviceEntity = {
@@ -270,7 +389,7 @@ export class AuthService {
       jkt,
       client,
       authTime: now,
-      amr: amr.join(','),
+      amr,
     };
     // API.md § Accounts: a sign-in on an account that already has an active device is mailed to
     // the account, queued in the device's own transaction.
@@ -278,7 +397,7 @@ export class AuthService {
       this.config.accounts.newDeviceAlerts && (await this.devices.countActive(user.id, now)) > 0
         ? this.mails.newDevice(user, { deviceName: device.name, platform: device.platform, at: now, ip: device.ip })
         : [];
-    await this.transactions.run([this.devices.insertStatement(device), ...alert]);
+    await this.transactions.run([...together, this.devices.insertStatement(device), ...alert]);
     return device;
   }
 

@@ -21,7 +21,10 @@ export type SecurityEventType =
   | 'account_deleted'
   | 'passkey_added'
   | 'passkey_removed'
-  | 'passkey_clone_suspected';
+  | 'passkey_clone_suspected'
+  | 'totp_enabled'
+  | 'totp_disabled'
+  | 'recovery_code_used';
 
 /** Who did it: the account holder, an operator from the dashboard, or the service itself. */
 export type SecurityEventActor = 'user' | 'operator' | 'system';

@@ -15,10 +15,12 @@ const WEBHOOK_EVENT_TYPES = [
   'password_reset',
   'email_changed',
   'account_deleted',
+  'totp_enabled',
+  'totp_disabled',
   'passkey_added',
   'passkey_removed',
 ];
-/** Those of 1765000000000. */
+/** Those of 1765100000000 (the second factor's). */
 const PREVIOUS_WEBHOOK_EVENT_TYPES = WEBHOOK_EVENT_TYPES.filter((type) => !type.startsWith('passkey_'));
 
 /**

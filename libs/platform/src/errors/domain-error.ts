@@ -16,6 +16,8 @@ export abstract class DomainError extends Error {
   readonly oauthError: OAuthErrorCode = 'invalid_request';
   /** The `error` member of the problem+json body, where API.md names one (`invalid_token`, `email_not_verified`). */
   readonly problemError: string | null = null;
+  /** Further members of the problem+json body (RFC 9457 §3.2 extensions), e.g. the `mfaToken` of `mfa_required`. */
+  readonly problemMembers: Readonly<Record<string, string>> = {};
   /**
    * Headers the answer carries besides the ones its category implies: a DPoP challenge
    * (RFC 9449 §7.1) instead of the Bearer one, a fresh `DPoP-Nonce` (§8).

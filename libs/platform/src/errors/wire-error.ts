@@ -40,6 +40,7 @@ export function toProblem(exception: unknown): WireError {
     // libraries recognise them at the sign-in endpoint.
     if (exception.oauthError === 'invalid_dpop_proof' || exception.oauthError === 'use_dpop_nonce') body.error = exception.oauthError;
     if (exception.problemError !== null) body.error = exception.problemError;
+    for (const [name, value] of Object.entries(exception.problemMembers)) if (!(name in body)) body[name] = value;
     return problem(status, body, domainHeaders(exception));
   }
   const { status, detail } = describeNonDomain(exception);

@@ -39,8 +39,23 @@ export class ProblemDetailsSchema {
 
   @ApiPropertyOptional({
     description:
-      'DPoP refusals at `POST /auth/login` (RFC 9449 §5, §8) keep their OAuth error code, so OAuth client libraries recognise them.',
-    enum: ['invalid_dpop_proof', 'use_dpop_nonce'],
+      'A machine-readable error code where one is named: DPoP refusals at `POST /auth/login` (RFC 9449 §5, §8) keep their OAuth error code, so OAuth client libraries recognise them; `mfa_required` when a sign-in needs its second factor (with `mfaToken`); `invalid_mfa_token` and `invalid_code` at `POST /auth/login/mfa`; `insufficient_user_authentication` for step-up.',
+    enum: [
+      'invalid_dpop_proof',
+      'use_dpop_nonce',
+      'mfa_required',
+      'invalid_mfa_token',
+      'invalid_code',
+      'insufficient_user_authentication',
+      'invalid_token',
+      'email_not_verified',
+    ],
   })
   error?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'With `"error":"mfa_required"` only: the single-use token that finishes the sign-in at `POST /auth/login/mfa` (valid 5 minutes).',
+  })
+  mfaToken?: string;
 }
