@@ -45,7 +45,8 @@ export class PasswordResetService {
     await this.limiter.count('password-reset-mail', [email], PASSWORD_RESET_MAIL_LIMIT);
     setImmediate(() => {
       this.mailResetLink(email, origin).catch((error: unknown) =>
-        this.logger.error(`Could not queue a password reset mail: ${(error as Error).message}`),
+        // The error's name only: a driver's message can quote the statement's values (the address).
+        this.logger.error(`Could not queue a password reset mail (${(error as Error).name})`),
       );
     });
   }
