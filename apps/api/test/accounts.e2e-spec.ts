@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MailReceiver, type ReceivedMail } from '../../../test/support/mail-receiver.js';
-import { bearer, decodeJwt, login, refresh, startTestApi, type TestApi } from './support/test-api.js';
+import { bearer, decodeJwt, login, refresh, startTestApi, waitFor, type TestApi } from './support/test-api.js';
 
 // API.md § Accounts: every flow end to end, its mails delivered over SMTP to a real server
 // (smtp-server) and read back with mailparser, the mailed link's token used as a user would.
@@ -9,6 +9,11 @@ const FEED_TOKEN = 'accounts-test-revocation-feed-token-32-bytes!';
 const PASSWORD = 'correct horse battery';
 let counter = 0;
 const newEmail = () => `account${++counter}-${Date.now()}@example.com`;
+
+/** Polls until the API's mail outbox is empty: every mail it queued has been handed to the SMTP server. */
+async function outboxSent(api: TestApi): Promise<void> {
+  await waitFor(async () => Number((await api.dataSource.query('SELECT COUNT(*) AS n FROM mail_outbox'))[0].n) === 0);
+}
 
 /** The `token` of the first link of a mail (a dashboard landing page's address). */
 function tokenOf(mail: ReceivedMail): string {
@@ -199,8 +204,8 @@ describe('accounts: verification, recovery, change, deletion (e2e, real SMTP)', 
       expect(statuses.filter((status) => status === 202)).toHaveLength(3);
       expect(statuses.filter((status) => status === 429)).toHaveLength(27);
       await receiver.waitForMails(email, 4);
-      // Give a straggler every chance to arrive, then count.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Every mail queued has gone out (a fourth reset would have been queued with the others), then count.
+      await outboxSent(api);
       expect(receiver.to(email).filter((mail) => mail.subject === 'Reset your password')).toHaveLength(3);
     });
   });
@@ -427,7 +432,7 @@ describe('account settings (e2e, real SMTP)', () => {
       expect(row.revoked_reason).toBe('device_limit');
       // NEW_DEVICE_ALERTS=false: the verification mail only.
       await receiver.waitForMails(email);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await outboxSent(api);
       expect(receiver.to(email)).toHaveLength(1);
     } finally {
       await api.close();
