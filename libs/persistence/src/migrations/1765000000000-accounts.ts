@@ -1,16 +1,5 @@
-import { Table, TableForeignKey, TableIndex, type MigrationInterface, type QueryRunner, type TableColumnOptions } from 'typeorm';
-
-const id = (): TableColumnOptions => ({ name: 'id', type: 'varchar', length: '36', isPrimary: true });
-const ref = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: '36', isNullable: nullable });
-const text = (name: string, length: number, nullable = false): TableColumnOptions => ({
-  name,
-  type: 'varchar',
-  length: String(length),
-  isNullable: nullable,
-});
-const time = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'bigint', isNullable: nullable });
-const cascadeToUsers = (name: string) =>
-  new TableForeignKey({ name, columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' });
+import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { cascadeToUsers, idColumn, refColumn, replaceWebhookTrigger, textColumn, timeColumn } from './support/schema-parts.js';
 
 /** The webhook's event types after this migration (1764800000000 had the first three). */
 const WEBHOOK_EVENT_TYPES = [
@@ -58,14 +47,14 @@ export class Accounts1765000000000 implements MigrationInterface {
       new Table({
         name: 'account_tokens',
         columns: [
-          id(),
-          ref('user_id'),
-          text('purpose', 24),
-          text('token_hash', 64),
-          text('new_email', 254, true),
-          time('created_at'),
-          time('expires_at'),
-          time('spent_at', true),
+          idColumn(),
+          refColumn('user_id'),
+          textColumn('purpose', 24),
+          textColumn('token_hash', 64),
+          textColumn('new_email', 254, true),
+          timeColumn('created_at'),
+          timeColumn('expires_at'),
+          timeColumn('spent_at', true),
         ],
         foreignKeys: [cascadeToUsers('account_tokens_user_fk')],
         indices: [
@@ -79,18 +68,18 @@ export class Accounts1765000000000 implements MigrationInterface {
       new Table({
         name: 'mail_outbox',
         columns: [
-          id(),
-          ref('user_id', true),
-          text('recipient', 254),
-          text('subject', 255),
+          idColumn(),
+          refColumn('user_id', true),
+          textColumn('recipient', 254),
+          textColumn('subject', 255),
           { name: 'text_body', type: 'text' },
           { name: 'html_body', type: 'text' },
           { name: 'attempts', type: 'integer', default: 0 },
-          time('created_at'),
-          time('next_attempt_at'),
-          time('claimed_until', true),
-          ref('claim_id', true),
-          text('last_error', 200, true),
+          timeColumn('created_at'),
+          timeColumn('next_attempt_at'),
+          timeColumn('claimed_until', true),
+          refColumn('claim_id', true),
+          textColumn('last_error', 200, true),
         ],
         foreignKeys: [cascadeToUsers('mail_outbox_user_fk')],
         indices: [
@@ -111,26 +100,5 @@ export class Accounts1765000000000 implements MigrationInterface {
     await queryRunner.query('ALTER TABLE devices DROP COLUMN auth_time');
     await queryRunner.query('ALTER TABLE users DROP COLUMN deleted_at');
     await queryRunner.query('ALTER TABLE users DROP COLUMN email_verified_at');
-  }
-}
-
-/** The webhook outbox's trigger (1764800000000) again, for another list of event types. */
-async function replaceWebhookTrigger(queryRunner: QueryRunner, types: readonly string[]): Promise<void> {
-  const typesSql = types.map((type) => `'${type}'`).join(', ');
-  if (queryRunner.connection.options.type === 'postgres') {
-    await queryRunner.query('DROP TRIGGER security_events_queue_webhook ON security_events');
-    await queryRunner.query(`
-      CREATE TRIGGER security_events_queue_webhook AFTER INSERT ON security_events
-      FOR EACH ROW WHEN (NEW.type IN (${typesSql}))
-      EXECUTE FUNCTION queue_security_webhook()`);
-  } else {
-    const now = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
-    await queryRunner.query('DROP TRIGGER security_events_queue_webhook');
-    await queryRunner.query(`
-      CREATE TRIGGER security_events_queue_webhook AFTER INSERT ON security_events
-      FOR EACH ROW WHEN NEW.type IN (${typesSql})
-      BEGIN
-        INSERT INTO webhook_deliveries (id, attempts, created_at, next_attempt_at) VALUES (NEW.id, 0, ${now}, ${now});
-      END`);
   }
 }

@@ -1,10 +1,5 @@
-import { Table, TableForeignKey, TableIndex, type MigrationInterface, type QueryRunner, type TableColumnOptions } from 'typeorm';
-
-const ref = (name: string, primary = false): TableColumnOptions => ({ name, type: 'varchar', length: '36', isPrimary: primary });
-const text = (name: string, length: number): TableColumnOptions => ({ name, type: 'varchar', length: String(length) });
-const time = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'bigint', isNullable: nullable });
-const cascadeToUsers = (name: string) =>
-  new TableForeignKey({ name, columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' });
+import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { cascadeToUsers, idColumn, refColumn, replaceWebhookTrigger, textColumn, timeColumn } from './support/schema-parts.js';
 
 /** The webhook's event types after this migration: 1765000000000's and the second factor's changes. */
 const WEBHOOK_EVENT_TYPES = [
@@ -39,11 +34,11 @@ export class SecondFactor1765100000000 implements MigrationInterface {
       new Table({
         name: 'totp_factors',
         columns: [
-          ref('user_id', true),
-          text('secret_ciphertext', 255),
-          time('created_at'),
-          time('confirmed_at', true),
-          time('last_used_step', true),
+          { ...refColumn('user_id'), isPrimary: true },
+          textColumn('secret_ciphertext', 255),
+          timeColumn('created_at'),
+          timeColumn('confirmed_at', true),
+          timeColumn('last_used_step', true),
         ],
         foreignKeys: [cascadeToUsers('totp_factors_user_fk')],
       }),
@@ -51,7 +46,7 @@ export class SecondFactor1765100000000 implements MigrationInterface {
     await queryRunner.createTable(
       new Table({
         name: 'recovery_codes',
-        columns: [ref('id', true), ref('user_id'), text('code_hash', 64), time('created_at'), time('used_at', true)],
+        columns: [idColumn(), refColumn('user_id'), textColumn('code_hash', 64), timeColumn('created_at'), timeColumn('used_at', true)],
         foreignKeys: [cascadeToUsers('recovery_codes_user_fk')],
         indices: [new TableIndex({ name: 'recovery_codes_user_code_idx', columnNames: ['user_id', 'code_hash'], isUnique: true })],
       }),
@@ -60,16 +55,16 @@ export class SecondFactor1765100000000 implements MigrationInterface {
       new Table({
         name: 'mfa_challenges',
         columns: [
-          ref('id', true),
-          text('token_hash', 64),
-          ref('user_id'),
-          text('device_name', 64),
-          text('device_platform', 16),
-          text('session_client', 16),
+          idColumn(),
+          textColumn('token_hash', 64),
+          refColumn('user_id'),
+          textColumn('device_name', 64),
+          textColumn('device_platform', 16),
+          textColumn('session_client', 16),
           { name: 'attempts', type: 'integer', default: 0 },
-          time('created_at'),
-          time('expires_at'),
-          time('spent_at', true),
+          timeColumn('created_at'),
+          timeColumn('expires_at'),
+          timeColumn('spent_at', true),
         ],
         foreignKeys: [cascadeToUsers('mfa_challenges_user_fk')],
         indices: [
@@ -87,26 +82,5 @@ export class SecondFactor1765100000000 implements MigrationInterface {
     await queryRunner.query('DROP TABLE mfa_challenges');
     await queryRunner.query('DROP TABLE recovery_codes');
     await queryRunner.query('DROP TABLE totp_factors');
-  }
-}
-
-/** The webhook outbox's trigger (1764800000000) again, for another list of event types (as in 1765000000000). */
-async function replaceWebhookTrigger(queryRunner: QueryRunner, types: readonly string[]): Promise<void> {
-  const typesSql = types.map((type) => `'${type}'`).join(', ');
-  if (queryRunner.connection.options.type === 'postgres') {
-    await queryRunner.query('DROP TRIGGER security_events_queue_webhook ON security_events');
-    await queryRunner.query(`
-      CREATE TRIGGER security_events_queue_webhook AFTER INSERT ON security_events
-      FOR EACH ROW WHEN (NEW.type IN (${typesSql}))
-      EXECUTE FUNCTION queue_security_webhook()`);
-  } else {
-    const now = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
-    await queryRunner.query('DROP TRIGGER security_events_queue_webhook');
-    await queryRunner.query(`
-      CREATE TRIGGER security_events_queue_webhook AFTER INSERT ON security_events
-      FOR EACH ROW WHEN NEW.type IN (${typesSql})
-      BEGIN
-        INSERT INTO webhook_deliveries (id, attempts, created_at, next_attempt_at) VALUES (NEW.id, 0, ${now}, ${now});
-      END`);
   }
 }

@@ -1,11 +1,5 @@
-import { Table, TableForeignKey, TableIndex, type MigrationInterface, type QueryRunner, type TableColumnOptions } from 'typeorm';
-
-const id = (): TableColumnOptions => ({ name: 'id', type: 'varchar', length: '36', isPrimary: true });
-const ref = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: '36', isNullable: nullable });
-const text = (name: string, length: number): TableColumnOptions => ({ name, type: 'varchar', length: String(length) });
-const time = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'bigint', isNullable: nullable });
-const cascadeToUsers = (name: string) =>
-  new TableForeignKey({ name, columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' });
+import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { cascadeToUsers, idColumn, refColumn, replaceWebhookTrigger, textColumn, timeColumn } from './support/schema-parts.js';
 
 /** The webhook's event types after this migration. */
 const WEBHOOK_EVENT_TYPES = [
@@ -42,15 +36,15 @@ export class Passkeys1765200000000 implements MigrationInterface {
       new Table({
         name: 'passkeys',
         columns: [
-          id(),
-          ref('user_id'),
-          text('credential_id', 1400),
+          idColumn(),
+          refColumn('user_id'),
+          textColumn('credential_id', 1400),
           { name: 'public_key', type: 'text' },
           { name: 'counter', type: 'bigint' },
-          text('transports', 200),
-          text('name', 64),
-          time('created_at'),
-          time('last_used_at', true),
+          textColumn('transports', 200),
+          textColumn('name', 64),
+          timeColumn('created_at'),
+          timeColumn('last_used_at', true),
         ],
         foreignKeys: [cascadeToUsers('passkeys_user_fk')],
         indices: [
@@ -62,7 +56,14 @@ export class Passkeys1765200000000 implements MigrationInterface {
     await queryRunner.createTable(
       new Table({
         name: 'passkey_challenges',
-        columns: [id(), text('purpose', 16), ref('user_id', true), text('challenge', 64), time('created_at'), time('expires_at')],
+        columns: [
+          idColumn(),
+          textColumn('purpose', 16),
+          refColumn('user_id', true),
+          textColumn('challenge', 64),
+          timeColumn('created_at'),
+          timeColumn('expires_at'),
+        ],
         foreignKeys: [cascadeToUsers('passkey_challenges_user_fk')],
         indices: [
           new TableIndex({ name: 'passkey_challenges_challenge_idx', columnNames: ['challenge'], isUnique: true }),
@@ -78,26 +79,5 @@ export class Passkeys1765200000000 implements MigrationInterface {
     await replaceWebhookTrigger(queryRunner, PREVIOUS_WEBHOOK_EVENT_TYPES);
     await queryRunner.query('DROP TABLE passkey_challenges');
     await queryRunner.query('DROP TABLE passkeys');
-  }
-}
-
-/** The webhook outbox's trigger (1764800000000) again, for another list of event types. */
-async function replaceWebhookTrigger(queryRunner: QueryRunner, types: readonly string[]): Promise<void> {
-  const typesSql = types.map((type) => `'${type}'`).join(', ');
-  if (queryRunner.connection.options.type === 'postgres') {
-    await queryRunner.query('DROP TRIGGER security_events_queue_webhook ON security_events');
-    await queryRunner.query(`
-      CREATE TRIGGER security_events_queue_webhook AFTER INSERT ON security_events
-      FOR EACH ROW WHEN (NEW.type IN (${typesSql}))
-      EXECUTE FUNCTION queue_security_webhook()`);
-  } else {
-    const now = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
-    await queryRunner.query('DROP TRIGGER security_events_queue_webhook');
-    await queryRunner.query(`
-      CREATE TRIGGER security_events_queue_webhook AFTER INSERT ON security_events
-      FOR EACH ROW WHEN NEW.type IN (${typesSql})
-      BEGIN
-        INSERT INTO webhook_deliveries (id, attempts, created_at, next_attempt_at) VALUES (NEW.id, 0, ${now}, ${now});
-      END`);
   }
 }
