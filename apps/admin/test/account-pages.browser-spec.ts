@@ -1,27 +1,24 @@
 import { jest } from '@jest/globals';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TokenResponse } from '@app/auth';
 import { freePort } from '../../../bench/support/server-process.js';
 import { startAppProcess, type ApiProcess } from '../../../test/support/app-process.js';
 import { MailReceiver, type ReceivedMail } from '../../../test/support/mail-receiver.js';
 import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
+import { apiCall as browserApiCall, describeInChromium, launchChromium } from './support/browser.js';
 
 // API.md § Accounts and § Step-up, as a person does it in the dashboard: real API and dashboard
 // processes, their mails delivered over SMTP to a real server (smtp-server) and the mailed links
 // opened in a real browser (Debian's Chromium, no script: the pages have none).
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'correct horse battery';
 const NEW_PASSWORD = 'a brand new passphrase';
 /** Short, so the step-up page shows up for certain once this much time has passed since signing in. */
 const STEP_UP_MAX_AGE_S = 3;
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`Account pages browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium).`);
-const describeInBrowser = haveChromium ? describe : describe.skip;
+const describeInBrowser = describeInChromium('Account pages browser tests');
 
 jest.setTimeout(90_000);
 
@@ -55,18 +52,7 @@ describeInBrowser('account pages in a real browser (real SMTP)', () => {
     api = await startAppProcess('api', env);
     admin = await startAppProcess('admin', { ...env, MIGRATIONS_RUN: 'false' }, { port: adminPort });
     expect(admin.url).toBe(env.DASHBOARD_URL);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
@@ -76,16 +62,8 @@ describeInBrowser('account pages in a real browser (real SMTP)', () => {
     await database?.remove();
   });
 
-  async function apiCall(method: string, path: string, body?: unknown, token?: string): Promise<Response> {
-    return fetch(`${api.url}${path}`, {
-      method,
-      headers: {
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  }
+  const apiCall = (method: string, path: string, body?: unknown, token?: string): Promise<Response> =>
+    browserApiCall(api.url, method, path, body, token);
 
   async function register(email: string): Promise<void> {
     expect((await apiCall('POST', '/auth/register', { email, password: PASSWORD })).status).toBe(201);

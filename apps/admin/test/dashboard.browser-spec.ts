@@ -1,23 +1,20 @@
 import { jest } from '@jest/globals';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TokenResponse } from '@app/auth';
 import { startAppProcess, type ApiProcess } from '../../../test/support/app-process.js';
 import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
+import { apiCall as browserApiCall, describeInChromium, launchChromium } from './support/browser.js';
 import { waitFor } from '../../../test/support/wait-for.js';
 import { runOperatorCommand } from './support/operator-command.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const PASSWORD = 'correct horse battery';
 
 // The browser tests need Debian's chromium (.ci/run installs it). Without it they are
 // skipped, and say so.
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`Dashboard browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium).`);
-const describeInBrowser = haveChromium ? describe : describe.skip;
+const describeInBrowser = describeInChromium('Dashboard browser tests');
 
 jest.setTimeout(60_000);
 
@@ -38,18 +35,7 @@ describeInBrowser('dashboard in a real browser', () => {
     };
     api = await startAppProcess('api', env);
     admin = await startAppProcess('admin', env);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -58,16 +44,8 @@ describeInBrowser('dashboard in a real browser', () => {
     await database?.remove();
   });
 
-  async function apiCall(method: string, path: string, body?: unknown, token?: string): Promise<Response> {
-    return fetch(`${api.url}${path}`, {
-      method,
-      headers: {
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  }
+  const apiCall = (method: string, path: string, body?: unknown, token?: string): Promise<Response> =>
+    browserApiCall(api.url, method, path, body, token);
 
   async function register(email: string): Promise<void> {
     expect((await apiCall('POST', '/auth/register', { email, password: PASSWORD })).status).toBe(201);
