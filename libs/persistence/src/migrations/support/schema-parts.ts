@@ -31,6 +31,17 @@ export const cascadeToUsers = (name: string): TableForeignKey =>
 export async function replaceWebhookTrigger(queryRunner: QueryRunner, types: readonly string[]): Promise<void> {
   const typesSql = types.map((type) => `'${type}'`).join(', ');
   if (queryRunner.connection.options.type === 'postgres') {
+    // One reading of the clock for both columns: 1764800000000's function read it twice, so a
+    // delivery could be due a millisecond after it was created.
+    await queryRunner.query(`
+      CREATE OR REPLACE FUNCTION queue_security_webhook() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        now_ms bigint := CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT);
+      BEGIN
+        INSERT INTO webhook_deliveries (id, attempts, created_at, next_attempt_at) VALUES (NEW.id, 0, now_ms, now_ms);
+        RETURN NULL;
+      END
+      $$`);
     await queryRunner.query('DROP TRIGGER security_events_queue_webhook ON security_events');
     await queryRunner.query(`
       CREATE TRIGGER security_events_queue_webhook AFTER INSERT ON security_events
