@@ -1,4 +1,5 @@
-import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+import { DataSource, QueryFailedError, type EntityManager, type QueryRunner } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { NothingChanged, type BoundStatement, type SqlChain, type SqlDialect, type SqlStatement } from './sql-statement.js';
 import { runGroupInImmediateTransaction, runInImmediateTransaction, type SqliteConnection } from './sqlite-immediate-transaction.js';
 
@@ -15,6 +16,13 @@ const PARAMETER = /(?<!:):([A-Za-z_][A-Za-z0-9_]*)/g;
 interface Compiled {
   readonly text: string;
   readonly names: readonly string[];
+  /** PostgreSQL: the name its connections prepare it under, one per text. */
+  readonly preparedName: string;
+}
+
+/** The parts of pg's Pool used here (the pool TypeORM opened). */
+interface PgPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
 }
 
 const compiledTexts: Record<SqlDialect, Map<string, Compiled>> = { sqlite: new Map(), postgres: new Map() };
@@ -37,7 +45,7 @@ function compile(sql: string, dialect: SqlDialect): Compiled {
       if (index === -1) index = names.push(name) - 1;
       return `$${index + 1}`;
     });
-    compiled = { text, names };
+    compiled = { text, names, preparedName: `${dialect}_${compiledTexts[dialect].size}` };
     compiledTexts[dialect].set(sql, compiled);
   }
   return compiled;
@@ -59,6 +67,11 @@ function valuesOf(compiled: Compiled, parameters: object, dialect: SqlDialect): 
  * (`QueryRunner.query(sql, values, true)`, whose structured result carries the rows and the
  * affected count). Over the app's DataSource, or over a transaction's EntityManager (then the
  * statements run in that transaction).
+ *
+ * One exception, for speed: on PostgreSQL a statement outside a transaction goes to the pool
+ * TypeORM opened as a named prepared statement (parsed and planned once per connection, not on
+ * every call, and no query runner taken and released around it). The refresh path is two such
+ * statements; through the query runner it cost half as much again in server CPU (BENCHMARKS.md).
  */
 export class SqlRunner {
   private readonly dataSource: DataSource;
@@ -78,6 +91,7 @@ export class SqlRunner {
   async run<P extends object>(statement: SqlStatement<P>, parameters: P): Promise<SqlResult> {
     const compiled = compile(statement[this.dialect], this.dialect);
     const values = valuesOf(compiled, parameters, this.dialect);
+    if (this.dialect === 'postgres' && this.transactionRunner === undefined) return this.runPrepared(compiled, values);
     const runner = this.transactionRunner ?? this.dataSource.createQueryRunner();
     try {
       const result = await runner.query(compiled.text, values, true);
@@ -85,6 +99,18 @@ export class SqlRunner {
       return { rows, affected: result.affected ?? rows.length };
     } finally {
       if (runner !== this.transactionRunner) await runner.release();
+    }
+  }
+
+  /** PostgreSQL, outside a transaction: the statement prepared on the pool's connection, by name. */
+  private async runPrepared(compiled: Compiled, values: unknown[]): Promise<SqlResult> {
+    const pool = (this.dataSource.driver as PostgresDriver).master as PgPool;
+    try {
+      const result = await pool.query({ name: compiled.preparedName, text: compiled.text, values });
+      return { rows: result.rows, affected: result.rowCount ?? result.rows.length };
+    } catch (error) {
+      // As TypeORM's query runner reports it, so callers see one kind of failure.
+      throw new QueryFailedError(compiled.text, values, error as Error);
     }
   }
 
