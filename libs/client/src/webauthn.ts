@@ -3,14 +3,12 @@
 // no WebAuthn library. `@simplewebauthn/browser`'s types and most React Native passkey libraries'
 // fit these as they are.
 
-type AuthenticatorTransport = 'ble' | 'cable' | 'hybrid' | 'internal' | 'nfc' | 'smart-card' | 'usb';
-
 /** What `navigator.credentials.get()` (or a native passkey library) is asked for, as the server sends it. */
 export interface PublicKeyCredentialRequestOptionsJSON {
   challenge: string;
   timeout?: number;
   rpId?: string;
-  allowCredentials?: { id: string; type: 'public-key'; transports?: AuthenticatorTransport[] }[];
+  allowCredentials?: { id: string; type: string; transports?: string[] }[];
   userVerification?: 'required' | 'preferred' | 'discouraged';
   hints?: ('hybrid' | 'security-key' | 'client-device')[];
   extensions?: object;
