@@ -335,5 +335,34 @@ describe('AuthClient strong authentication against the real API (e2e)', () => {
         status: 401,
       });
     }, 60_000);
+
+    it("reauthenticate({ passkey }) recovers a step-up with the account's own passkey (fresh auth_time, same device, still bound); another account's passkey is PasskeyRejectedError", async () => {
+      const { authenticator } = await withPasskey();
+      const stranger = await withPasskey();
+      const { client, storage, signedOut } = testClient({ baseUrl: stepUpApi, dpop: true });
+      await client.loginWithPasskey(browserPrompt(authenticator).getAssertion, { name: 'Phone' });
+      const before = await storedSession(storage);
+      await sleep((STEP_UP_MAX_AGE + 2) * 1000);
+      expect(await rejection(client.deleteAccount())).toBeInstanceOf(StepUpRequiredError);
+
+      const foreign = await rejection(client.reauthenticate({ passkey: browserPrompt(stranger.authenticator).getAssertion }));
+      expect(foreign).toBeInstanceOf(PasskeyRejectedError);
+      expect(foreign).toMatchObject({ status: 401 });
+      expect(await storedSession(storage)).toEqual(before);
+
+      const { getAssertion, prompts } = browserPrompt(authenticator);
+      await client.reauthenticate({ passkey: getAssertion });
+      expect(prompts).toEqual([expect.objectContaining({ rpId: RP_ID, userVerification: 'required' })]);
+      const after = await storedSession(storage);
+      expect(after).toMatchObject({ tokenType: 'DPoP', keyId: before.keyId, deviceId: before.deviceId });
+      expect(after.refreshToken).not.toBe(before.refreshToken);
+      expect(claimsOf(after.accessToken).cnf?.jkt).toBe(before.keyId);
+      expect(claimsOf(after.accessToken).auth_time).toBeGreaterThan(claimsOf(before.accessToken).auth_time!);
+      await client.deleteAccount();
+
+      expect(signedOut).toEqual(['logout']);
+      const gone = await rejection(testClient().client.loginWithPasskey(browserPrompt(authenticator).getAssertion, { name: 'Phone' }));
+      expect(gone).toBeInstanceOf(PasskeyRejectedError);
+    }, 60_000);
   });
 });
