@@ -15,7 +15,7 @@ import { MemoryStorage } from './memory-storage.js';
 import { serverReason, type SignOutReason } from './sign-out-reason.js';
 import { SingleFlight } from './single-flight.js';
 import type { AuthStorage } from './storage.js';
-import type { AuthenticationResponseJSON, GetAssertion } from './webauthn.js';
+import type { AuthenticationResponseJSON, GetAssertion, PublicKeyCredentialRequestOptionsJSON } from './webauthn.js';
 
 export interface AuthClientOptions {
   /** The API's base URL, e.g. `https://auth.example.com`. */
@@ -245,7 +245,7 @@ export class AuthClient {
     if (typeof body?.challengeId !== 'string' || typeof body.options?.challenge !== 'string') {
       throw new AuthHttpError(response.status, body);
     }
-    const options = body.options as Parameters<GetAssertion>[0];
+    const options = body.options as PublicKeyCredentialRequestOptionsJSON;
     return { challengeId: body.challengeId, response: await getAssertion(options) };
   }
 
