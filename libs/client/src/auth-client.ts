@@ -1,10 +1,21 @@
 import { DpopKey } from './dpop-key.js';
-import { AuthHttpError, AuthNetworkError, DpopNotSupportedError, SignedOutError, StepUpRequiredError } from './errors.js';
+import {
+  AuthHttpError,
+  AuthNetworkError,
+  DpopNotSupportedError,
+  InvalidCodeError,
+  MfaExpiredError,
+  MfaRequiredError,
+  PasskeyRejectedError,
+  SignedOutError,
+  StepUpRequiredError,
+} from './errors.js';
 import { LockQueue } from './lock-queue.js';
 import { MemoryStorage } from './memory-storage.js';
 import { serverReason, type SignOutReason } from './sign-out-reason.js';
 import { SingleFlight } from './single-flight.js';
 import type { AuthStorage } from './storage.js';
+import type { AuthenticationResponseJSON, GetAssertion, PublicKeyCredentialRequestOptionsJSON } from './webauthn.js';
 
 export interface AuthClientOptions {
   /** The API's base URL, e.g. `https://auth.example.com`. */
@@ -27,11 +38,24 @@ export interface AuthClientOptions {
   now?: () => number;
 }
 
+/** The device a sign-in creates, as the user's device list shows it. */
+export interface DeviceInput {
+  name: string;
+  platform?: 'ios' | 'android' | 'web' | 'other';
+}
+
 export interface LoginInput {
   email: string;
   password: string;
-  device: { name: string; platform?: 'ios' | 'android' | 'web' | 'other' };
+  device: DeviceInput;
 }
+
+/**
+ * How `reauthenticate` proves the user again: the password (with `code`, the authenticator
+ * app's code or a recovery code, when the account has two-step verification), or a passkey
+ * through the platform's credential API.
+ */
+export type ReauthenticateInput = { password: string; code?: string } | { passkey: GetAssertion };
 
 export interface SignedOutEvent {
   reason: SignOutReason;
@@ -107,6 +131,8 @@ export class AuthClient {
   private key: DpopKey | undefined;
   /** The last `DPoP-Nonce` the server sent: one nonce is good at every endpoint. */
   private nonce: string | undefined;
+  /** The `mfaToken` of the last `login` answered `mfa_required`, which `completeMfa` finishes (memory only). */
+  private mfaToken: string | undefined;
 
   constructor(private readonly options: AuthClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -134,14 +160,61 @@ export class AuthClient {
     return (await this.load()) !== null;
   }
 
-  /** Signs in a new device. With `dpop: true` the device is bound to a fresh key. */
+  /**
+   * Signs in a new device. With `dpop: true` the device is bound to a fresh key. When the
+   * account has two-step verification, rejects with MfaRequiredError: no device exists yet,
+   * and `completeMfa(code)` finishes the sign-in.
+   */
   async login(input: LoginInput): Promise<{ deviceId: string }> {
+    this.mfaToken = undefined;
+    return this.signIn('/auth/login', input, false);
+  }
+
+  /**
+   * Finishes the sign-in the last `login` left waiting with MfaRequiredError, with the code of
+   * the authenticator app or a recovery code: creates the device as `login` does (bound to a
+   * fresh key with `dpop: true`). A wrong code rejects with InvalidCodeError (ask again); a
+   * sign-in that is gone (5 minutes passed, 5 wrong codes) or none waiting, with MfaExpiredError
+   * (`login` again).
+   */
+  async completeMfa(code: string): Promise<{ deviceId: string }> {
+    const mfaToken = this.mfaToken;
+    if (mfaToken === undefined) throw new MfaExpiredError();
+    return this.signIn('/auth/login/mfa', { mfaToken, code }, false);
+  }
+
+  /**
+   * Signs in a new device with a passkey: asks the server for a challenge, lets `getAssertion`
+   * (the platform's credential API: `@simplewebauthn/browser`'s `startAuthentication`, a React
+   * Native passkey library) have the user pick a passkey and sign it, and creates the device as
+   * `login` does (bound to a fresh key with `dpop: true`). A passkey the server does not accept
+   * rejects with PasskeyRejectedError; `getAssertion`'s own rejection (the user cancelled) is
+   * passed on as it is. A passkey is two factors in itself: no code is asked for.
+   */
+  async loginWithPasskey(getAssertion: GetAssertion, device: DeviceInput): Promise<{ deviceId: string }> {
+    this.mfaToken = undefined;
+    const assertion = await this.passkeyAssertion(getAssertion);
+    return this.signIn('/auth/passkey/login', { ...assertion, device }, true);
+  }
+
+  /**
+   * The sign-ins' common part: POSTs `body` to `path` (with a DPoP proof by a fresh key when
+   * `dpop: true`) and makes the token response this client's session, bound to that key.
+   * `passkey`: the body carries an assertion, so a plain `401` means the passkey was refused.
+   */
+  private async signIn(path: string, body: object, passkey: boolean): Promise<{ deviceId: string }> {
     const key = this.options.dpop ? await DpopKey.generate() : undefined;
     const sentAt = this.now();
-    const response = await this.tokenRequest('/auth/login', input, key, false);
-    const body = await readJson(response);
-    if (!response.ok || !isTokenResponse(body)) throw new AuthHttpError(response.status, body, retryAfterOf(response));
-    const tokens = body;
+    const response = await this.tokenRequest(path, body, key, false);
+    const answer = await readJson(response);
+    if (!response.ok || !isTokenResponse(answer)) {
+      const error = refusal(response, answer, passkey);
+      if (error instanceof MfaRequiredError) this.mfaToken = (answer as { mfaToken: string }).mfaToken;
+      if (error instanceof MfaExpiredError) this.mfaToken = undefined;
+      throw error;
+    }
+    this.mfaToken = undefined;
+    const tokens = answer;
     if (key && tokens.token_type !== 'DPoP') {
       // Never run unbound when the app asked for binding; the device the server just made
       // would otherwise stay active until its refresh token expires.
@@ -163,6 +236,17 @@ export class AuthClient {
       return session;
     });
     return { deviceId: session.deviceId };
+  }
+
+  /** A passkey ceremony's client half: the server's challenge (`POST /auth/passkey/options`), signed through `getAssertion`. */
+  private async passkeyAssertion(getAssertion: GetAssertion): Promise<{ challengeId: string; response: AuthenticationResponseJSON }> {
+    const response = await this.publicRequest('/auth/passkey/options', undefined);
+    const body = (await readJson(response)) as { challengeId?: unknown; options?: { challenge?: unknown } } | undefined;
+    if (typeof body?.challengeId !== 'string' || typeof body.options?.challenge !== 'string') {
+      throw new AuthHttpError(response.status, body);
+    }
+    const options = body.options as PublicKeyCredentialRequestOptionsJSON;
+    return { challengeId: body.challengeId, response: await getAssertion(options) };
   }
 
   /**
@@ -220,21 +304,28 @@ export class AuthClient {
   }
 
   /**
-   * Authenticates again on this device (RFC 9470 step-up), e.g. after a StepUpRequiredError:
-   * the server answers new tokens for the same device with a fresh authentication time, stored
-   * as a refresh's are (a bound session stays bound to its key). A wrong password rejects with
-   * `AuthHttpError` 401 and leaves the session as it was.
+   * Authenticates again on this device (RFC 9470 step-up), e.g. after a StepUpRequiredError,
+   * with the password (a string, or `{ password, code }` when the account has two-step
+   * verification) or `{ passkey: getAssertion }`: the server answers new tokens for the same
+   * device with a fresh authentication time, stored as a refresh's are (a bound session stays
+   * bound to its key). A wrong password rejects with `AuthHttpError` 401, a wrong or missing code
+   * with InvalidCodeError, a refused passkey with PasskeyRejectedError; the session stays as it was.
    */
-  async reauthenticate(password: string): Promise<void> {
+  async reauthenticate(credentials: string | ReauthenticateInput): Promise<void> {
+    const input = typeof credentials === 'string' ? { password: credentials } : credentials;
+    const passkey = 'passkey' in input;
+    if (passkey && !(await this.load())) throw new SignedOutError(this.signedOutReason ?? 'logout');
+    // The passkey prompt waits for the user: before taking the lock, which refreshes need.
+    const body = passkey ? await this.passkeyAssertion(input.passkey) : input;
     // Under the lock: the answer spends the device's refresh token, which a refresh running
     // beside it (in this instance or another sharing the storage) would present again as theft.
     await this.withLock(async () => {
-      const request = jsonRequest(this.baseUrl + '/auth/reauthenticate', 'POST', { password });
+      const request = jsonRequest(this.baseUrl + '/auth/reauthenticate', 'POST', body);
       const sentAt = this.now();
       const { response, session } = await this.authorized(request, (stale) => this.refreshLocked(stale));
-      const body = await readJson(await succeeded(response));
-      if (!isTokenResponse(body)) throw new AuthHttpError(response.status, body);
-      await this.store(body, sentAt, session.keyId);
+      const answer = await readJson(response);
+      if (!response.ok || !isTokenResponse(answer)) throw refusal(response, answer, passkey);
+      await this.store(answer, sentAt, session.keyId);
     });
   }
 
@@ -576,18 +667,32 @@ function jsonRequest(url: string, method: string, body?: unknown): Request {
   return new Request(url, { method, headers, body: JSON.stringify(body) });
 }
 
-/**
- * `response` when it is a 2xx; otherwise rejects with StepUpRequiredError for a `401
- * insufficient_user_authentication` challenge (RFC 9470), AuthHttpError for anything else.
- */
+/** `response` when it is a 2xx; otherwise rejects with the error it stands for (`refusal`). */
 async function succeeded(response: Response): Promise<Response> {
   if (response.ok) return response;
-  const body = await readJson(response);
-  if (challengeOf(response) === 'insufficient_user_authentication') {
+  throw refusal(response, await readJson(response));
+}
+
+/**
+ * The typed error for a refusal whose `body` was read: StepUpRequiredError for a `401
+ * insufficient_user_authentication` challenge (RFC 9470), the second factor's (`mfa_required`,
+ * `invalid_code`, `invalid_mfa_token`), PasskeyRejectedError for a `401` without challenge to a
+ * request carrying an assertion (`passkey`), AuthHttpError for anything else.
+ */
+function refusal(response: Response, body: unknown, passkey = false): AuthHttpError {
+  const challenge = challengeOf(response);
+  if (challenge === 'insufficient_user_authentication') {
     const maxAge = /max_age="?(\d+)/.exec(response.headers.get('www-authenticate') ?? '')?.[1];
-    throw new StepUpRequiredError(maxAge === undefined ? undefined : Number(maxAge), body);
+    return new StepUpRequiredError(maxAge === undefined ? undefined : Number(maxAge), body);
   }
-  throw new AuthHttpError(response.status, body, retryAfterOf(response));
+  if (response.status === 401) {
+    const { error, mfaToken } = (body ?? {}) as { error?: unknown; mfaToken?: unknown };
+    if (error === 'mfa_required' && typeof mfaToken === 'string') return new MfaRequiredError(body);
+    if (error === 'invalid_code') return new InvalidCodeError(body);
+    if (error === 'invalid_mfa_token') return new MfaExpiredError(body);
+    if (passkey && challenge === undefined) return new PasskeyRejectedError(body);
+  }
+  return new AuthHttpError(response.status, body, retryAfterOf(response));
 }
 
 /** Lets go of an answer whose body says nothing (202, 204). */

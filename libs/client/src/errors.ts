@@ -52,9 +52,9 @@ export class AuthHttpError extends AuthClientError {
 
 /**
  * RFC 9470: the operation needs a recent sign-in on this device (`401` with
- * `error="insufficient_user_authentication"`) and nothing was changed. Call
- * `reauthenticate(password)` and retry. `maxAge` is the server's `max_age`: how recent, in
- * seconds, the sign-in must be.
+ * `error="insufficient_user_authentication"`) and nothing was changed. Call `reauthenticate`
+ * (password, with the code when the account has two-step verification, or a passkey) and retry.
+ * `maxAge` is the server's `max_age`: how recent, in seconds, the sign-in must be.
  */
 export class StepUpRequiredError extends AuthHttpError {
   constructor(
@@ -63,6 +63,55 @@ export class StepUpRequiredError extends AuthHttpError {
   ) {
     super(401, body);
     this.name = 'StepUpRequiredError';
+  }
+}
+
+/**
+ * The password was right and the account has two-step verification (`401`
+ * `"error":"mfa_required"`): no device exists yet. Ask for the code of the authenticator app (or
+ * a recovery code) and call `completeMfa(code)` on the same client within 5 minutes. The
+ * server's `mfaToken` stays inside the client (it is not in `body`).
+ */
+export class MfaRequiredError extends AuthHttpError {
+  constructor(body: unknown) {
+    super(401, withoutMfaToken(body));
+    this.name = 'MfaRequiredError';
+  }
+}
+
+/**
+ * A second-factor code was refused (`401` `"error":"invalid_code"`): wrong, already used, or
+ * missing where the account needs one (`reauthenticate` without `code`). Ask again; the sign-in
+ * waiting in `completeMfa` survives up to 5 wrong codes.
+ */
+export class InvalidCodeError extends AuthHttpError {
+  constructor(body: unknown) {
+    super(401, body);
+    this.name = 'InvalidCodeError';
+  }
+}
+
+/**
+ * The sign-in `completeMfa` would finish is gone (`401` `"error":"invalid_mfa_token"`: older than
+ * 5 minutes, ended by 5 wrong codes, or the password changed), or there is none on this client:
+ * start again with `login`.
+ */
+export class MfaExpiredError extends AuthHttpError {
+  constructor(body?: unknown) {
+    super(401, body ?? { error: 'invalid_mfa_token' });
+    this.name = 'MfaExpiredError';
+  }
+}
+
+/**
+ * The server did not accept the passkey (`401` from `loginWithPasskey` or a passkey
+ * `reauthenticate`): not registered (or removed) for this service, another account's, a spent
+ * or expired challenge. Nothing was created; the user may try another passkey or the password.
+ */
+export class PasskeyRejectedError extends AuthHttpError {
+  constructor(body: unknown) {
+    super(401, body);
+    this.name = 'PasskeyRejectedError';
   }
 }
 
@@ -79,4 +128,12 @@ function describe(body: unknown): string {
   const { error, title, detail } = body as Record<string, unknown>;
   const text = [error, title, detail].filter((part) => typeof part === 'string').join(': ');
   return text ? ` (${text})` : '';
+}
+
+/** The body of an `mfa_required` answer without its `mfaToken`, which the client keeps to itself. */
+function withoutMfaToken(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null) return body;
+  const rest: Record<string, unknown> = { ...body };
+  delete rest.mfaToken;
+  return rest;
 }

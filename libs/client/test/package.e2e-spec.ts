@@ -71,6 +71,26 @@ it('packs into a tarball that installs in a plain Node ESM project and runs the 
     'signed out: logout',
     'after logout: logout',
   ]);
+  // What the installed package exports at run time: the client, its storage and every typed error.
+  const { stdout: exported } = await run(
+    process.execPath,
+    ['--input-type=module', '-e', "console.log(Object.keys(await import('@device-auth/client')).sort().join(' '))"],
+    { cwd: project },
+  );
+  expect(exported.trim().split(' ')).toEqual([
+    'AuthClient',
+    'AuthClientError',
+    'AuthHttpError',
+    'AuthNetworkError',
+    'DpopNotSupportedError',
+    'InvalidCodeError',
+    'MemoryStorage',
+    'MfaExpiredError',
+    'MfaRequiredError',
+    'PasskeyRejectedError',
+    'SignedOutError',
+    'StepUpRequiredError',
+  ]);
   // The example's logout revoked its device at the server.
   const checker = (await (
     await fetch(`${api}/auth/login`, {
