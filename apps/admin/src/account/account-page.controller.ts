@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Post, Query, Redirect, Render, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AccountService, EmailVerificationService } from '@app/accounts';
-import { AuthService, RequiresStepUp } from '@app/auth';
+import { AuthService, RequiresStepUp, SecondFactor } from '@app/auth';
 import { CurrentActor, RateLimited, type Actor } from '@app/platform';
 import { FormPipe } from '../rendering/form.pipe.js';
 import type { Page } from '../rendering/page.interceptor.js';
@@ -36,6 +36,7 @@ export class AccountPageController {
     private readonly verification: EmailVerificationService,
     private readonly auth: AuthService,
     private readonly cookies: DashboardCookies,
+    private readonly secondFactor: SecondFactor,
   ) {}
 
   @Get()
@@ -91,11 +92,15 @@ export class AccountPageController {
 
   @Get('confirm-identity')
   @Render('confirm-identity.hbs')
-  confirmIdentityForm(@Query('return') returnTo: unknown): Page {
-    return { title: "Confirm it's you", section: 'account', returnTo: stepUpReturnOf(returnTo) };
+  async confirmIdentityForm(@CurrentActor() actor: Actor, @Query('return') returnTo: unknown): Promise<Page> {
+    const askCode = await this.secondFactor.isEnabled(actor.userId);
+    return { title: "Confirm it's you", section: 'account', returnTo: stepUpReturnOf(returnTo), askCode };
   }
 
-  /** The password again: this browser's device gets a fresh sign-in time and new tokens (its cookies), then back to the form. */
+  /**
+   * The password again (and the app's code when two-step verification is on): this browser's
+   * device gets a fresh sign-in time and new tokens (its cookies), then back to the form.
+   */
   @Post('confirm-identity')
   @Redirect()
   @UseFilters(AccountFormFilter)
@@ -105,7 +110,7 @@ export class AccountPageController {
     @Query('return') returnTo: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RedirectTo> {
-    const tokens = await this.auth.reauthenticate(actor, form.password);
+    const tokens = await this.auth.reauthenticate(actor, form.password, form.code);
     this.cookies.setSession(reply, tokens);
     return { url: `${STEP_UP_RETURNS[stepUpReturnOf(returnTo)]}?done=identity-confirmed`, statusCode: 303 };
   }
