@@ -54,6 +54,7 @@ export class SignInFormFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof MfaRequired) {
       void reply
+        .status(200)
         .header('Cache-Control', 'no-store')
         .view('signin-second-factor.hbs', secondFactorPage(request, exception.problemMembers.mfaToken));
       return;
