@@ -281,6 +281,82 @@ describe('passkeys (e2e)', () => {
     });
   });
 
+  describe('re-authentication (step-up) with a passkey', () => {
+    const reauthenticate = (tokens: TokenResponse, body: object) =>
+      api.http().post('/auth/reauthenticate').set('Authorization', bearer(tokens)).send(body);
+    const stepUpOperation = (tokens: TokenResponse) => api.http().post('/account/passkeys/options').set('Authorization', bearer(tokens));
+
+    it("gives the same device a fresh auth_time (amr hwk,user,mfa) for the caller's own passkey; its refresh token rotates; reauthenticated is recorded", async () => {
+      const account = await withPasskey();
+      api.clock.advance(11 * 60_000);
+      try {
+        await stepUpOperation(account.tokens).expect(401);
+        const { challengeId, options } = await signInOptions();
+        const response = await reauthenticate(account.tokens, {
+          challengeId,
+          response: account.authenticator.assert(options, { origin: ORIGIN }),
+        }).expect(200);
+        expect(response.headers['cache-control']).toBe('no-store');
+        expect(response.body.device_id).toBe(account.tokens.device_id);
+        const { payload } = decodeJwt(response.body.access_token);
+        expect(payload).toMatchObject({ sid: account.tokens.device_id, amr: ['hwk', 'user', 'mfa'] });
+        expect(payload.auth_time).toBe(Math.floor(api.clock.now() / 1000));
+        expect(response.body.refresh_token).not.toBe(account.tokens.refresh_token);
+        await stepUpOperation(response.body).expect(200);
+        expect(await eventsOf(account.userId, 'reauthenticated')).toBe(1);
+        expect(await devicesOf(account.userId)).toBe(1);
+      } finally {
+        api.clock.advance(-11 * 60_000);
+      }
+    });
+
+    it("refuses another account's passkey, a foreign origin and a spent challenge (401), and the device's auth_time stays stale", async () => {
+      const account = await withPasskey();
+      const stranger = await withPasskey();
+      api.clock.advance(11 * 60_000);
+      try {
+        const other = await signInOptions();
+        const refused = await reauthenticate(account.tokens, {
+          challengeId: other.challengeId,
+          response: stranger.authenticator.assert(other.options, { origin: ORIGIN }),
+        });
+        expect(refused.status).toBe(401);
+        expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+
+        const foreign = await signInOptions();
+        await reauthenticate(account.tokens, {
+          challengeId: foreign.challengeId,
+          response: account.authenticator.assert(foreign.options, { origin: 'https://evil.example' }),
+        }).expect(401);
+
+        const spent = await signInOptions();
+        const assertion = account.authenticator.assert(spent.options, { origin: ORIGIN });
+        await passkeyLogin({ challengeId: spent.challengeId, response: assertion }).expect(200);
+        await reauthenticate(account.tokens, { challengeId: spent.challengeId, response: assertion }).expect(401);
+
+        await stepUpOperation(account.tokens).expect(401);
+        const device = await api.dataSource.getRepository(DeviceEntity).findOneByOrFail({ id: account.tokens.device_id });
+        expect(device.amr).toBe('pwd');
+        expect(await eventsOf(account.userId, 'reauthenticated')).toBe(0);
+      } finally {
+        api.clock.advance(-11 * 60_000);
+      }
+    });
+
+    it('answers 400 for a body with both the password and an assertion, or with neither', async () => {
+      const account = await withPasskey();
+      const { challengeId, options } = await signInOptions();
+      const response = account.authenticator.assert(options, { origin: ORIGIN });
+      for (const body of [{ password: account.password, challengeId, response }, {}, { challengeId }]) {
+        const refused = await reauthenticate(account.tokens, body);
+        expect(refused.status).toBe(400);
+        expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      }
+      // Nothing was spent: the assertion still works.
+      await reauthenticate(account.tokens, { challengeId, response }).expect(200);
+    });
+  });
+
   it('counts passkey sign-ins against the per-IP sign-in limit, before verifying, with password sign-ins', async () => {
     const limited = await startTestApi({ PUBLIC_URL, DASHBOARD_URL, LOGIN_RATE_LIMIT: '2/15m' });
     try {

@@ -86,6 +86,8 @@ export function describeEvent(event: ActivityEntry, reader: EventReader, deviceN
       return `Two-step verification (authenticator app) turned off ${actor}${from}`;
     case 'recovery_code_used':
       return 'A recovery code was used to sign in';
+    case 'reauthenticated':
+      return `Identity confirmed again on ${device} (for a sensitive action)`;
     case 'device_revoked':
       switch (event.reason) {
         case 'logout':

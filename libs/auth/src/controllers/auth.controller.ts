@@ -16,6 +16,7 @@ import { ChangePasswordDto } from '../dto/change-password.dto.js';
 import { LoginDto } from '../dto/login.dto.js';
 import { LoginMfaDto } from '../dto/login-mfa.dto.js';
 import { ReauthenticateDto } from '../dto/reauthenticate.dto.js';
+import { PasskeyService } from '../passkeys/passkey.service.js';
 import { RegisterDto } from '../dto/register.dto.js';
 import { RegistrationRateLimitGuard } from '../guards/registration-rate-limit.guard.js';
 import { DeviceLogInterceptor } from '../logging/device-log.interceptor.js';
@@ -34,7 +35,10 @@ const ApiPasswordCheckLimits = () =>
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly passkeys: PasskeyService,
+  ) {}
 
   /** REGISTER_RATE_LIMIT per client IP: 429 with Retry-After past it. */
   @Public()
@@ -125,14 +129,16 @@ export class AuthController {
     operationId: 'reauthenticate',
     summary: 'Authenticate again on this device (step-up)',
     description:
-      "RFC 9470: the password again (and, when the account has TOTP on, its `code`) moves the device's `auth_time`; answers new tokens for the same device (its refresh token rotates) for the operations that need a recent authentication.",
+      "RFC 9470: the password again (and, when the account has TOTP on, its `code`), or a passkey assertion for a challenge of `POST /auth/passkey/options` (the caller's own passkey), moves the device's `auth_time`; answers new tokens for the same device (its refresh token rotates) for the operations that need a recent authentication. Counted against the sign-in limits before the check.",
   })
   @ApiAccessToken()
   @ApiOkResponse({ type: TokenResponseSchema, description: 'Authenticated again.', headers: wireHeaders('Cache-Control') })
   @ApiValidationResponse()
   @ApiPasswordCheckLimits()
   reauthenticate(@Body() body: ReauthenticateDto, @CurrentActor() actor: Actor): Promise<TokenResponse> {
-    return this.auth.reauthenticate(actor, body.password, body.code);
+    if (body.challengeId !== undefined && body.response !== undefined)
+      return this.passkeys.reauthenticate(actor, body.challengeId, body.response);
+    return this.auth.reauthenticate(actor, body.password ?? '', body.code);
   }
 
   @Post('password')

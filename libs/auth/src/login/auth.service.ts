@@ -295,9 +295,37 @@ export class AuthService {
       amr = PASSWORD_AND_OTP;
     }
     await this.limiter.forgive(user.email, client);
-    const device = await this.devices.markAuthenticated(actor.deviceId, user.id, this.clock.now(), amr);
+    return this.authenticatedAgain(actor, amr);
+  }
+
+  /**
+   * POST /auth/reauthenticate with an authenticator that proves the user by itself (a passkey
+   * assertion): counted on the client IP's sign-in window before `authenticate` runs, like a
+   * passkey sign-in; the account it proves must be the caller's.
+   */
+  async reauthenticateWithAuthenticator(
+    actor: Actor,
+    authenticate: () => Promise<UserEntity>,
+    amr: readonly AuthenticationMethod[],
+  ): Promise<TokenResponse> {
+    const client = clientAddressOf(actor);
+    await this.limiter.countAddress(client);
+    const user = await authenticate();
+    if (user.id !== actor.userId) {
+      this.events.recordAfterAnswer(actor, { type: 'login_failed', userId: actor.userId });
+      throw new InvalidCredentials();
+    }
+    await this.limiter.forgiveAddress(client);
+    return this.authenticatedAgain(actor, amr.join(','));
+  }
+
+  /** The calling device's fresh `auth_time` and `amr`, its event, and new tokens (the refresh token rotates). */
+  private async authenticatedAgain(actor: Actor, amr: string): Promise<TokenResponse> {
+    const device = await this.devices.markAuthenticated(actor.deviceId, actor.userId, this.clock.now(), amr);
     if (!device) throw new InvalidCredentials();
-    return this.refreshTokens.reissue(device);
+    const tokens = await this.refreshTokens.reissue(device);
+    await this.events.record(actor, { type: 'reauthenticated', userId: actor.userId, device });
+    return tokens;
   }
 
   /** A re-authentication's second factor: required, counted per account before the check, spent when right. */

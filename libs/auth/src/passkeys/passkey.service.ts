@@ -166,6 +166,15 @@ export class PasskeyService {
     );
   }
 
+  /**
+   * `POST /auth/reauthenticate` with a passkey assertion (RFC 9470 step-up): the same checks as a
+   * passkey sign-in, counted the same way, and the passkey must be the caller's own; the calling
+   * device gets a fresh `auth_time` (`amr` `hwk,user,mfa`).
+   */
+  reauthenticate(actor: Actor, challengeId: string, response: AuthenticationResponseJSON): Promise<TokenResponse> {
+    return this.auth.reauthenticateWithAuthenticator(actor, () => this.authenticate(challengeId, response, actor), ['hwk', 'user', 'mfa']);
+  }
+
   /** The account the assertion proves, its passkey's counter and last use recorded; PasskeyRejected otherwise. */
   private async authenticate(challengeId: string, response: AuthenticationResponseJSON, origin: RequestOrigin): Promise<UserEntity> {
     const now = this.clock.now();

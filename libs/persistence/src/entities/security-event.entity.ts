@@ -24,7 +24,8 @@ export type SecurityEventType =
   | 'passkey_clone_suspected'
   | 'totp_enabled'
   | 'totp_disabled'
-  | 'recovery_code_used';
+  | 'recovery_code_used'
+  | 'reauthenticated';
 
 /** Who did it: the account holder, an operator from the dashboard, or the service itself. */
 export type SecurityEventActor = 'user' | 'operator' | 'system';
