@@ -1,3 +1,4 @@
+/* global window, document, fetch */
 // The dashboard's passkey ceremonies, with @simplewebauthn/browser (loaded just before, as
 // /static/simplewebauthn-browser.js; the global SimpleWebAuthnBrowser). Served from the
 // dashboard's own origin: the CSP allows no other script and nothing inline, so the pages mark
@@ -26,7 +27,7 @@
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ ...body, _csrf: csrf }),
     });
-    let answer = {};
+    let answer;
     try {
       answer = await response.json();
     } catch {
