@@ -20,6 +20,8 @@ import { DashboardSessionGuard } from './session/dashboard-session.guard.js';
 import { DashboardCookies } from './session/session-cookies.js';
 import { RecoveryPagesController } from './recovery/recovery-pages.controller.js';
 import { SignInController } from './sign-in/sign-in.controller.js';
+import { PasskeysPageController } from './strong-auth/passkeys-page.controller.js';
+import { TwoStepPageController } from './strong-auth/two-step-page.controller.js';
 
 /** The dashboard: server-rendered pages over the same libs and database as the API. */
 @Module({})
@@ -33,6 +35,8 @@ export class AdminModule {
         DevicesPageController,
         ActivityPageController,
         AccountPageController,
+        PasskeysPageController,
+        TwoStepPageController,
         RecoveryPagesController,
         LinkPagesController,
         OperatorOverviewController,

@@ -16,6 +16,7 @@ import {
   type PlatformOptions,
 } from '@app/platform';
 import { AdminModule } from './admin.module.js';
+import { dashboardScripts } from './assets/scripts.js';
 import { LINK_LANDING_PATHS } from './links/link-token.js';
 import { DashboardExceptionFilter } from './session/dashboard-exception.filter.js';
 
@@ -23,10 +24,14 @@ export interface AdminAppOptions extends PlatformOptions, LoggingOptions {}
 
 const PARTIALS = ['device-list', 'event-list'];
 
-/** No script at all; styles and images from this origin only; forms post here; no framing. */
+/**
+ * Scripts, styles and images from this origin only (the passkey scripts; nothing inline, no
+ * handler attributes), which may call this origin only; forms post here; no framing.
+ */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
-  "script-src 'none'",
+  "script-src 'self'",
+  "connect-src 'self'",
   "style-src 'self'",
   "img-src 'self'",
   "form-action 'self'",
@@ -67,6 +72,9 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Nes
 
   const handlebars = Handlebars.create();
   handlebars.registerHelper('eq', (left: unknown, right: unknown) => left === right);
+  // `{{scriptVersion "passkeys"}}`: the script's content hash, for its long-cached URL.
+  const scripts = dashboardScripts();
+  handlebars.registerHelper('scriptVersion', (name: keyof typeof scripts) => scripts[name].version);
   const views = join(readPackageInfo().root, 'apps/admin/views');
   app.setViewEngine({
     engine: { handlebars },

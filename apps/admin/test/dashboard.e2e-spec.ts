@@ -274,9 +274,9 @@ describe('dashboard (e2e)', () => {
     expect(limited.text).toContain('Too many failed sign-ins');
   });
 
-  it('serves pages with exactly the CSP of API.md (no script at all), anti-framing and referrer headers', async () => {
+  it("serves pages with exactly the CSP of API.md (scripts from 'self' only, nothing inline), anti-framing and referrer headers", async () => {
     const policy =
-      "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+      "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
     for (const path of ['/signin', '/devices', '/no-such-page', '/static/app.css']) {
       const response = await http().get(path);
       expect(response.headers['content-security-policy']).toBe(policy);
@@ -288,5 +288,17 @@ describe('dashboard (e2e)', () => {
       .get('/static/app.css')
       .expect(200)
       .expect('Content-Type', /text\/css/);
+    // The passkey scripts: JavaScript, cached long under URLs that carry their content's hash.
+    const signIn = await http().get('/signin').expect(200);
+    const scripts = [...signIn.text.matchAll(/<script src="([^"]+)" defer><\/script>/g)].map((match) => match[1]);
+    expect(scripts).toEqual([
+      expect.stringMatching(/^\/static\/simplewebauthn-browser\.js\?v=[0-9a-f]{16}$/),
+      expect.stringMatching(/^\/static\/passkeys\.js\?v=[0-9a-f]{16}$/),
+    ]);
+    for (const src of scripts) {
+      const script = await http().get(src).expect(200);
+      expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(script.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    }
   });
 });

@@ -1,7 +1,7 @@
 import type {} from '@fastify/view';
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidCredentials, StepUpRequired } from '@app/auth';
+import { InvalidCredentials, InvalidSecondFactor, StepUpRequired } from '@app/auth';
 import { RateLimited, ServiceBusy, toProblem, ValidationFailed } from '@app/platform';
 import { withLayout } from '../rendering/page.interceptor.js';
 import type { CsrfRequest } from '../session/csrf.js';
@@ -10,6 +10,7 @@ import { stepUpReturnForPath, stepUpReturnOf } from '../step-up/step-up.js';
 
 const MESSAGES = new Map<new (...args: never[]) => Error, string>([
   [InvalidCredentials, 'That password is not right.'],
+  [InvalidSecondFactor, 'That code is not right, or it was used already. Enter the current code from your app.'],
   [RateLimited, 'Too many attempts. Wait a little, then try again.'],
   [ServiceBusy, 'The service is busy. Try again in a moment.'],
 ]);
@@ -19,9 +20,12 @@ const MESSAGES = new Map<new (...args: never[]) => Error, string>([
  * sends the browser to "Confirm it's you", which brings it back to the form; any other problem
  * shows the form again with why, under the API's status.
  */
-@Catch(StepUpRequired, ValidationFailed, InvalidCredentials, RateLimited, ServiceBusy)
+@Catch(StepUpRequired, ValidationFailed, InvalidCredentials, InvalidSecondFactor, RateLimited, ServiceBusy)
 export class AccountFormFilter implements ExceptionFilter {
-  catch(exception: StepUpRequired | ValidationFailed | InvalidCredentials | RateLimited | ServiceBusy, host: ArgumentsHost): void {
+  catch(
+    exception: StepUpRequired | ValidationFailed | InvalidCredentials | InvalidSecondFactor | RateLimited | ServiceBusy,
+    host: ArgumentsHost,
+  ): void {
     const request = host.switchToHttp().getRequest<FastifyRequest & CsrfRequest & ViewerRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const path = request.url.split('?')[0];
@@ -35,8 +39,8 @@ export class AccountFormFilter implements ExceptionFilter {
     }
     const body = (request.body ?? {}) as Record<string, unknown>;
     const error = MESSAGES.get(exception.constructor as new () => Error) ?? exception.detail;
-    // A wrong password answers 401 on the API; a page has no authentication scheme to challenge: 403.
-    const status = exception instanceof InvalidCredentials ? 403 : problem.status;
+    // A wrong password or code answers 401 on the API; a page has no authentication scheme to challenge: 403.
+    const status = exception instanceof InvalidCredentials || exception instanceof InvalidSecondFactor ? 403 : problem.status;
     const page =
       path === '/account/email'
         ? {
@@ -49,6 +53,8 @@ export class AccountFormFilter implements ExceptionFilter {
               template: 'confirm-identity.hbs',
               title: "Confirm it's you",
               returnTo: stepUpReturnOf((request.query as { return?: unknown }).return),
+              // The code field again when it was on the form, or when the account turned out to need it.
+              askCode: exception instanceof InvalidSecondFactor || typeof body.code === 'string',
             }
           : { template: 'account-delete.hbs', title: 'Delete account' };
     void reply.status(status).view(page.template, withLayout(request, { section: 'account', ...page, error }));

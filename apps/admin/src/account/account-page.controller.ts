@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Post, Query, Redirect, Render, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Query, Redirect, Render, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AccountService, EmailVerificationService } from '@app/accounts';
-import { AuthService, RequiresStepUp } from '@app/auth';
+import { AuthService, PasskeyService, RequiresStepUp, SecondFactor } from '@app/auth';
 import { CurrentActor, RateLimited, type Actor } from '@app/platform';
 import { FormPipe } from '../rendering/form.pipe.js';
 import type { Page } from '../rendering/page.interceptor.js';
@@ -9,6 +9,8 @@ import { DashboardCookies } from '../session/session-cookies.js';
 import { AccountFormFilter } from './account-form.filter.js';
 import { ChangeEmailForm, ConfirmIdentityForm } from './account.forms.js';
 import { STEP_UP_RETURNS, stepUpReturnOf } from '../step-up/step-up.js';
+import { ScriptAnswerFilter } from '../strong-auth/script-answer.filter.js';
+import { PasskeyAssertionForm } from '../strong-auth/strong-auth.forms.js';
 
 type RedirectTo = { url: string; statusCode: number };
 
@@ -36,6 +38,8 @@ export class AccountPageController {
     private readonly verification: EmailVerificationService,
     private readonly auth: AuthService,
     private readonly cookies: DashboardCookies,
+    private readonly secondFactor: SecondFactor,
+    private readonly passkeys: PasskeyService,
   ) {}
 
   @Get()
@@ -91,11 +95,15 @@ export class AccountPageController {
 
   @Get('confirm-identity')
   @Render('confirm-identity.hbs')
-  confirmIdentityForm(@Query('return') returnTo: unknown): Page {
-    return { title: "Confirm it's you", section: 'account', returnTo: stepUpReturnOf(returnTo) };
+  async confirmIdentityForm(@CurrentActor() actor: Actor, @Query('return') returnTo: unknown): Promise<Page> {
+    const askCode = await this.secondFactor.isEnabled(actor.userId);
+    return { title: "Confirm it's you", section: 'account', returnTo: stepUpReturnOf(returnTo), askCode };
   }
 
-  /** The password again: this browser's device gets a fresh sign-in time and new tokens (its cookies), then back to the form. */
+  /**
+   * The password again (and the app's code when two-step verification is on): this browser's
+   * device gets a fresh sign-in time and new tokens (its cookies), then back to the form.
+   */
   @Post('confirm-identity')
   @Redirect()
   @UseFilters(AccountFormFilter)
@@ -105,8 +113,36 @@ export class AccountPageController {
     @Query('return') returnTo: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RedirectTo> {
-    const tokens = await this.auth.reauthenticate(actor, form.password);
+    const tokens = await this.auth.reauthenticate(actor, form.password, form.code);
     this.cookies.setSession(reply, tokens);
     return { url: `${STEP_UP_RETURNS[stepUpReturnOf(returnTo)]}?done=identity-confirmed`, statusCode: 303 };
+  }
+
+  /** "Use a passkey" (the passkey script), first step: a challenge for any of the relying party's passkeys. */
+  @Post('confirm-identity/passkey/options')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @UseFilters(ScriptAnswerFilter)
+  passkeyOptions(): ReturnType<PasskeyService['signInOptions']> {
+    return this.passkeys.signInOptions();
+  }
+
+  /**
+   * "Use a passkey", second step: an assertion of one of the account's own passkeys, checked as
+   * `POST /auth/reauthenticate` checks it; then as with the password: new cookies, back to the form.
+   */
+  @Post('confirm-identity/passkey')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @UseFilters(ScriptAnswerFilter)
+  async confirmIdentityWithPasskey(
+    @CurrentActor() actor: Actor,
+    @Body(FormPipe) form: PasskeyAssertionForm,
+    @Query('return') returnTo: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ redirect: string }> {
+    const tokens = await this.passkeys.reauthenticate(actor, form.challengeId, form.response);
+    this.cookies.setSession(reply, tokens);
+    return { redirect: `${STEP_UP_RETURNS[stepUpReturnOf(returnTo)]}?done=identity-confirmed` };
   }
 }

@@ -1,4 +1,4 @@
-import { IsString, Length } from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
 import { IsAccountEmail } from '@app/auth';
 
 /** "Change email": the API's rules for an address. */
@@ -7,9 +7,14 @@ export class ChangeEmailForm {
   newEmail!: string;
 }
 
-/** "Confirm it's you": the password again, and the form to go back to. */
+/** "Confirm it's you": the password again, and the authenticator app's code when two-step verification is on. */
 export class ConfirmIdentityForm {
   @IsString()
   @Length(1, 128, { message: 'is required' })
   password!: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(0, 64)
+  code?: string;
 }

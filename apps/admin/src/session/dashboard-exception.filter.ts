@@ -9,6 +9,7 @@ const HEADINGS: Record<number, string> = {
   400: 'That did not work',
   403: 'Request refused',
   404: 'Not found',
+  409: 'Not possible right now',
   413: 'Too large',
   429: 'Too many attempts',
   503: 'Temporarily unavailable',

@@ -7,8 +7,8 @@ import type { Page } from '../rendering/page.interceptor.js';
 import { DashboardCookies } from '../session/session-cookies.js';
 import { safeNextPath } from '../session/sign-in-required.error.js';
 import { describeBrowser } from './describe-browser.js';
-import { nextQuery, SignInFormFilter } from './sign-in-form.filter.js';
-import { SignInForm } from './sign-in.form.js';
+import { nextQuery, SecondFactorFormFilter, SignInFormFilter } from './sign-in-form.filter.js';
+import { SecondFactorForm, SignInForm } from './sign-in.form.js';
 
 /** What the sign-in page says after a redirect, by a fixed code (never user text). */
 const SIGN_IN_NOTICES = new Map([
@@ -50,6 +50,27 @@ export class SignInController {
     // Decided before signing in: whatever `next` holds, a successful sign-in ends in a redirect.
     const url = safeNextPath(next) ?? '/devices';
     const tokens = await this.auth.loginToDashboard(form, { name: describeBrowser(origin.userAgent), platform: 'web' }, origin);
+    this.cookies.startSession(reply, tokens);
+    return { url, statusCode: 303 };
+  }
+
+  /**
+   * "Two-step verification" posts here: finishes the sign-in that answered `mfa_required` with a
+   * TOTP or recovery code, as `POST /auth/login/mfa` does; the device is the one described when
+   * the password was checked (a `web` device of the dashboard).
+   */
+  @Public()
+  @Post('signin/second-factor')
+  @Redirect()
+  @UseFilters(SecondFactorFormFilter)
+  async secondFactor(
+    @Body(FormPipe) form: SecondFactorForm,
+    @Query('next') next: unknown,
+    @Origin() origin: RequestOrigin,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ url: string; statusCode: number }> {
+    const url = safeNextPath(next) ?? '/devices';
+    const tokens = await this.auth.loginWithSecondFactor({ mfaToken: form.mfaToken, code: form.code }, origin);
     this.cookies.startSession(reply, tokens);
     return { url, statusCode: 303 };
   }

@@ -10,3 +10,14 @@ export class SignInForm {
   @Length(1, 128, { message: 'is required' })
   password!: string;
 }
+
+/** "Two-step verification": the sign-in's mfaToken (a hidden field) and a TOTP or recovery code. */
+export class SecondFactorForm {
+  @IsString()
+  @Length(1, 128, { message: 'is missing: sign in again' })
+  mfaToken!: string;
+
+  @IsString()
+  @Length(1, 64, { message: 'is required' })
+  code!: string;
+}

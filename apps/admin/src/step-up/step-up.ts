@@ -3,6 +3,8 @@ export const STEP_UP_RETURNS = {
   'change-email': '/account/email',
   delete: '/account/delete',
   devices: '/devices',
+  passkeys: '/account/passkeys',
+  'two-step': '/account/two-step',
 } as const;
 
 export type StepUpReturn = keyof typeof STEP_UP_RETURNS;
@@ -15,5 +17,7 @@ export function stepUpReturnOf(value: unknown): StepUpReturn {
 export function stepUpReturnForPath(path: string): StepUpReturn {
   if (path === '/account/delete') return 'delete';
   if (path.startsWith('/devices/') || path === '/devices') return 'devices';
+  if (path.startsWith('/account/passkeys')) return 'passkeys';
+  if (path.startsWith('/account/two-step')) return 'two-step';
   return 'change-email';
 }
