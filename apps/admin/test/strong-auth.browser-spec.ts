@@ -103,7 +103,7 @@ describeInBrowser('passkeys and two-step verification in a real browser', () => 
     await Promise.all([page.waitForURL(/done=identity-confirmed/), page.click('button:has-text("Confirm")')]);
   }
 
-  it('adds a passkey through "Confirm it\'s you", lists it, and confirms identity with it', async () => {
+  it('adds a passkey through "Confirm it\'s you", signs in with it alone (autofill and button), and confirms identity with it', async () => {
     const email = newEmail('passkey');
     await register(email);
     const context = await browser.newContext({ viewport: { width: 800, height: 700 } });
@@ -130,6 +130,26 @@ describeInBrowser('passkeys and two-step verification in a real browser', () => 
     expect(await page.locator('.passkey dd').nth(1).textContent()).toBe('never');
     const screenshot = process.env.UPDATE_SCREENSHOTS ? 'docs/dashboard-passkeys.png' : join(tmpdir(), 'dashboard-passkeys.png');
     expect((await page.screenshot({ path: screenshot })).length).toBeGreaterThan(5_000);
+
+    // Signed out, the passkey alone signs in: no email, no password, no second factor. First by
+    // autofill: the sign-in page asks for a passkey with conditional mediation, and this
+    // authenticator (automatic presence) answers at once, as a user picking it would.
+    await signOut(page);
+    await page.waitForURL(/\/devices$/);
+    expect(await heading(page)).toBe('Your devices');
+    // Then with the button, in a browser without autofill.
+    await page.addInitScript(() => {
+      // Runs in the page (a browser global the test's Node types do not know).
+      (
+        globalThis as unknown as { PublicKeyCredential: { isConditionalMediationAvailable: () => Promise<boolean> } }
+      ).PublicKeyCredential.isConditionalMediationAvailable = () => Promise.resolve(false);
+    });
+    await signOut(page);
+    await page.locator('[data-passkey-sign-in]').waitFor({ state: 'visible' });
+    expect(await page.locator('input[name=email]').getAttribute('autocomplete')).toBe('username webauthn');
+    await Promise.all([page.waitForURL(/\/devices$/), page.click('button:has-text("Sign in with a passkey")')]);
+    expect(await heading(page)).toBe('Your devices');
+    await page.goto(`${dashboard}/account/passkeys`);
 
     // Later, a sensitive form again: "Confirm it's you" with the passkey instead of the password.
     await sleep(STEP_UP_MAX_AGE_S * 1000 + 500);

@@ -110,6 +110,27 @@ describe('dashboard strong authentication (e2e)', () => {
     expect((await client.post(`/account/passkeys/${randomUUID()}/remove`)).status).toBe(404);
   });
 
+  it("signs in with a passkey only through the JSON routes with the sign-in page's CSRF token; a forged assertion creates no session", async () => {
+    const anonymous = new DashboardClient(app);
+    const signInPage = await anonymous.get('/signin');
+    expect(signInPage.text).toContain('autocomplete="username webauthn"');
+    expect(signInPage.text).toContain('data-passkey-sign-in data-options="/signin/passkey/options" data-finish="/signin/passkey"');
+    const server = request(app.getHttpServer());
+    const post = (path: string, body: object) => server.post(path).set('Cookie', anonymous.cookieHeader()).send(body);
+    expect((await post('/signin/passkey/options', {}).expect(403)).body).toEqual({ error: 'The page expired. Reload it and try again.' });
+    const options = await post('/signin/passkey/options', { _csrf: anonymous.csrf }).expect(200);
+    expect(options.headers['cache-control']).toBe('no-store');
+    expect(options.body).toMatchObject({ challengeId: expect.any(String), options: { rpId: 'localhost', userVerification: 'required' } });
+    const forged = await post('/signin/passkey', {
+      _csrf: anonymous.csrf,
+      challengeId: options.body.challengeId,
+      response: { id: 'x', rawId: 'x', type: 'public-key', response: {} },
+    }).expect(401);
+    expect(forged.body).toEqual({ error: 'The passkey could not be verified. Try again.' });
+    expect(forged.headers['set-cookie']).toBeUndefined();
+    expect((await post('/signin/passkey', { _csrf: anonymous.csrf, response: {} }).expect(400)).body.error).toEqual(expect.any(String));
+  });
+
   it('turns two-step verification on (QR code and key once, recovery codes once), then signs in with password and code or a recovery code', async () => {
     const { client, email, userId } = await signedIn('totp');
     await client.get('/account/two-step');
@@ -158,5 +179,22 @@ describe('dashboard strong authentication (e2e)', () => {
     // Spent: the same mfaToken finishes nothing again.
     const again = await new DashboardClient(app).post('/signin/second-factor', { mfaToken, code: recoveryCodes[1] }, null);
     expect(again.status).toBe(403);
+
+    // A sign-in the API began (its mfaToken from POST /auth/login) is not finished here, even
+    // with the right code: the dashboard would make a cookie session of an app's sign-in.
+    const apiSignIn = await app
+      .get(AuthService)
+      .login({ email, password: PASSWORD }, { name: 'Phone' }, { ip: null, userAgent: null })
+      .then(
+        () => undefined,
+        (error: { problemMembers?: Record<string, string> }) => error.problemMembers?.mfaToken,
+      );
+    expect(apiSignIn).toEqual(expect.any(String));
+    const other = new DashboardClient(app);
+    await other.get('/signin');
+    const crossed = await other.post('/signin/second-factor', { mfaToken: apiSignIn!, code: await totpCode(secret) });
+    expect(crossed.status).not.toBe(303);
+    expect(crossed.text).toContain('Sign in again');
+    expect(other.cookies.has('dashboard_access')).toBe(false);
   });
 });

@@ -1,10 +1,12 @@
-import { Body, Controller, Get, Post, Query, Redirect, Render, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Query, Redirect, Render, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AuthService } from '@app/auth';
+import { AuthService, PasskeyService } from '@app/auth';
 import { Public, CurrentActor, Origin, type Actor, type RequestOrigin } from '@app/platform';
 import { FormPipe } from '../rendering/form.pipe.js';
 import type { Page } from '../rendering/page.interceptor.js';
 import { DashboardCookies } from '../session/session-cookies.js';
+import { ScriptAnswerFilter } from '../strong-auth/script-answer.filter.js';
+import { PasskeyAssertionForm } from '../strong-auth/strong-auth.forms.js';
 import { safeNextPath } from '../session/sign-in-required.error.js';
 import { describeBrowser } from './describe-browser.js';
 import { nextQuery, SecondFactorFormFilter, SignInFormFilter } from './sign-in-form.filter.js';
@@ -22,6 +24,7 @@ const SIGN_IN_NOTICES = new Map([
 export class SignInController {
   constructor(
     private readonly auth: AuthService,
+    private readonly passkeys: PasskeyService,
     private readonly cookies: DashboardCookies,
   ) {}
 
@@ -70,9 +73,41 @@ export class SignInController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ url: string; statusCode: number }> {
     const url = safeNextPath(next) ?? '/devices';
-    const tokens = await this.auth.loginWithSecondFactor({ mfaToken: form.mfaToken, code: form.code }, origin);
+    const tokens = await this.auth.loginToDashboardWithSecondFactor({ mfaToken: form.mfaToken, code: form.code }, origin);
     this.cookies.startSession(reply, tokens);
     return { url, statusCode: 303 };
+  }
+
+  /** "Sign in with a passkey" and passkey autofill (the passkey script), first step: a challenge for any passkey of the site. */
+  @Public()
+  @Post('signin/passkey/options')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @UseFilters(ScriptAnswerFilter)
+  passkeyOptions(): ReturnType<PasskeyService['signInOptions']> {
+    return this.passkeys.signInOptions();
+  }
+
+  /**
+   * Second step: the assertion, checked and counted as `POST /auth/passkey/login` does, signs in
+   * a `web` device of the dashboard (no password, no second factor: a passkey is both).
+   */
+  @Public()
+  @Post('signin/passkey')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @UseFilters(ScriptAnswerFilter)
+  async signInWithPasskey(
+    @Body(FormPipe) form: PasskeyAssertionForm,
+    @Query('next') next: unknown,
+    @Origin() origin: RequestOrigin,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ redirect: string }> {
+    const redirect = safeNextPath(next) ?? '/devices';
+    const description = { name: describeBrowser(origin.userAgent), platform: 'web' as const };
+    const tokens = await this.passkeys.signInToDashboard(form.challengeId, form.response, description, origin);
+    this.cookies.startSession(reply, tokens);
+    return { redirect };
   }
 
   @Post('signout')

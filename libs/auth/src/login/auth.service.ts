@@ -187,17 +187,25 @@ export class AuthService {
     origin: RequestOrigin,
     dpop: DpopRequest = WITHOUT_PROOF,
   ): Promise<TokenResponse> {
-    return this.measured(this.finishWithSecondFactor(proofOfSecondFactor, origin, dpop));
+    return this.measured(this.finishWithSecondFactor(proofOfSecondFactor, origin, dpop, 'api'));
+  }
+
+  /** The dashboard's second-factor step: finishes only a sign-in the dashboard began (no DPoP: cookies). */
+  async loginToDashboardWithSecondFactor(proofOfSecondFactor: SecondFactorProof, origin: RequestOrigin): Promise<TokenResponse> {
+    return this.measured(this.finishWithSecondFactor(proofOfSecondFactor, origin, null, 'dashboard'));
   }
 
   private async finishWithSecondFactor(
     { mfaToken, code }: SecondFactorProof,
     origin: RequestOrigin,
-    dpop: DpopRequest,
+    dpop: DpopRequest | null,
+    sessionClient: SessionClient,
   ): Promise<TokenResponse> {
     const proof = await this.checkedProof(dpop);
     const challenge = await this.challenges.attempt(mfaToken);
-    if (!challenge) throw new MfaTokenInvalid();
+    // A sign-in is finished by the client that began it: the API's with the API's proof, the
+    // dashboard's in the browser that holds its cookies.
+    if (!challenge || challenge.sessionClient !== sessionClient) throw new MfaTokenInvalid();
     await this.actions.count(SECOND_FACTOR_ACTION, [challenge.userId], SECOND_FACTOR_LIMIT);
     if (proof) this.dpop.remember(proof, `signin:${clientNetworkOf(clientAddressOf(origin))}`);
     const user = await this.users.findById(challenge.userId);
@@ -244,14 +252,16 @@ export class AuthService {
    * API.md § Strong authentication) and creates a device exactly as a password sign-in does:
    * the same DPoP binding, device cap, new-device mail and `login` event. The attempt is
    * counted on the client IP's sign-in window before `authenticate` runs; `authenticate`
-   * answers the account it proved, or throws (then nothing is created).
+   * answers the account it proved, or throws (then nothing is created). The dashboard signs in
+   * its cookie sessions this way too (`sessionClient` `dashboard`, `dpop` null).
    */
   async loginWithAuthenticator(
     authenticate: () => Promise<UserEntity>,
     amr: readonly AuthenticationMethod[],
     description: DeviceDescription,
     origin: RequestOrigin,
-    dpop: DpopRequest,
+    dpop: DpopRequest | null,
+    sessionClient: SessionClient = 'api',
   ): Promise<TokenResponse> {
     return this.measured(
       (async () => {
@@ -262,7 +272,7 @@ export class AuthService {
         const user = await authenticate();
         await this.limiter.forgiveAddress(client);
         if (this.config.accounts.requireEmailVerification && user.emailVerifiedAt === null) await this.refuseUnverified(user);
-        const device = await this.createDevice(user, description, origin, proof?.jkt ?? null, 'api', amr.join(','));
+        const device = await this.createDevice(user, description, origin, proof?.jkt ?? null, sessionClient, amr.join(','));
         await this.enforceDeviceCap(user, device);
         const tokens = await this.refreshTokens.issueFirst(device);
         await this.events.record(anonymous(origin), { type: 'login', userId: user.id, device });

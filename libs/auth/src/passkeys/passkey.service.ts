@@ -166,6 +166,23 @@ export class PasskeyService {
     );
   }
 
+  /** The dashboard's "Sign in with a passkey": the same checks and counting, a `dashboard` session (cookies, no DPoP). */
+  signInToDashboard(
+    challengeId: string,
+    response: AuthenticationResponseJSON,
+    description: DeviceDescription,
+    origin: RequestOrigin,
+  ): Promise<TokenResponse> {
+    return this.auth.loginWithAuthenticator(
+      () => this.authenticate(challengeId, response, origin),
+      ['hwk', 'user', 'mfa'],
+      description,
+      origin,
+      null,
+      'dashboard',
+    );
+  }
+
   /**
    * `POST /auth/reauthenticate` with a passkey assertion (RFC 9470 step-up): the same checks as a
    * passkey sign-in, counted the same way, and the passkey must be the caller's own; the calling
