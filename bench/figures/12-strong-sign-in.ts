@@ -69,10 +69,12 @@ export async function measureStrongSignIn(context: Context): Promise<StrongSignI
   // New-device alerts are mailed for every one of these sign-ins: to a server that accepts at
   // once, so that no sender retries in the background.
   const sink = await new SmtpSink(0).start();
-  const api = await startApi(context, `sqlite:${context.scratch}/strong-sign-in.sqlite`, {
-    SMTP_URL: sink.url,
-    DASHBOARD_URL,
-  });
+  const api = await startApi(context, `sqlite:${context.scratch}/strong-sign-in.sqlite`, { SMTP_URL: sink.url, DASHBOARD_URL }).catch(
+    async (error: unknown) => {
+      await sink.stop();
+      throw error;
+    },
+  );
   const call = async (path: string, body: unknown, accessToken?: string): Promise<Answer> => {
     const started = performance.now();
     const response = await fetch(`${api.url}${path}`, {
