@@ -24,6 +24,7 @@ import { measureRevocationSpread } from './figures/08-revocation-spread.js';
 import { measureVerifierOverhead } from './figures/09-verifier-overhead.js';
 import { measureReplayCacheMemory } from './figures/10-replay-cache-memory.js';
 import { measureMailOffTheRequestPath } from './figures/11-mail-off-the-request-path.js';
+import { measureStrongSignIn } from './figures/12-strong-sign-in.js';
 import { header, machine, markdown, printTable, rows, type Results, type Sections } from './report.js';
 import { ApiClient } from './support/api-client.js';
 import { benchSettings, email, log, registerAll, RUN_ID, startApi, type Context } from './support/context.js';
@@ -89,6 +90,7 @@ async function collect(context: Context): Promise<Results> {
   sections.failedSignInTiming = await section('timing of failed sign-ins (7)', () => measureFailedSignInTiming(context));
   sections.replayCacheMemory = await section('replay cache memory (10)', async () => measureReplayCacheMemory());
   sections.mail = await section('mail off the request path (11)', () => measureMailOffTheRequestPath(context));
+  sections.strongSignIn = await section('passkey and TOTP sign-in (12)', () => measureStrongSignIn(context));
   return { ...sections, skipped, loadAverage, seconds: round((Date.now() - started) / 1000, 0) };
 }
 

@@ -44,6 +44,8 @@ export function benchSettings(quick: boolean) {
     memorySettleS: 3,
     /** Failed sign-ins timed per kind (existing account, unknown email), one at a time, alternating. */
     failedSignInSamples: quick ? 40 : 200,
+    /** Sign-ins timed per kind (password, password + TOTP, passkey), one at a time, interleaved; an account each. */
+    strongSignInSamples: quick ? 12 : 100,
     memory: { users: 10_000, devicesPerUser: 10, revokeEvery: 10 },
     /** Revocations timed across two processes, per database. */
     spreadSamples: quick ? 12 : 60,
