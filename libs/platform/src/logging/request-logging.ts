@@ -1,5 +1,6 @@
 // fastify itself: a dependency of @nestjs/platform-fastify (pinned there), which both apps run on.
 import { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { SLOW_REQUEST_MS, type RequestLogMode } from '../config/env-reader.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 
 /** The label of the request id in every line Fastify logs for a request. */
@@ -34,17 +35,20 @@ export function requestLoggingOptions(logger: FastifyBaseLogger | undefined) {
 }
 
 /**
- * Every response carries `X-Request-Id`, and (with a logger) every request ends in one line:
- * its id, method, route template (`/devices/:id`: no ids, no query string with whatever a
- * client put in it), path, status, latency, client IP and device when known. Headers and
- * bodies are never logged, so neither are the credentials in them.
+ * Every response carries `X-Request-Id`, and (LOG_REQUESTS, `all` by default, with a logger)
+ * every request ends in one line: its id, method, route template (`/devices/:id`: no ids, no
+ * query string with whatever a client put in it), path, status, latency, client IP and device
+ * when known. `errors`: only a status of 400 or more, or a request slower than
+ * SLOW_REQUEST_MS; `off`: none. Headers and bodies are never logged, so neither are the
+ * credentials in them.
  */
-export function logRequests(fastify: FastifyInstance, enabled: boolean): void {
+export function logRequests(fastify: FastifyInstance, mode: RequestLogMode): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
-  if (!enabled) return;
+  if (mode === 'off') return;
+  const errorsOnly = mode === 'errors';
   // The lines are built from the fixed fields below, none of which can hold a credential, so
   // they skip the logger's key-based redaction: with its wildcard paths it cost ~10 µs a line,
   // more than the guard (BENCHMARKS.md, figure 3). Anything else logged keeps it. The log-leak
@@ -52,13 +56,18 @@ export function logRequests(fastify: FastifyInstance, enabled: boolean): void {
   const lines = fastify.log.child({}, { redact: [] });
   fastify.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
+    const elapsed = reply.elapsedTime;
+    if (errorsOnly && status < 400 && elapsed < SLOW_REQUEST_MS) {
+      done();
+      return;
+    }
     const line = {
       [REQUEST_ID_LABEL]: request.id,
       method: request.method,
       route: request.routeOptions.url ?? null,
       path: pathOf(request),
       status,
-      ms: Math.round(reply.elapsedTime * 10) / 10,
+      ms: Math.round(elapsed * 10) / 10,
       ip: request.ip,
       deviceId: deviceOf(request),
     };
