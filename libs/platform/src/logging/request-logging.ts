@@ -1,5 +1,6 @@
 // fastify itself: a dependency of @nestjs/platform-fastify (pinned there), which both apps run on.
 import { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Bindings, ChildLoggerOptions } from 'pino';
 import { SLOW_REQUEST_MS, type RequestLogMode } from '../config/env-reader.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 
@@ -28,10 +29,81 @@ export function tagRequestDevice(request: object, deviceId: string): void {
  */
 export function requestLoggingOptions(logger: FastifyBaseLogger | undefined) {
   return {
-    ...(logger ? { loggerInstance: logger } : {}),
+    ...(logger ? { loggerInstance: logger, childLoggerFactory: lazyRequestLogger } : {}),
     genReqId: requestIdOf,
     logController: new LogController({ requestIdLogLabel: REQUEST_ID_LABEL, disableRequestLogging: true }),
   };
+}
+
+/**
+ * `request.log`, made only if something logs through it (a handler's error, a Fastify
+ * warning): Fastify made a pino child for every request, whose bindings went through the
+ * logger's key-based redaction, ~4 % of a guarded request's CPU (BENCHMARKS.md, figure 3),
+ * for a logger hardly any request uses. The request line does not use it either (logRequests).
+ */
+function lazyRequestLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+  return new LazyRequestLogger(logger, bindings, options);
+}
+
+class LazyRequestLogger implements FastifyBaseLogger {
+  private made: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  private get logger(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.options.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  fatal(...args: unknown[]): void {
+    const logger = this.logger;
+    Reflect.apply(logger.fatal, logger, args);
+  }
+
+  error(...args: unknown[]): void {
+    const logger = this.logger;
+    Reflect.apply(logger.error, logger, args);
+  }
+
+  warn(...args: unknown[]): void {
+    const logger = this.logger;
+    Reflect.apply(logger.warn, logger, args);
+  }
+
+  info(...args: unknown[]): void {
+    const logger = this.logger;
+    Reflect.apply(logger.info, logger, args);
+  }
+
+  debug(...args: unknown[]): void {
+    const logger = this.logger;
+    Reflect.apply(logger.debug, logger, args);
+  }
+
+  trace(...args: unknown[]): void {
+    const logger = this.logger;
+    Reflect.apply(logger.trace, logger, args);
+  }
+
+  silent(...args: unknown[]): void {
+    const logger = this.logger;
+    Reflect.apply(logger.silent, logger, args);
+  }
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options);
+  }
 }
 
 /**
