@@ -1,6 +1,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
 import type { AppConfig } from '../config/app-config.js';
+import { BufferedLogDestination } from './buffered-log-destination.js';
 import { REDACTED_PATHS } from './log-redaction.js';
 
 /**
@@ -9,7 +10,7 @@ import { REDACTED_PATHS } from './log-redaction.js';
  * - `json` (production): one object a line, ISO time, level by name, `app` naming the process.
  * - `pretty` (development): pino-pretty's text, coloured only on a terminal, so that no escape
  *   codes end up in a file the output is redirected to.
- * In `json`, lines are buffered (logBuffer): one write per ~4 KiB instead of one per line. A
+ * In `json`, lines are buffered (logBuffer): one write per ~8 KiB instead of one per line. A
  * write to stdout read through a pipe by a log shipper cost ~20 µs a request line (BENCHMARKS.md,
  * figure 3); batched, a fraction of a microsecond a line.
  */
@@ -53,36 +54,30 @@ function isoTimeByMillisecond(): string {
   return lastTime;
 }
 
-/** Lines are written once this many bytes are waiting… */
-export const LOG_BUFFER_BYTES = 4096;
+/** The log buffer: written out when the next line might not fit… */
+export const LOG_BUFFER_BYTES = 8192;
 /** …or after at most this long (ms), so that a quiet server's lines still reach the shipper. */
 export const LOG_FLUSH_INTERVAL_MS = 250;
 
-/** pino's destination (SonicBoom, a dependency of pino). */
-type SonicBoom = ReturnType<typeof pino.destination>;
-const buffers = new Set<SonicBoom>();
+const buffers = new Set<BufferedLogDestination>();
 
 /**
- * stdout through pino's SonicBoom with a buffer, written synchronously when it fills or on the
- * timer: a write never overlaps another (unlike `sync: false`, whose write in flight on libuv's
- * thread pool at process.exit() could be lost), so flushLogsSync() at exit leaves nothing behind.
- * Flushed at every exit (process 'exit': graceful shutdown's process.exit(0), the fatal path's
- * exit(1)), and by serveApp before it exits on a fatal error.
+ * stdout with a buffer (BufferedLogDestination), written out when full, every
+ * LOG_FLUSH_INTERVAL_MS, and at every exit (process 'exit': graceful shutdown's
+ * process.exit(0), the timeout's and the fatal path's exit(1)); serveApp also flushes before
+ * it exits on a fatal error, and pino flushes on every fatal line.
  */
-function logBuffer(): SonicBoom {
-  const destination = pino.destination({ dest: 1, sync: true, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_INTERVAL_MS });
-  if (buffers.size === 0) process.on('exit', flushLogsSync);
+function logBuffer(): BufferedLogDestination {
+  const destination = new BufferedLogDestination(1, LOG_BUFFER_BYTES);
+  if (buffers.size === 0) {
+    process.on('exit', flushLogsSync);
+    setInterval(flushLogsSync, LOG_FLUSH_INTERVAL_MS).unref();
+  }
   buffers.add(destination);
   return destination;
 }
 
 /** Writes out every buffered log line now, synchronously: at exit, and before exiting on a fatal error. */
 export function flushLogsSync(): void {
-  for (const buffer of buffers) {
-    try {
-      buffer.flushSync();
-    } catch {
-      // Closed, or stdout gone (EPIPE): nothing more can be written.
-    }
-  }
+  for (const buffer of buffers) buffer.flushSync();
 }
