@@ -184,7 +184,15 @@ export async function measureThroughput(context: Context): Promise<ThroughputFig
     };
     for (const target of targets) await measure(target, settings.warmupS);
 
-    const runs: Record<ThroughputKey, LoadResult[]> = { me: [], meQuiet: [], twin: [], dpop: [], databaseGuard: [], postgresGuard: [], bare: [] };
+    const runs: Record<ThroughputKey, LoadResult[]> = {
+      me: [],
+      meQuiet: [],
+      twin: [],
+      dpop: [],
+      databaseGuard: [],
+      postgresGuard: [],
+      bare: [],
+    };
     for (let roundIndex = 0; roundIndex < settings.throughputRounds; roundIndex++) {
       // Rotate the order each round, so that no target always runs first (or always last).
       const order = targets.map((_, i) => targets[(i + roundIndex) % targets.length]);

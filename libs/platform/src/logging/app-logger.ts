@@ -10,7 +10,7 @@ import { REDACTED_PATHS } from './log-redaction.js';
  * - `json` (production): one object a line, ISO time, level by name, `app` naming the process.
  * - `pretty` (development): pino-pretty's text, coloured only on a terminal, so that no escape
  *   codes end up in a file the output is redirected to.
- * In `json`, lines are buffered (logBuffer): one write per ~8 KiB instead of one per line. A
+ * In `json`, lines are buffered (logBuffer): one write per ~16 KiB instead of one per line. A
  * write to stdout read through a pipe by a log shipper cost ~20 µs a request line (BENCHMARKS.md,
  * figure 3); batched, a fraction of a microsecond a line.
  */
@@ -55,7 +55,7 @@ function isoTimeByMillisecond(): string {
 }
 
 /** The log buffer: written out when the next line might not fit… */
-export const LOG_BUFFER_BYTES = 8192;
+export const LOG_BUFFER_BYTES = 16 * 1024;
 /** …or after at most this long (ms), so that a quiet server's lines still reach the shipper. */
 export const LOG_FLUSH_INTERVAL_MS = 250;
 
