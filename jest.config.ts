@@ -31,6 +31,7 @@ const TIME_SENSITIVE = [
   'orders-service',
   'outage',
   'refused-proof-flood',
+  'request-log-durability',
   'revocation-feed',
   'revocation-push',
   'scale-out',

@@ -99,10 +99,16 @@ export function rows(results: Results, database: string): Row[] {
       met: null,
     });
     out.push({
-      figure: '3. GET /me ÷ bare node:http + node:crypto',
-      measured: `${t.meOverBare.median.toFixed(2)} ${range(t.meOverBare)}; bare ${rps('bare')} req/s; per CPU-second ${c.meOverBare.median.toFixed(2)}`,
-      target: '≥ 0.5',
-      met: t.meOverBare.median >= 0.5,
+      figure: '3. GET /me ÷ bare node:http + node:crypto, request lines on (stdout read through a pipe)',
+      measured: `${t.meOverBare.median.toFixed(2)} ${range(t.meOverBare)}; bare ${rps('bare')} req/s; per CPU-second ${c.meOverBare.median.toFixed(2)}; ${t.requestLines.read} lines read for ${t.requestLines.answered} requests answered`,
+      target: '≥ 0.6',
+      met: t.meOverBare.median >= 0.6,
+    });
+    out.push({
+      figure: '3c. The same, LOG_REQUESTS=off (same rounds)',
+      measured: `${t.meQuietOverBare.median.toFixed(2)} ${range(t.meQuietOverBare)}; ${rps('meQuiet')} req/s; per CPU-second ${c.meQuietOverBare.median.toFixed(2)}`,
+      target: 'reported',
+      met: null,
     });
   }
   if (t) {
@@ -251,7 +257,7 @@ export function printTable(info: Machine, table: Row[], results: Results): void 
     }
     const c = t.cpuNormalised;
     console.log(
-      `  same ratios from server CPU per request: guard cost ${c.guardCost.median.toFixed(2)}, JWT ÷ database ${c.jwtOverDatabase.median.toFixed(2)}×, GET /me ÷ bare ${c.meOverBare.median.toFixed(2)}, DPoP ÷ bearer ${c.dpopOverBearer.median.toFixed(2)}`,
+      `  same ratios from server CPU per request: guard cost ${c.guardCost.median.toFixed(2)}, JWT ÷ database ${c.jwtOverDatabase.median.toFixed(2)}×, GET /me ÷ bare ${c.meOverBare.median.toFixed(2)} (lines off ${c.meQuietOverBare.median.toFixed(2)}), DPoP ÷ bearer ${c.dpopOverBearer.median.toFixed(2)}`,
     );
   }
   console.log(

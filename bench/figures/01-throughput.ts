@@ -8,7 +8,7 @@ import { ServerProcess } from '../support/server-process.js';
 import { measureProofVerification, type ProofVerification } from './03b-dpop-proof-verification.js';
 
 /** The throughput section's targets (figures 1–3b). */
-type ThroughputKey = 'me' | 'twin' | 'dpop' | 'databaseGuard' | 'postgresGuard' | 'bare';
+type ThroughputKey = 'me' | 'meQuiet' | 'twin' | 'dpop' | 'databaseGuard' | 'postgresGuard' | 'bare';
 
 /** Figures 1, 2, 2b, 3 and 3b. */
 export interface ThroughputFigures {
@@ -17,7 +17,12 @@ export interface ThroughputFigures {
   readonly jwtOverDatabase: RatioSummary;
   /** null: no PostgreSQL server. */
   readonly jwtOverPostgres: RatioSummary | null;
+  /** GET /me ÷ bare, request lines on (the API's default, LOG_REQUESTS=all). */
   readonly meOverBare: RatioSummary;
+  /** The same with LOG_REQUESTS=off, in the same rounds. */
+  readonly meQuietOverBare: RatioSummary;
+  /** Lines the log reader counted on the API's stdout, against the requests it answered. */
+  readonly requestLines: { readonly read: number; readonly answered: number };
   readonly dpopOverBearer: RatioSummary;
   readonly dpopErrors: number;
   readonly dpopKeys: number;
@@ -27,6 +32,7 @@ export interface ThroughputFigures {
     readonly guardCost: RatioSummary;
     readonly jwtOverDatabase: RatioSummary;
     readonly meOverBare: RatioSummary;
+    readonly meQuietOverBare: RatioSummary;
     readonly dpopOverBearer: RatioSummary;
   };
   readonly sanity: { readonly unknownDeviceTokenApi: number; readonly unknownDeviceTokenDatabaseGuard: number };
@@ -43,7 +49,12 @@ export interface ThroughputFigures {
  */
 export async function measureThroughput(context: Context): Promise<ThroughputFigures> {
   const { settings } = context;
-  const api = await startApi(context, context.databaseUrl, { DPOP_REPLAY_CACHE_SIZE: String(settings.dpopReplayCacheSize) });
+  const api = await startApi(context, context.databaseUrl, {
+    DPOP_REPLAY_CACHE_SIZE: String(settings.dpopReplayCacheSize),
+    LOG_REQUESTS: 'all',
+  });
+  // The same API with request lines off: what the lines cost, beside the one that writes them.
+  const quiet = await startApi(context, context.databaseUrl, { LOG_REQUESTS: 'off' });
   const twin = await ServerProcess.start({
     name: 'public twin',
     script: SCRIPTS.twin,
@@ -98,6 +109,7 @@ export async function measureThroughput(context: Context): Promise<ThroughputFig
 
     // Each target answers as it should before anything is timed.
     check((await client.status('/me', tokens.access_token)) === 200, 'API GET /me is 200');
+    check((await new ApiClient(quiet.url).status('/me', tokens.access_token)) === 200, 'API GET /me with LOG_REQUESTS=off is 200');
     check((await new ApiClient(twin.url).status('/me-twin')) === 200, 'public twin GET /me-twin is 200 without a token');
     let postgresHeaders: Record<string, string> = {};
     if (postgresGuard) {
@@ -139,6 +151,7 @@ export async function measureThroughput(context: Context): Promise<ThroughputFig
     };
     const targets: { key: ThroughputKey; label: string; server: ServerProcess; spec: Partial<LoadSpec> }[] = [
       { key: 'me', label: 'API GET /me (JWT guard)', server: api, spec: { path: '/me', headers } },
+      { key: 'meQuiet', label: 'API GET /me, LOG_REQUESTS=off', server: quiet, spec: { path: '/me', headers } },
       { key: 'twin', label: 'GET /me-twin (no guard)', server: twin, spec: { path: '/me-twin' } },
       { key: 'dpop', label: 'API GET /me (DPoP-bound token + proof)', server: api, spec: { path: '/me' } },
       { key: 'databaseGuard', label: 'GET /me (SQLite lookup guard)', server: databaseGuard, spec: { path: '/me', headers } },
@@ -161,14 +174,25 @@ export async function measureThroughput(context: Context): Promise<ThroughputFig
       ...(target.key === 'dpop' ? await dpopSpec(durationS) : {}),
       durationS,
     });
+    // Requests the API (request lines on) answered 2xx under load, for the log reader's count.
+    let apiAnswered = 0;
     const measure = async (target: (typeof targets)[number], durationS: number) => {
       const result = await runLoad(target.server, await specOf(target, durationS));
+      if (target.server === api) apiAnswered += result.ok;
       if (target.key === 'dpop') dpopFastest = Math.max(dpopFastest, result.rps);
       return result;
     };
     for (const target of targets) await measure(target, settings.warmupS);
 
-    const runs: Record<ThroughputKey, LoadResult[]> = { me: [], twin: [], dpop: [], databaseGuard: [], postgresGuard: [], bare: [] };
+    const runs: Record<ThroughputKey, LoadResult[]> = {
+      me: [],
+      meQuiet: [],
+      twin: [],
+      dpop: [],
+      databaseGuard: [],
+      postgresGuard: [],
+      bare: [],
+    };
     for (let roundIndex = 0; roundIndex < settings.throughputRounds; roundIndex++) {
       // Rotate the order each round, so that no target always runs first (or always last).
       const order = targets.map((_, i) => targets[(i + roundIndex) % targets.length]);
@@ -190,6 +214,8 @@ export async function measureThroughput(context: Context): Promise<ThroughputFig
       jwtOverDatabase: ratioSummary(perRound(runs.me, runs.databaseGuard)),
       jwtOverPostgres: ifMeasured(runs.postgresGuard, () => ratioSummary(perRound(runs.me, runs.postgresGuard))),
       meOverBare: ratioSummary(perRound(runs.me, runs.bare)),
+      meQuietOverBare: ratioSummary(perRound(runs.meQuiet, runs.bare)),
+      requestLines: await readRequestLines(api, apiAnswered),
       dpopOverBearer: ratioSummary(perRound(runs.dpop, runs.me)),
       dpopErrors: runs.dpop.reduce((sum, run) => sum + run.errors, 0),
       dpopKeys: bound.length,
@@ -198,13 +224,25 @@ export async function measureThroughput(context: Context): Promise<ThroughputFig
         guardCost: ratioSummary(perRoundCpu(runs.me, runs.twin)),
         jwtOverDatabase: ratioSummary(perRoundCpu(runs.me, runs.databaseGuard)),
         meOverBare: ratioSummary(perRoundCpu(runs.me, runs.bare)),
+        meQuietOverBare: ratioSummary(perRoundCpu(runs.meQuiet, runs.bare)),
         dpopOverBearer: ratioSummary(perRoundCpu(runs.dpop, runs.me)),
       },
       sanity: { unknownDeviceTokenApi: 200, unknownDeviceTokenDatabaseGuard: 401 },
     };
   } finally {
-    await Promise.all([api.stop(), twin.stop(), databaseGuard.stop(), bare.stop(), postgresGuard?.stop()]);
+    await Promise.all([api.stop(), quiet.stop(), twin.stop(), databaseGuard.stop(), bare.stop(), postgresGuard?.stop()]);
   }
+}
+
+/**
+ * Stops the API and waits for its log reader's count: every request it answered under load has
+ * its line (the count also holds start-up, sanity-check and shutdown lines).
+ */
+async function readRequestLines(api: ServerProcess, answered: number): Promise<{ read: number; answered: number }> {
+  await api.stop();
+  const { lines } = await api.logReading();
+  check(lines >= answered, `the log reader read a line for every request answered (${lines} lines, ${answered} requests)`);
+  return { read: lines, answered };
 }
 
 interface BoundDevice {

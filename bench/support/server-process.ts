@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 /** Linux USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
 const CLOCK_TICKS_PER_S = 100;
@@ -36,7 +37,21 @@ export interface ServerProcessOptions {
   readonly readyPath: string;
 }
 
-/** A server started as its own process (`node <script>`), on 127.0.0.1 and a free port. */
+/** What the log reader counted on a server's stdout. */
+export interface LogReading {
+  readonly lines: number;
+  readonly bytes: number;
+}
+
+/** bench/log-reader, built beside this file's folder (dist/bench/). */
+const LOG_READER = fileURLToPath(new URL('../log-reader/main.js', import.meta.url));
+
+/**
+ * A server started as its own process (`node <script>`), on 127.0.0.1 and a free port, its
+ * stdout read through a pipe by a log reader of its own (bench/log-reader: a process that
+ * counts lines, as a log shipper on the host would read them), as in production: the server
+ * pays for writing its log to a pipe someone reads.
+ */
 export class ServerProcess {
   private stderr = '';
 
@@ -44,6 +59,8 @@ export class ServerProcess {
     readonly name: string,
     readonly url: string,
     private readonly child: ChildProcess,
+    private readonly reader: ChildProcess,
+    private readonly reading: Promise<LogReading>,
   ) {
     child.stderr?.on('data', (chunk: Buffer) => {
       // Kept for the error message if it dies; bounded.
@@ -54,16 +71,33 @@ export class ServerProcess {
   static async start(options: ServerProcessOptions): Promise<ServerProcess> {
     if (!existsSync(options.script)) throw new Error(`${options.script} is missing: run "npm run build" first (npm run bench does).`);
     const port = await freePort();
+    const reader = spawn(process.execPath, [LOG_READER], { stdio: ['pipe', 'pipe', 'inherit'] });
+    running.add(reader);
+    const reading = new Promise<LogReading>((done, fail) => {
+      let output = '';
+      reader.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      reader.once('exit', (code) => {
+        running.delete(reader);
+        if (code === 0) done(JSON.parse(output) as LogReading);
+        else fail(new Error(`the log reader of ${options.name} exited with ${code}`));
+      });
+    });
+    // Unhandled until someone asks (logReading()): a reader killed with the harness is no news.
+    reading.catch(() => undefined);
     const child = spawn(process.execPath, [options.script], {
       cwd: options.cwd,
       // PUBLIC_URL: the API refuses to start in production without it (DPoP proofs are checked
       // against it); a server's own address, unless the caller names another.
       env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...options.env },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', reader.stdin!, 'pipe'],
     });
     running.add(child);
-    child.once('exit', () => running.delete(child));
-    const server = new ServerProcess(options.name, `http://127.0.0.1:${port}`, child);
+    child.once('exit', () => {
+      running.delete(child);
+      // The server's end of the pipe closed with it; this process's copy ends the reader's input.
+      reader.stdin!.destroy();
+    });
+    const server = new ServerProcess(options.name, `http://127.0.0.1:${port}`, child, reader, reading);
     await server.waitReady(options.readyPath);
     return server;
   }
@@ -100,6 +134,16 @@ export class ServerProcess {
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  }
+
+  /** What the log reader counted: resolves once the server has stopped and the pipe is drained. */
+  logReading(): Promise<LogReading> {
+    return this.reading;
+  }
+
+  /** The log reader's pid (its CPU is neither the server's nor the load generator's). */
+  get readerPid(): number {
+    return this.reader.pid ?? -1;
   }
 
   async stop(): Promise<void> {

@@ -13,6 +13,8 @@ export interface ApiProcess {
   stop(): Promise<ProcessExit>;
   /** Kills the process outright (SIGKILL: no shutdown hook runs, as when a machine dies) and resolves once it has exited. */
   kill(): Promise<ProcessExit>;
+  /** Sends `signal` and resolves once the process has exited (for a signal that ends it). */
+  signal(signal: NodeJS.Signals): Promise<ProcessExit>;
 }
 
 export interface ProcessExit {
@@ -63,6 +65,10 @@ export async function startAppProcess(
     },
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      return exited;
+    },
+    signal: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
   };

@@ -49,7 +49,7 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Nes
     logger: loggers.nest,
     abortOnError: false,
   });
-  logRequests(app.getHttpAdapter().getInstance(), loggers.requests !== undefined);
+  logRequests(app.getHttpAdapter().getInstance(), loggers.requests !== undefined ? config.logRequests : 'off');
   drainConnectionsOnClose(app.getHttpAdapter().getInstance());
   // helmet for the other headers; the CSP is ours, whole: helmet would merge its own defaults
   // (script-src 'self', …) into any policy it builds.

@@ -115,7 +115,7 @@ export async function createApiApp(options: ApiAppOptions = {}): Promise<NestFas
     bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  logRequests(fastify, loggers.requests !== undefined);
+  logRequests(fastify, loggers.requests !== undefined ? config.logRequests : 'off');
   measureRequests(fastify, app.get(MetricsRegistry));
   drainConnectionsOnClose(fastify);
   // An onRequest hook: error answers (404, 413, 415, 401) get the headers too.

@@ -115,3 +115,28 @@ describe('request logs (e2e)', () => {
     expect(undecodable.headers['x-request-id']).toMatch(REQUEST_ID_PATTERN);
   });
 });
+
+/** README, Configuration: LOG_REQUESTS=errors logs only what failed (or was slow); off, nothing. */
+describe('request logs with LOG_REQUESTS=errors and off (e2e)', () => {
+  it('errors: a line for each answer of 400 or more, none for a success; off: none at all, ids still sent', async () => {
+    for (const mode of ['errors', 'off'] as const) {
+      const logs = new LogCapture();
+      const api = await startTestApi({ LOG_REQUESTS: mode }, { logDestination: logs });
+      try {
+        const ok = await api.http().get('/').expect(200);
+        const missing = await api.http().get('/no/such/route').expect(404);
+        const refused = await api.http().get('/me').expect(401);
+        for (const response of [ok, missing, refused]) expect(response.headers['x-request-id']).toMatch(REQUEST_ID_PATTERN);
+        const idsLogged = logs.requests.map((line) => line.requestId);
+        if (mode === 'errors') {
+          expect(idsLogged).toEqual([missing.headers['x-request-id'], refused.headers['x-request-id']]);
+          expect(logs.requests.map((line) => line.status)).toEqual([404, 401]);
+        } else {
+          expect(idsLogged).toEqual([]);
+        }
+      } finally {
+        await api.close();
+      }
+    }
+  });
+});

@@ -9,8 +9,11 @@ export {
   type LogFormat,
   type LogLevelName,
   type RateLimit,
+  type RequestLogMode,
   type SecurityWebhookTarget,
   type WebAuthnSettings,
+  REQUEST_LOG_MODES,
+  SLOW_REQUEST_MS,
 } from './config/app-config.js';
 export { parseDurationSeconds } from './config/duration.js';
 export { httpServerOptions } from './config/http-server-options.js';
@@ -35,7 +38,7 @@ export { normalizeAccountEmail } from './text/account-email.js';
 export { PeriodicTask } from './periodic-task.js';
 export { uuidParam } from './uuid-param.js';
 export { deriveSecret } from './config/derived-secret.js';
-export { createAppLogger } from './logging/app-logger.js';
+export { createAppLogger, flushLogsSync } from './logging/app-logger.js';
 export { PinoNestLogger } from './logging/pino-nest-logger.js';
 export { REDACTED_PATHS } from './logging/log-redaction.js';
 export { REQUEST_ID_HEADER, REQUEST_ID_PATTERN, requestIdOf } from './logging/request-id.js';

@@ -187,6 +187,14 @@ describe('AppConfig.fromEnv', () => {
     ]);
   });
 
+  it('logs every request unless LOG_REQUESTS says errors (status >= 400 or slow) or off', () => {
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET }).logRequests).toBe('all');
+    expect(AppConfig.fromEnv({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL, JWT_SECRET: SECRET }).logRequests).toBe('all');
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, LOG_REQUESTS: 'Errors' }).logRequests).toBe('errors');
+    expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, LOG_REQUESTS: ' off ' }).logRequests).toBe('off');
+    expect(problemsOf({ LOG_REQUESTS: 'some' })).toEqual(["LOG_REQUESTS: 'some' is not one of all, errors, off"]);
+  });
+
   it('turns metrics on with a METRICS_TOKEN of at least 16 bytes, and never repeats a short one', () => {
     expect(AppConfig.fromEnv({ JWT_SECRET: SECRET }).metricsToken).toBeNull();
     expect(AppConfig.fromEnv({ JWT_SECRET: SECRET, METRICS_TOKEN: 'scrape-me-0123456789' }).metricsToken).toBe('scrape-me-0123456789');

@@ -6,11 +6,13 @@ import {
   EnvReader,
   LOG_LEVELS,
   MIN_METRICS_TOKEN_LENGTH,
+  REQUEST_LOG_MODES,
   type DatabaseTarget,
   type Environment,
   type LogFormat,
   type LogLevelName,
   type RateLimit,
+  type RequestLogMode,
   type SecurityWebhookTarget,
 } from './env-reader.js';
 import { readPackageInfo } from './package-info.js';
@@ -18,11 +20,14 @@ import { readPackageInfo } from './package-info.js';
 export type { AccessTokenKey } from './access-token-key.js';
 export {
   LOG_LEVELS,
+  REQUEST_LOG_MODES,
+  SLOW_REQUEST_MS,
   type DatabaseTarget,
   type Environment,
   type LogFormat,
   type LogLevelName,
   type RateLimit,
+  type RequestLogMode,
   type SecurityWebhookTarget,
 } from './env-reader.js';
 
@@ -105,6 +110,11 @@ export class AppConfig {
   /** LOG_FORMAT: `json` in production, `pretty` otherwise; LOG_LEVEL: the lowest level written. */
   readonly logFormat!: LogFormat;
   readonly logLevel!: LogLevelName;
+  /**
+   * LOG_REQUESTS: `all` (a line per request), `errors` (status ≥ 400, or slower than
+   * SLOW_REQUEST_MS), or `off`.
+   */
+  readonly logRequests!: RequestLogMode;
   /** METRICS_TOKEN: the bearer secret for `GET /metrics`; null: metrics are off (404). */
   readonly metricsToken!: string | null;
   /** SHUTDOWN_TIMEOUT in seconds: how long a stopping process may drain before it exits anyway. */
@@ -186,6 +196,7 @@ export class AppConfig {
       },
       logFormat: reader.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, production ? 'json' : 'pretty'),
       logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+      logRequests: reader.oneOf('LOG_REQUESTS', REQUEST_LOG_MODES, 'all'),
       metricsToken: reader.optionalSecret('METRICS_TOKEN', MIN_METRICS_TOKEN_LENGTH),
       shutdownTimeout: reader.duration('SHUTDOWN_TIMEOUT', '10s', 1),
       apiDocs: reader.boolean('API_DOCS', !production),

@@ -17,6 +17,14 @@ export type LogFormat = 'json' | 'pretty';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
+/**
+ * LOG_REQUESTS: which requests get their line. `errors`: a status of 400 or more, or slower
+ * than SLOW_REQUEST_MS.
+ */
+export const REQUEST_LOG_MODES = ['all', 'errors', 'off'] as const;
+export type RequestLogMode = (typeof REQUEST_LOG_MODES)[number];
+/** With LOG_REQUESTS=errors, a request this slow (ms) is logged whatever its status. */
+export const SLOW_REQUEST_MS = 1000;
 export interface SecurityWebhookTarget {
   readonly url: string;
   /** The HMAC-SHA256 key (the secret's UTF-8 bytes), held as a KeyObject built once. */

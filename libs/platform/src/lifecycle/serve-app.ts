@@ -1,5 +1,6 @@
 import { Logger, type INestApplication } from '@nestjs/common';
 import { AppConfig, ConfigurationError } from '../config/app-config.js';
+import { flushLogsSync } from '../logging/app-logger.js';
 
 const logger = new Logger('Lifecycle');
 
@@ -11,11 +12,16 @@ const logger = new Logger('Lifecycle');
  * - On SIGTERM/SIGINT the app drains (enableShutdownHooks in create-*-app); if that takes
  *   longer than SHUTDOWN_TIMEOUT (a request that never ends, a hung pool), the process exits 1
  *   anyway, so an orchestrator's stop is never stuck.
+ * - An uncaught exception (or unhandled rejection) is logged at fatal with its stack, the
+ *   buffered log lines are written out, and the process exits 1: the app's state is unknown.
+ * Every exit (process.exit: after draining, on the timeout, on a fatal error) writes out the
+ * buffered log lines first (flushLogsSync on process 'exit').
  */
 export async function serveApp<App extends INestApplication>(
   create: () => Promise<App>,
   portOf: (config: AppConfig) => number,
 ): Promise<App> {
+  process.on('uncaughtException', exitOnFatalError);
   let app: App;
   try {
     app = await create();
@@ -38,6 +44,17 @@ export async function serveApp<App extends INestApplication>(
     return failToStart(error);
   }
   return app;
+}
+
+function exitOnFatalError(error: unknown, origin: NodeJS.UncaughtExceptionOrigin): never {
+  try {
+    const what = origin === 'unhandledRejection' ? 'Unhandled rejection' : 'Uncaught exception';
+    if (error instanceof Error) logger.fatal(`${what}: ${error.message}`, error.stack ?? '');
+    else logger.fatal(`${what}: ${String(error)}`);
+  } finally {
+    flushLogsSync();
+    process.exit(1);
+  }
 }
 
 function failToStart(error: unknown): never {
