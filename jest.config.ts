@@ -10,7 +10,7 @@ const base: Config = {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   moduleNameMapper: {
-    '^@app/(platform|persistence|security-events|mail|auth|revocation-feed|accounts)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@app/(platform|persistence|security-events|mail|keys|auth|revocation-feed|accounts)$': '<rootDir>/libs/$1/src/index.ts',
     '^@device-auth/verifier/core$': '<rootDir>/libs/verifier/src/core/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

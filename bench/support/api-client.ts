@@ -66,7 +66,10 @@ export class ApiClient {
  * aud, lifetime), for a device of the harness's choosing: seeded rows never logged in.
  */
 export function signAccessToken(config: AppConfig, userId: string, deviceId: string): string {
-  const { signingKey, id, algorithm, issuer, audience } = config.jwt;
+  const { issuer, audience } = config.jwt;
+  const key = config.signingKeys.static;
+  if (!key) throw new Error('signAccessToken needs a static key (JWT_SECRET or JWT_PRIVATE_KEY)');
+  const { signingKey, id, algorithm } = key;
   const iat = Math.floor(Date.now() / 1000);
   return jwt.sign({ sub: userId, sid: deviceId, jti: randomUUID(), iat, exp: iat + config.accessTokenTtl }, signingKey, {
     algorithm,

@@ -110,7 +110,7 @@ describe('auth (e2e)', () => {
     it('signs an access token with pinned header and the claims API.md lists', async () => {
       const { userId, tokens } = await registerAndLogin(api);
       const { header, payload } = decodeJwt(tokens.access_token);
-      expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: api.config.jwt.id });
+      expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: api.config.signingKeys.static!.id });
       expect(payload).toEqual({
         iss: api.config.jwt.issuer,
         aud: api.config.jwt.audience,
@@ -241,12 +241,12 @@ describe('auth (e2e)', () => {
       };
       const forged = [
         `${encode({ alg: 'none', typ: 'at+jwt' })}.${payload}.`,
-        sign({ alg: 'HS256', typ: 'at+jwt', kid: api.config.jwt.id }, claims, 'a-different-secret-of-at-least-32-bytes!!'),
+        sign({ alg: 'HS256', typ: 'at+jwt', kid: api.config.signingKeys.static!.id }, claims, 'a-different-secret-of-at-least-32-bytes!!'),
         `${header}.${encode({ ...claims, sub: 'someone-else' })}.${signature}`,
-        sign({ alg: 'HS256', typ: 'JWT', kid: api.config.jwt.id }, claims, TEST_JWT_SECRET),
-        sign({ alg: 'HS256', typ: 'at+jwt', kid: api.config.jwt.id }, { ...claims, iss: 'elsewhere' }, TEST_JWT_SECRET),
-        sign({ alg: 'HS256', typ: 'at+jwt', kid: api.config.jwt.id }, { ...claims, aud: 'another-api' }, TEST_JWT_SECRET),
-        sign({ alg: 'HS256', typ: 'at+jwt', kid: api.config.jwt.id }, { ...claims, exp: undefined }, TEST_JWT_SECRET),
+        sign({ alg: 'HS256', typ: 'JWT', kid: api.config.signingKeys.static!.id }, claims, TEST_JWT_SECRET),
+        sign({ alg: 'HS256', typ: 'at+jwt', kid: api.config.signingKeys.static!.id }, { ...claims, iss: 'elsewhere' }, TEST_JWT_SECRET),
+        sign({ alg: 'HS256', typ: 'at+jwt', kid: api.config.signingKeys.static!.id }, { ...claims, aud: 'another-api' }, TEST_JWT_SECRET),
+        sign({ alg: 'HS256', typ: 'at+jwt', kid: api.config.signingKeys.static!.id }, { ...claims, exp: undefined }, TEST_JWT_SECRET),
         tokens.refresh_token,
       ];
       for (const token of forged) {
@@ -257,7 +257,7 @@ describe('auth (e2e)', () => {
       await api
         .http()
         .get('/me')
-        .set('Authorization', `Bearer ${sign({ alg: 'HS256', typ: 'at+jwt', kid: api.config.jwt.id }, claims, TEST_JWT_SECRET)}`)
+        .set('Authorization', `Bearer ${sign({ alg: 'HS256', typ: 'at+jwt', kid: api.config.signingKeys.static!.id }, claims, TEST_JWT_SECRET)}`)
         .expect(200);
     });
 

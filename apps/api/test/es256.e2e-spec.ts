@@ -20,7 +20,7 @@ describe('ES256 access tokens (e2e)', () => {
   it('signs ES256 tokens that /me accepts and that the published JWK verifies', async () => {
     const { userId, tokens } = await registerAndLogin(api);
     const { header } = decodeJwt(tokens.access_token);
-    expect(header).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: api.config.jwt.id });
+    expect(header).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: api.config.signingKeys.static!.id });
     await api.http().get('/me').set('Authorization', bearer(tokens)).expect(200);
 
     const jwks = await api.http().get('/.well-known/jwks.json').expect(200);
@@ -42,8 +42,8 @@ describe('ES256 access tokens (e2e)', () => {
     const { tokens } = await registerAndLogin(api);
     const { payload } = decodeJwt(tokens.access_token);
     const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const input = `${encode({ alg: 'HS256', typ: 'at+jwt', kid: api.config.jwt.id })}.${encode(payload)}`;
-    const publicPem = api.config.jwt.verificationKey.export({ format: 'pem', type: 'spki' }).toString();
+    const input = `${encode({ alg: 'HS256', typ: 'at+jwt', kid: api.config.signingKeys.static!.id })}.${encode(payload)}`;
+    const publicPem = api.config.signingKeys.static!.verificationKey.export({ format: 'pem', type: 'spki' }).toString();
     const forged = `${input}.${createHmac('sha256', publicPem).update(input).digest('base64url')}`;
     const response = await api.http().get('/me').set('Authorization', `Bearer ${forged}`).expect(401);
     expect(response.body.detail).toBe('The access token is invalid.');

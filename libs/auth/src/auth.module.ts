@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { JwtModule } from '@nestjs/jwt';
+import { KeysModule } from '@app/keys';
 import { MailModule } from '@app/mail';
 import { SecurityEventsModule } from '@app/security-events';
 import { AuthService } from './login/auth.service.js';
@@ -33,7 +33,7 @@ import { PasskeyService } from './passkeys/passkey.service.js';
  * Needs PlatformModule and PersistenceModule in the app.
  */
 @Module({
-  imports: [JwtModule.register({}), SecurityEventsModule, MailModule],
+  imports: [KeysModule, SecurityEventsModule, MailModule],
   providers: [
     AuthService,
     AccessTokenService,
@@ -60,6 +60,7 @@ import { PasskeyService } from './passkeys/passkey.service.js';
     PasskeyService,
   ],
   exports: [
+    KeysModule,
     AuthService,
     AccessTokenService,
     AccessTokenVerifier,

@@ -26,6 +26,8 @@ import { TotpFactorEntity } from './entities/totp-factor.entity.js';
 import { RecoveryCodeEntity } from './entities/recovery-code.entity.js';
 import { MfaChallengeEntity } from './entities/mfa-challenge.entity.js';
 import { SecondFactor1765100000000 } from './migrations/1765100000000-second-factor.js';
+import { SigningKeyEntity } from './entities/signing-key.entity.js';
+import { SigningKeys1765300000000 } from './migrations/1765300000000-signing-keys.js';
 
 export const ENTITIES = [
   UserEntity,
@@ -41,6 +43,7 @@ export const ENTITIES = [
   TotpFactorEntity,
   RecoveryCodeEntity,
   MfaChallengeEntity,
+  SigningKeyEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1764100000000,
@@ -56,6 +59,7 @@ export const MIGRATIONS = [
   Accounts1765000000000,
   SecondFactor1765100000000,
   Passkeys1765200000000,
+  SigningKeys1765300000000,
 ];
 
 /** One DataSource for the configured database: embedded SQLite by default, or PostgreSQL. */

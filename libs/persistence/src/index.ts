@@ -58,3 +58,5 @@ export { RecoveryCodeEntity } from './entities/recovery-code.entity.js';
 export { MfaChallengeEntity } from './entities/mfa-challenge.entity.js';
 export { SecondFactorRepository } from './repositories/second-factor.repository.js';
 export { MfaChallengeRepository, type AttemptedMfaChallenge, type NewMfaChallenge } from './repositories/mfa-challenge.repository.js';
+export { SigningKeyEntity } from './entities/signing-key.entity.js';
+export { SigningKeyRepository } from './repositories/signing-key.repository.js';

@@ -17,6 +17,7 @@ import { PasskeyRepository } from './repositories/passkey.repository.js';
 import { PasskeyChallengeRepository } from './repositories/passkey-challenge.repository.js';
 import { MfaChallengeRepository } from './repositories/mfa-challenge.repository.js';
 import { SecondFactorRepository } from './repositories/second-factor.repository.js';
+import { SigningKeyRepository } from './repositories/signing-key.repository.js';
 import { Transactions } from './transactions.js';
 
 const REPOSITORIES = [
@@ -33,6 +34,7 @@ const REPOSITORIES = [
   PasskeyChallengeRepository,
   SecondFactorRepository,
   MfaChallengeRepository,
+  SigningKeyRepository,
   Transactions,
 ];
 

@@ -1,7 +1,12 @@
 export {
   AppConfig,
   ConfigurationError,
-  type AccessTokenKey,
+  type ManagedKeyAlgorithm,
+  type SigningKeySettings,
+  type StaticAccessTokenKey,
+  type TokenNames,
+  KEY_PUBLICATION_MARGIN_S,
+  MANAGED_KEY_ALGORITHMS,
   type AccountSettings,
   type MailSettings,
   type DatabaseTarget,

@@ -52,6 +52,27 @@ export class SecurityEventRecorder {
     });
   }
 
+  /**
+   * An event of the service itself, concerning no account: a signing key's rotation or
+   * revocation (`keyId` its kid), by the operator's command or by the service on schedule.
+   */
+  async recordKeyEvent(type: 'signing_key_rotated' | 'signing_key_revoked', keyId: string, actor: 'operator' | 'system', reason: string): Promise<void> {
+    await this.events.record({
+      userId: null,
+      type,
+      keyId,
+      deviceId: null,
+      deviceName: null,
+      reason,
+      createdAt: this.clock.now(),
+      actor,
+      actorUserId: null,
+      actorDeviceId: null,
+      ip: null,
+      userAgent: null,
+    });
+  }
+
   private toEvent(subject: SecurityEventSubject, by: AnyActor): NewSecurityEvent {
     const common = {
       userId: subject.userId,

@@ -9,6 +9,7 @@ function event(overrides: Partial<ActivityEntry>): ActivityEntry {
     id: 'e',
     occurrences: 1,
     userId: 'user-1',
+    keyId: null,
     type: 'device_revoked',
     deviceId: 'pixel-1',
     deviceName: 'Pixel 8',

@@ -72,6 +72,10 @@ export function describeEvent(event: ActivityEntry, reader: EventReader, deviceN
       return `Email change requested ${actor}${from} (waiting for the new address to confirm)`;
     case 'email_changed':
       return 'Email address changed';
+    case 'signing_key_rotated':
+      return 'A new access-token signing key was scheduled';
+    case 'signing_key_revoked':
+      return 'An access-token signing key was revoked';
     case 'account_deleted':
       return 'Account deleted';
     case 'passkey_added':

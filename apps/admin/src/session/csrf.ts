@@ -39,7 +39,7 @@ export class CsrfTokens {
     config: AppConfig,
     private readonly cookies: DashboardCookies,
   ) {
-    this.key = deriveSecret(config.jwt.signingKey, 'dashboard csrf token v1');
+    this.key = deriveSecret(config.signingKeys.derivationRoot, 'dashboard csrf token v1');
   }
 
   forSession(deviceId: string): string {

@@ -38,7 +38,7 @@ describe('forged access tokens (e2e)', () => {
     victim = signedIn.tokens;
     otherDeviceId = (await login(api, signedIn.email, signedIn.password, { name: 'Victim tablet' })).device_id;
     ({ header, payload: claims } = decodeJwt(victim.access_token));
-    expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: api.config.jwt.id });
+    expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: api.config.signingKeys.static!.id });
   });
 
   afterAll(async () => {

@@ -5,6 +5,7 @@ const event = (type: SecurityEventType, createdAt: number, fields: Partial<Secur
   id: `${type}-${createdAt}-${fields.deviceId ?? ''}`,
   occurrences: 1,
   userId: 'user',
+  keyId: null,
   type,
   deviceId: null,
   deviceName: null,

@@ -59,9 +59,9 @@ export class OperatorOverviewService {
       this.events.listRecentOfTypes(['dpop_proof_rejected'], RECENT_THREATS),
       this.config.securityWebhook ? this.deliveries.status() : null,
     ]);
-    const userIds = new Set([...reused, ...refused].map((event) => event.userId));
+    const userIds = new Set([...reused, ...refused].flatMap((event) => (event.userId === null ? [] : [event.userId])));
     const emails = new Map((await this.users.findByIds([...userIds])).map((user) => [user.id, user.email]));
-    const withEmail = (event: SecurityEventEntity): AccountEvent => ({ event, email: emails.get(event.userId) ?? null });
+    const withEmail = (event: SecurityEventEntity): AccountEvent => ({ event, email: (event.userId !== null && emails.get(event.userId)) || null });
     const byPlatform = PLATFORMS.map((platform) => ({ platform, count: active.get(platform) ?? 0 }));
     return {
       accounts,

@@ -30,7 +30,7 @@ export class DpopService {
   ) {
     const now = () => clock.now();
     this.nonces = config.dpop.nonce
-      ? new DpopNonces({ key: deriveSecret(config.jwt.signingKey, 'dpop nonce v1'), windowSeconds: NONCE_WINDOW_S, now })
+      ? new DpopNonces({ key: deriveSecret(config.signingKeys.derivationRoot, 'dpop nonce v1'), windowSeconds: NONCE_WINDOW_S, now })
       : null;
     this.verifier = new DpopProofVerifier({
       maxAgeSeconds: config.dpop.proofMaxAge,

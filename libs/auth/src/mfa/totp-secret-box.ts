@@ -19,7 +19,7 @@ export class TotpSecretBox {
   private readonly key: Buffer;
 
   constructor(config: AppConfig) {
-    this.key = deriveSecret(config.jwt.signingKey, 'totp secret encryption v1');
+    this.key = deriveSecret(config.signingKeys.derivationRoot, 'totp secret encryption v1');
   }
 
   seal(userId: string, secret: string): string {

@@ -1,6 +1,7 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig, PeriodicTask } from '@app/platform';
 import { DeviceRepository, RevocationChannel } from '@app/persistence';
+import { SigningKeySync } from '@app/keys';
 import { RevocationSet } from './revocation-set.js';
 
 /**
@@ -36,6 +37,7 @@ export class RevocationSyncService implements OnApplicationBootstrap, OnApplicat
     private readonly devices: DeviceRepository,
     private readonly revocations: RevocationSet,
     private readonly channel: RevocationChannel,
+    private readonly signingKeys: SigningKeySync,
   ) {
     // The set keeps what it has when a round fails (only an outage does); the next one retries.
     this.task = new PeriodicTask(
@@ -51,7 +53,12 @@ export class RevocationSyncService implements OnApplicationBootstrap, OnApplicat
     // LISTEN is missed; then the first full read; the periodic rounds stay as the safety net.
     await this.channel.listen({
       revoked: (deviceId, revokedAt) => this.revocations.add(deviceId, revokedAt),
-      reconnected: () => void this.sync(),
+      // A key added, rotated or revoked anywhere: this process re-reads the keys at once.
+      keysChanged: () => void this.signingKeys.changed(),
+      reconnected: () => {
+        void this.sync();
+        void this.signingKeys.changed();
+      },
     });
     await this.sync();
     this.task.start();

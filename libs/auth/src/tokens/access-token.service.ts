@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { AppConfig, Clock } from '@app/platform';
+import { KeyRing } from '@app/keys';
 import type { DeviceEntity, SessionClient } from '@app/persistence';
 
 /** RFC 9068 media type, checked on verify so no other JWT can pass as an access token. */
@@ -16,7 +17,7 @@ export interface IssuedAccessToken {
 @Injectable()
 export class AccessTokenService {
   constructor(
-    private readonly jwt: JwtService,
+    private readonly keys: KeyRing,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -26,27 +27,31 @@ export class AccessTokenService {
    * (the API's or the dashboard's, never interchangeable), and a bound device's key is carried
    * as `cnf.jkt` (RFC 9449 §6.1).
    */
-  issue(device: Pick<DeviceEntity, 'userId' | 'id' | 'jkt' | 'client' | 'authTime' | 'amr'>): IssuedAccessToken {
-    const { signingKey, id, algorithm, issuer } = this.config.jwt;
+  async issue(device: Pick<DeviceEntity, 'userId' | 'id' | 'jkt' | 'client' | 'authTime' | 'amr'>): Promise<IssuedAccessToken> {
+    const { issuer } = this.config.jwt;
     const { userId, id: deviceId, jkt } = device;
     const audience = audienceOf(this.config, device.client);
     // iat and exp come from the injectable clock, not from the library's own Date.now().
-    const iat = Math.floor(this.clock.now() / 1000);
+    const now = this.clock.now();
+    const iat = Math.floor(now / 1000);
     const expiresIn = this.config.accessTokenTtl;
-    const token = this.jwt.sign(
-      {
-        sub: userId,
-        sid: deviceId,
-        jti: randomUUID(),
-        iat,
-        exp: iat + expiresIn,
-        // RFC 9470: when and how the user last actively authenticated on this device (a refresh never moves it).
-        auth_time: Math.floor(device.authTime / 1000),
-        amr: device.amr.split(','),
-        ...(jkt ? { cnf: { jkt } } : {}),
-      },
-      { algorithm, privateKey: signingKey, issuer, audience, header: { alg: algorithm, typ: ACCESS_TOKEN_TYPE, kid: id } },
-    );
+    // The key that signs at this moment (managed keys rotate by time; API.md § Signing keys).
+    const { kid, algorithm, privateKey } = this.keys.signingKey(now);
+    const token = await new SignJWT({
+      iss: issuer,
+      aud: audience,
+      sub: userId,
+      sid: deviceId,
+      jti: randomUUID(),
+      iat,
+      exp: iat + expiresIn,
+      // RFC 9470: when and how the user last actively authenticated on this device (a refresh never moves it).
+      auth_time: Math.floor(device.authTime / 1000),
+      amr: device.amr.split(','),
+      ...(jkt ? { cnf: { jkt } } : {}),
+    })
+      .setProtectedHeader({ alg: algorithm, typ: ACCESS_TOKEN_TYPE, kid })
+      .sign(privateKey);
     return { token, expiresIn };
   }
 }

@@ -7,6 +7,7 @@ import {
   type AccessTokenClaims,
 } from '@device-auth/verifier/core';
 import { AppConfig, Clock } from '@app/platform';
+import { KeyRing } from '@app/keys';
 import type { SessionClient } from '@app/persistence';
 import { InvalidAccessToken } from '../auth.errors.js';
 import type { DpopRequest } from '../dpop/dpop-request.js';
@@ -44,14 +45,20 @@ export class AccessTokenVerifier {
     private readonly lastSeen: LastSeenRecorder,
     private readonly dpop: DpopService,
     private readonly metrics: DpopMetrics,
+    private readonly keys: KeyRing,
   ) {
     this.rules = new AccessTokenChecker({
-      key: config.jwt.verificationKey,
-      algorithms: [config.jwt.algorithm],
+      // The key named by the token's `kid` among this process's keys (a static key, or a managed
+      // key not revoked), for the pinned algorithm: unknown and revoked kids verify nothing.
+      key: (header) => {
+        const key = keys.verificationKey(header.kid, header.alg);
+        if (key === undefined) throw new VerificationError('invalid_token', 'The token is signed with a key this service does not accept.');
+        return key;
+      },
+      algorithms: keys.algorithms,
       issuer: config.jwt.issuer,
       // Either app's sessions (one shared cache); each call then holds the token to the asking app's.
       audiences: [config.jwt.audience, config.jwt.dashboardAudience],
-      keyId: config.jwt.id,
       clockToleranceSeconds: CLOCK_TOLERANCE_S,
       maxAgeSeconds: config.accessTokenTtl + CLOCK_TOLERANCE_S,
       now: () => clock.now(),
@@ -136,7 +143,9 @@ export class AccessTokenVerifier {
 
   /** What the server adds on every request: the revocation set, then the device's activity is noted. */
   private admit(claims: AccessTokenClaims): AccessPrincipal {
-    if (this.revocations.has(claims.deviceId)) throw new InvalidAccessToken(false);
+    // A token verified (and cached) before its key was revoked is refused from then on.
+    if (this.revocations.has(claims.deviceId) || (claims.keyId !== null && this.keys.isRevoked(claims.keyId)))
+      throw new InvalidAccessToken(false);
     this.lastSeen.note(claims.deviceId);
     return {
       userId: claims.subject,

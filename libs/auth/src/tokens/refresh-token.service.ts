@@ -216,8 +216,8 @@ export class RefreshTokenService {
     };
   }
 
-  private respond(device: DeviceEntity, refreshToken: string, refreshExpiresAt: number): TokenResponse {
-    const access = this.accessTokens.issue(device);
+  private async respond(device: DeviceEntity, refreshToken: string, refreshExpiresAt: number): Promise<TokenResponse> {
+    const access = await this.accessTokens.issue(device);
     return {
       access_token: access.token,
       token_type: device.jkt === null ? 'Bearer' : 'DPoP',

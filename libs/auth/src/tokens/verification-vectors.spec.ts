@@ -19,17 +19,22 @@ import type { DpopMetrics } from '../dpop/dpop-metrics.js';
 import { DpopService } from '../dpop/dpop.service.js';
 import type { LastSeenRecorder } from '../revocation/last-seen.recorder.js';
 import type { RevocationSet } from '../revocation/revocation-set.js';
+import { KeyRing } from '@app/keys';
 import { AccessTokenVerifier } from './access-token.verifier.js';
 
 /** The real AccessTokenVerifier and DpopService (no nonces, no PUBLIC_URL) on the vectors' clock and key. */
 function serverVerifier(): AccessTokenVerifier {
   const verificationKey = createPublicKey({ key: { ...TOKEN_KEY, d: undefined } as never, format: 'jwk' });
   const config = {
-    jwt: {
+    signingKeys: {
+      static: { algorithm: 'ES256', verificationKey, signingKey: verificationKey, id: KEY_ID, publicJwk: null },
+      previous: null,
+      encryptionSecret: null,
+      jwksMaxAge: 300,
+      rotation: 86400,
       algorithm: 'ES256',
-      verificationKey,
-      signingKey: verificationKey,
-      id: KEY_ID,
+    },
+    jwt: {
       issuer: ISSUER,
       audience: AUDIENCE,
       dashboardAudience: DASHBOARD_AUDIENCE,
@@ -43,7 +48,7 @@ function serverVerifier(): AccessTokenVerifier {
   const dpop = new DpopService(config, clock, metrics);
   const revocations = { has: () => false } as unknown as RevocationSet;
   const lastSeen = { note: () => undefined } as unknown as LastSeenRecorder;
-  return new AccessTokenVerifier(config, clock, revocations, lastSeen, dpop, metrics);
+  return new AccessTokenVerifier(config, clock, revocations, lastSeen, dpop, metrics, new KeyRing(config));
 }
 
 async function verdictOf(vector: VerificationVector): Promise<Verdict> {

@@ -25,7 +25,9 @@ export type SecurityEventType =
   | 'totp_enabled'
   | 'totp_disabled'
   | 'recovery_code_used'
-  | 'reauthenticated';
+  | 'reauthenticated'
+  | 'signing_key_rotated'
+  | 'signing_key_revoked';
 
 /** Who did it: the account holder, an operator from the dashboard, or the service itself. */
 export type SecurityEventActor = 'user' | 'operator' | 'system';
@@ -38,8 +40,9 @@ export class SecurityEventEntity {
   id!: string;
 
   @ForeignKey(() => UserEntity, { name: 'security_events_user_id_fk', onDelete: 'CASCADE' })
-  @Column({ name: 'user_id', type: 'varchar', length: 36 })
-  userId!: string;
+  /** Null for the service's own events (a signing key's rotation or revocation). */
+  @Column({ name: 'user_id', type: 'varchar', length: 36, nullable: true })
+  userId!: string | null;
 
   @Column({ type: 'varchar', length: 40 })
   type!: SecurityEventType;
@@ -72,6 +75,10 @@ export class SecurityEventEntity {
 
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt!: number;
+
+  /** The signing key's `kid`, for `signing_key_rotated` and `signing_key_revoked`. */
+  @Column({ name: 'key_id', type: 'varchar', length: 64, nullable: true })
+  keyId!: string | null;
 
   /** How many times it happened in a run that was recorded as this one event (refused DPoP proofs). */
   @Column({ type: 'integer', default: 1 })

@@ -4,6 +4,8 @@ import { AppConfig } from '@app/platform';
 
 /** The channel the `devices_revoked_notify` trigger (migration 1764750000000) notifies. */
 const CHANNEL = 'device_revoked';
+/** The channel the `signing_keys_changed_notify` trigger (migration 1765300000000) notifies. */
+const KEYS_CHANNEL = 'signing_keys_changed';
 
 /** So operators (and the tests) can find these connections in `pg_stat_activity`. */
 export const REVOCATION_LISTENER_APPLICATION_NAME = 'device-auth revocation listener';
@@ -15,6 +17,8 @@ const MAX_RETRY_MS = 5_000;
 export interface RevocationListener {
   /** A device was revoked (by any process or app), at `revokedAt` by the database's clock. */
   revoked(deviceId: string, revokedAt: number): void;
+  /** The managed signing keys changed (a key was added, rotated or revoked): read them again. */
+  keysChanged(): void;
   /**
    * The connection was (re)established after having been lost: notifications sent in
    * between are gone, so the listener catches up from the database.
@@ -84,10 +88,13 @@ export class RevocationChannel implements OnApplicationShutdown {
     };
     client.on('error', onLost);
     client.on('end', () => onLost());
-    client.on('notification', (message) => this.deliver(message.payload));
+    client.on('notification', (message) => {
+      if (message.channel === KEYS_CHANNEL) this.listener?.keysChanged();
+      else this.deliver(message.payload);
+    });
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
+      await client.query(`LISTEN ${CHANNEL}; LISTEN ${KEYS_CHANNEL}`);
     } catch (error) {
       onLost(error as Error);
       return;

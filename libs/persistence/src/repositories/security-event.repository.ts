@@ -6,7 +6,10 @@ import { DELETE_SECURITY_EVENTS_OF_USER, RECORD_SECURITY_EVENT_RUN } from '../sq
 import { bind, type BoundStatement } from '../sql/sql-statement.js';
 import { SqlRunner } from '../sql/sql-runner.js';
 
-export type NewSecurityEvent = Omit<SecurityEventEntity, 'id' | 'occurrences'> & { readonly occurrences?: number };
+export type NewSecurityEvent = Omit<SecurityEventEntity, 'id' | 'occurrences' | 'keyId'> & {
+  readonly occurrences?: number;
+  readonly keyId?: string | null;
+};
 
 @Injectable()
 export class SecurityEventRepository {
@@ -36,7 +39,8 @@ export class SecurityEventRepository {
    * row with the highest count.
    */
   async recordRun(id: string, event: NewSecurityEvent, occurrences: number): Promise<void> {
-    await this.sql.run(RECORD_SECURITY_EVENT_RUN, { ...event, id, occurrences });
+    const { keyId: _keyId, ...row } = event;
+    await this.sql.run(RECORD_SECURITY_EVENT_RUN, { ...row, id, occurrences });
   }
 
   /** The account's newest events of every type but `types`, newest first. */

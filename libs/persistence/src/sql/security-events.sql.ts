@@ -2,7 +2,7 @@ import { sqlStatement } from './sql-statement.js';
 
 export interface SecurityEventRow {
   id: string;
-  userId: string;
+  userId: string | null;
   type: string;
   deviceId: string | null;
   deviceName: string | null;

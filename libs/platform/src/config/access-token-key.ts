@@ -3,53 +3,94 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDirectory, MIN_SECRET_BYTES, type DatabaseTarget, type EnvReader } from './env-reader.js';
 
-export interface AccessTokenKey {
-  /** HS256 with JWT_SECRET by default; ES256 when JWT_PRIVATE_KEY (an EC P-256 key) is set. */
+/** The algorithms of managed signing keys (JWT_ALG). */
+export const MANAGED_KEY_ALGORITHMS = ['ES256', 'EdDSA'] as const;
+export type ManagedKeyAlgorithm = (typeof MANAGED_KEY_ALGORITHMS)[number];
+
+/** A static key, from JWT_SECRET (HS256), JWT_PRIVATE_KEY (ES256) or JWT_PREVIOUS_SECRET (verification only). */
+export interface StaticAccessTokenKey {
   readonly algorithm: 'HS256' | 'ES256';
   /**
    * Signs access tokens: the HS256 secret or the ES256 private key. Held as a KeyObject:
-   * jsonwebtoken re-parses a string or Buffer on every call.
+   * libraries re-parse a string or Buffer on every call.
    */
   readonly signingKey: KeyObject;
   /** Verifies them: the same secret, or the ES256 public key. */
   readonly verificationKey: KeyObject;
   /** `kid` header: a fingerprint of the key (RFC 7638 thumbprint for ES256), never the key. */
   readonly id: string;
-  /** The ES256 public key as a JWK, for `/.well-known/jwks.json`; null under HS256. */
+  /** The ES256 public key as a JWK, for `/.well-known/jwks.json`; null under HS256 (a secret is never published). */
   readonly publicJwk: Readonly<Record<string, string>> | null;
-  readonly issuer: string;
-  /** `aud` of the API's access tokens. */
-  readonly audience: string;
-  /** `aud` of the dashboard's own session tokens: never the API's, so neither app accepts the other's. */
-  readonly dashboardAudience: string;
 }
 
-/** The key itself, without the names (`iss`, `aud`) the tokens carry. */
-export type AccessTokenKeyMaterial = Pick<AccessTokenKey, 'algorithm' | 'signingKey' | 'verificationKey' | 'id' | 'publicJwk'>;
+/** API.md § Signing keys and their rotation. */
+export interface SigningKeySettings {
+  /** JWT_SECRET or JWT_PRIVATE_KEY: one static key for the deployment's life; null: managed keys (the default). */
+  readonly static: StaticAccessTokenKey | null;
+  /** JWT_PREVIOUS_SECRET: an old HS256 secret still accepted for verification (never for signing). */
+  readonly previous: StaticAccessTokenKey | null;
+  /** JWT_ALG: the algorithm of new managed keys. */
+  readonly algorithm: ManagedKeyAlgorithm;
+  /** JWT_KEY_ROTATION in seconds: how long a managed key signs before its successor takes over. */
+  readonly rotation: number;
+  /** JWKS_MAX_AGE in seconds: how long verifiers may cache the key set. */
+  readonly jwksMaxAge: number;
+  /** KEY_ENCRYPTION_SECRET (32+ bytes): protects managed private keys at rest; null with a static key. */
+  readonly encryptionSecret: Buffer | null;
+  /**
+   * The root the deployment's other secrets are derived from (dashboard CSRF, DPoP nonces, TOTP
+   * secrets at rest): KEY_ENCRYPTION_SECRET with managed keys, the static key otherwise. Never a
+   * key that rotates, so a rotation breaks none of them.
+   */
+  readonly derivationRoot: KeyObject;
+}
+
+/** A new key may sign no sooner than this after JWKS_MAX_AGE has passed since it was published. */
+export const KEY_PUBLICATION_MARGIN_S = 60;
 
 /**
- * The access-token key material: JWT_PRIVATE_KEY (ES256) or JWT_SECRET (HS256; generated once
- * into the data folder outside production).
+ * The signing-key settings: a static key (JWT_PRIVATE_KEY, ES256; JWT_SECRET, HS256) or managed
+ * keys protected by KEY_ENCRYPTION_SECRET (generated once into the data folder outside production).
  */
-export function readAccessTokenKey(reader: EnvReader, production: boolean, database: DatabaseTarget): AccessTokenKeyMaterial {
+export function readSigningKeySettings(reader: EnvReader, production: boolean, database: DatabaseTarget): SigningKeySettings {
+  const algorithm = reader.oneOf('JWT_ALG', MANAGED_KEY_ALGORITHMS, 'ES256');
+  const rotation = reader.duration('JWT_KEY_ROTATION', '30d', 60);
+  const jwksMaxAge = reader.duration('JWKS_MAX_AGE', '5m', 0);
+  if (rotation <= jwksMaxAge + KEY_PUBLICATION_MARGIN_S)
+    reader.problems.push(`JWT_KEY_ROTATION: must be longer than JWKS_MAX_AGE plus ${KEY_PUBLICATION_MARGIN_S}s`);
+  const previousSecret = reader.raw('JWT_PREVIOUS_SECRET');
+  const previous = previousSecret === undefined ? null : hs256Key(reader, 'JWT_PREVIOUS_SECRET', previousSecret);
+  const common = { previous, algorithm, rotation, jwksMaxAge };
   const pem = reader.raw('JWT_PRIVATE_KEY');
-  if (pem !== undefined) return es256Key(reader, pem);
-  let secret = reader.raw('JWT_SECRET');
-  if (secret !== undefined && Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
-    reader.problems.push(`JWT_SECRET: must be at least ${MIN_SECRET_BYTES} bytes`);
-  } else if (secret === undefined && production) {
-    reader.problems.push('JWT_SECRET: required when NODE_ENV=production (at least 32 random bytes), unless JWT_PRIVATE_KEY is set');
-  } else if (secret === undefined) {
-    secret = developmentSecret(database);
+  const secret = reader.raw('JWT_SECRET');
+  if (pem !== undefined || secret !== undefined) {
+    const key = pem !== undefined ? es256Key(reader, pem) : hs256Key(reader, 'JWT_SECRET', secret as string);
+    return { ...common, static: key, encryptionSecret: null, derivationRoot: key.signingKey };
   }
-  const bytes = Buffer.from(secret ?? randomBytes(MIN_SECRET_BYTES).toString('base64url'));
+  let encryptionSecret = reader.raw('KEY_ENCRYPTION_SECRET');
+  if (encryptionSecret !== undefined && Buffer.byteLength(encryptionSecret) < MIN_SECRET_BYTES) {
+    reader.problems.push(`KEY_ENCRYPTION_SECRET: must be at least ${MIN_SECRET_BYTES} bytes`);
+  } else if (encryptionSecret === undefined && production) {
+    reader.problems.push(
+      `KEY_ENCRYPTION_SECRET: required when NODE_ENV=production (at least ${MIN_SECRET_BYTES} random bytes), unless JWT_SECRET or JWT_PRIVATE_KEY is set`,
+    );
+  } else if (encryptionSecret === undefined) {
+    encryptionSecret = developmentSecret(database, 'key-encryption-secret');
+  }
+  const bytes = Buffer.from(encryptionSecret ?? randomBytes(MIN_SECRET_BYTES).toString('base64url'));
+  return { ...common, static: null, encryptionSecret: bytes, derivationRoot: createSecretKey(bytes) };
+}
+
+function hs256Key(reader: EnvReader, name: string, secret: string): StaticAccessTokenKey {
+  if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) reader.problems.push(`${name}: must be at least ${MIN_SECRET_BYTES} bytes`);
+  const bytes = Buffer.from(secret);
   const id = createHash('sha256').update(bytes).digest('base64url').slice(0, 16);
   const key = createSecretKey(bytes);
   return { algorithm: 'HS256', signingKey: key, verificationKey: key, id, publicJwk: null };
 }
 
 /** JWT_PRIVATE_KEY: a PEM EC P-256 private key ("\\n" accepted for line breaks in one-line env files). */
-function es256Key(reader: EnvReader, pem: string): AccessTokenKeyMaterial {
+function es256Key(reader: EnvReader, pem: string): StaticAccessTokenKey {
   try {
     const signingKey = createPrivateKey(pem.replace(/\\n/g, '\n'));
     if (signingKey.asymmetricKeyType !== 'ec' || signingKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('not P-256');
@@ -66,12 +107,12 @@ function es256Key(reader: EnvReader, pem: string): AccessTokenKeyMaterial {
 }
 
 /**
- * Outside production a missing JWT_SECRET is generated once and kept beside the SQLite file
- * (`data/` otherwise), so tokens survive a restart and two local processes agree on it.
+ * Outside production a missing secret is generated once and kept beside the SQLite file
+ * (`data/` otherwise), so keys survive a restart and two local processes agree on it.
  */
-function developmentSecret(database: DatabaseTarget): string {
+function developmentSecret(database: DatabaseTarget, name: string): string {
   const dataDir = dataDirectory(database);
-  const file = join(dataDir, 'jwt-secret');
+  const file = join(dataDir, name);
   mkdirSync(dataDir, { recursive: true });
   try {
     // 'wx' fails if another process created it first; then both read the same file.

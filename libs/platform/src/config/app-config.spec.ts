@@ -42,7 +42,7 @@ describe('AppConfig.fromEnv', () => {
       dpop: { required: false, nonce: false, proofMaxAge: 60 },
       apiDocs: true,
     });
-    expect(config.jwt.algorithm).toBe('HS256');
+    expect(config.signingKeys.static?.algorithm).toBe('HS256');
   });
 
   it('reads durations with units and postgres URLs', () => {
@@ -88,8 +88,15 @@ describe('AppConfig.fromEnv', () => {
     expect(problemsOf({ ACCESS_TOKEN_TTL: 'x', SESSION_MAX_AGE: 'y' })).toHaveLength(2);
   });
 
-  it('refuses to start in production without JWT_SECRET, or with a short one', () => {
-    expect(() => AppConfig.fromEnv({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL })).toThrow(/JWT_SECRET: required/);
+  it('refuses to start in production without KEY_ENCRYPTION_SECRET or a static key, or with a short one', () => {
+    expect(() => AppConfig.fromEnv({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL })).toThrow(
+      /KEY_ENCRYPTION_SECRET: required when NODE_ENV=production/,
+    );
+    expect(() => AppConfig.fromEnv({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL, KEY_ENCRYPTION_SECRET: 'short' })).toThrow(
+      /KEY_ENCRYPTION_SECRET: must be at least 32 bytes/,
+    );
+    const managed = AppConfig.fromEnv({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL, KEY_ENCRYPTION_SECRET: SECRET });
+    expect(managed.signingKeys).toMatchObject({ static: null, algorithm: 'ES256', rotation: 30 * 86400, jwksMaxAge: 300 });
     expect(() => AppConfig.fromEnv({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL, JWT_SECRET: 'too-short' })).toThrow(
       /JWT_SECRET: must be at least 32 bytes/,
     );
@@ -100,9 +107,9 @@ describe('AppConfig.fromEnv', () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     const config = AppConfig.fromEnv({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL, JWT_PRIVATE_KEY: pem });
-    expect(config.jwt.algorithm).toBe('ES256');
-    expect(config.jwt.publicJwk).toEqual({ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String) });
-    expect(config.jwt.verificationKey.type).toBe('public');
+    expect(config.signingKeys.static?.algorithm).toBe('ES256');
+    expect(config.signingKeys.static?.publicJwk).toEqual({ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String) });
+    expect(config.signingKeys.static?.verificationKey.type).toBe('public');
   });
 
   it.each([
@@ -113,16 +120,16 @@ describe('AppConfig.fromEnv', () => {
     expect(problemsOf({ JWT_PRIVATE_KEY: pem })).toEqual([expect.stringMatching(/^JWT_PRIVATE_KEY: /)]);
   });
 
-  it('outside production generates a secret once into the data folder and reuses it', () => {
+  it('outside production generates KEY_ENCRYPTION_SECRET once into the data folder and reuses it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'device-auth-config-'));
     try {
       const env = { DATABASE_URL: `sqlite:${join(dir, 'db', 'auth.sqlite')}` };
       const first = AppConfig.fromEnv(env);
-      const file = join(dir, 'db', 'jwt-secret');
+      const file = join(dir, 'db', 'key-encryption-secret');
       expect(existsSync(file)).toBe(true);
       expect(readFileSync(file, 'utf8').length).toBeGreaterThanOrEqual(32);
-      expect(AppConfig.fromEnv(env).jwt.id).toBe(first.jwt.id);
-      expect(AppConfig.fromEnv({ ...env, JWT_SECRET: SECRET }).jwt.id).not.toBe(first.jwt.id);
+      expect(AppConfig.fromEnv(env).signingKeys.encryptionSecret).toEqual(first.signingKeys.encryptionSecret);
+      expect(AppConfig.fromEnv({ ...env, JWT_SECRET: SECRET }).signingKeys).toMatchObject({ encryptionSecret: null, static: { algorithm: 'HS256' } });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

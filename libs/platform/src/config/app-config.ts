@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readAccessTokenKey, type AccessTokenKey } from './access-token-key.js';
+import { readSigningKeySettings, type SigningKeySettings } from './access-token-key.js';
 import {
   dataDirectory,
   EnvReader,
@@ -17,7 +17,22 @@ import {
 } from './env-reader.js';
 import { readPackageInfo } from './package-info.js';
 
-export type { AccessTokenKey } from './access-token-key.js';
+export {
+  KEY_PUBLICATION_MARGIN_S,
+  MANAGED_KEY_ALGORITHMS,
+  type ManagedKeyAlgorithm,
+  type SigningKeySettings,
+  type StaticAccessTokenKey,
+} from './access-token-key.js';
+
+/** The names access tokens carry (API.md § Tokens). */
+export interface TokenNames {
+  readonly issuer: string;
+  /** `aud` of the API's access tokens. */
+  readonly audience: string;
+  /** `aud` of the dashboard's own session tokens: never the API's, so neither app accepts the other's. */
+  readonly dashboardAudience: string;
+}
 export {
   LOG_LEVELS,
   REQUEST_LOG_MODES,
@@ -76,7 +91,8 @@ export class AppConfig {
   readonly database!: DatabaseTarget;
   readonly databasePoolSize!: number;
   readonly migrationsRun!: boolean;
-  readonly jwt!: AccessTokenKey;
+  readonly jwt!: TokenNames;
+  readonly signingKeys!: SigningKeySettings;
   /** Seconds. */
   readonly accessTokenTtl!: number;
   readonly refreshTokenTtl!: number;
@@ -168,8 +184,8 @@ export class AppConfig {
       database,
       databasePoolSize: reader.integer('DATABASE_POOL_SIZE', 10, 1, 1000),
       migrationsRun: reader.boolean('MIGRATIONS_RUN', true),
+      signingKeys: readSigningKeySettings(reader, production, database),
       jwt: {
-        ...readAccessTokenKey(reader, production, database),
         // RFC 8414 §3.3 / RFC 9068 §4: the metadata's issuer is the tokens' `iss`, a URL when PUBLIC_URL is set.
         issuer: reader.string('JWT_ISSUER', publicUrl ?? packageInfo.name),
         audience: reader.string('JWT_AUDIENCE', `${packageInfo.name}-api`),

@@ -5,11 +5,12 @@ function keyMaterial(key: KeyObject): Buffer {
 }
 
 /**
- * A 256-bit secret for one purpose (`info`), derived (HKDF-SHA256) from the access-token
- * signing key: every process of a deployment agrees on it without another secret to
- * configure, and knowing it reveals nothing about the signing key. The dashboard's CSRF tokens
- * and the DPoP nonces use one each.
+ * A 256-bit secret for one purpose (`info`), derived (HKDF-SHA256) from the deployment's root
+ * secret (`SigningKeySettings.derivationRoot`: KEY_ENCRYPTION_SECRET, or the static signing
+ * key): every process agrees on it without another secret to configure, knowing it reveals
+ * nothing about the root, and it does not change when managed signing keys rotate. The
+ * dashboard's CSRF tokens, the DPoP nonces and the TOTP secrets at rest use one each.
  */
-export function deriveSecret(signingKey: KeyObject, info: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', keyMaterial(signingKey), 'device-auth', info, 32));
+export function deriveSecret(root: KeyObject, info: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', keyMaterial(root), 'device-auth', info, 32));
 }

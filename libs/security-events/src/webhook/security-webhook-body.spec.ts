@@ -5,6 +5,7 @@ import { securityWebhookBody, signSecurityWebhookBody } from './security-webhook
 const EVENT: SecurityEventEntity = {
   id: '7d0c2c4e-1b1e-4f7a-9a53-5f3b8f0b9c11',
   occurrences: 1,
+  keyId: null,
   userId: '0b8f5a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b',
   type: 'refresh_token_reused',
   deviceId: 'c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f',

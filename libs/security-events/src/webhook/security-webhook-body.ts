@@ -12,13 +12,15 @@ export interface SecurityWebhookPayload {
   readonly id: string;
   readonly type: string;
   readonly occurredAt: string;
-  readonly userId: string;
+  /** Null for the service's own events (`signing_key_revoked`). */
+  readonly userId: string | null;
   readonly deviceId: string | null;
   readonly deviceName: string | null;
   /** For device_revoked: logout, revoked, revoked_others, password_changed, token_revoked, operator, refresh_token_reused. */
   readonly reason: string | null;
   /** Who did it: the account holder (`user`), an `operator`, or the service itself (`system`, e.g. reuse detection). */
   readonly actor: string;
+  readonly keyId?: string;
 }
 
 /** The body's exact bytes (built from the stored event, so every retry sends the same bytes). */
@@ -32,6 +34,8 @@ export function securityWebhookBody(event: SecurityEventEntity): string {
     deviceName: event.deviceName,
     reason: event.reason,
     actor: event.actor,
+    // The revoked signing key's `kid` (signing_key_revoked): services that verify tokens drop it.
+    ...(event.keyId === null ? {} : { keyId: event.keyId }),
   };
   return JSON.stringify(payload);
 }

@@ -46,6 +46,8 @@ export interface AccessTokenClaims {
   readonly jkt: string | null;
   /** `auth_time`, epoch seconds: when the user last actively authenticated on this device; null when absent. */
   readonly authTime: number | null;
+  /** The header's `kid`: the key it was signed with (a revoked key's tokens are refused even after they verified once); null when absent. */
+  readonly keyId: string | null;
   readonly payload: Readonly<JWTPayload>;
 }
 
@@ -147,6 +149,7 @@ export class AccessTokenChecker {
       audience: aud,
       jkt: cnf === undefined ? null : (cnf as { jkt: string }).jkt,
       authTime: authTime === undefined ? null : authTime,
+      keyId: typeof header.kid === 'string' ? header.kid : null,
       payload,
     };
   }
