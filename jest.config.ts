@@ -37,6 +37,7 @@ const TIME_SENSITIVE = [
   'scale-out',
   'security-webhook',
   'server-limits',
+  'signing-keys',
 ];
 const timeSensitive = `/(${TIME_SENSITIVE.join('|')})\\.(e2e-spec|browser-spec)\\.ts$`;
 const suites = process.env.TEST_SUITES;

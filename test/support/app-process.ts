@@ -48,7 +48,7 @@ export async function startAppProcess(
   const exited = new Promise<ProcessExit>((done) => child.once('exit', (code, signal) => done({ code, signal })));
   const started = Date.now();
   while (Date.now() - started < 20_000) {
-    if (child.exitCode !== null) throw new Error(`${app} process exited (${child.exitCode}): ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`${app} process exited (${child.exitCode}): ${stderr}${stdout.slice(-2000)}`);
     try {
       if ((await fetch(`${url}/health`)).ok) break;
     } catch {

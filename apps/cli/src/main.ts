@@ -1,12 +1,14 @@
 // The command-line app: `node dist/apps/cli/src/main.js <command> …`, run through the npm
-// scripts `npm run migration:run` (migrate) and `npm run operator -- grant|revoke <email>`.
+// scripts `npm run migration:run` (migrate) and `npm run operator -- grant|revoke <email>` and `npm run keys -- list|rotate|revoke <kid>`.
 import 'reflect-metadata';
 import { runMigrationsCommand } from './migrations/run-migrations.command.js';
+import { keysCommand } from './keys/keys.command.js';
 import { operatorCommand } from './operator/operator.command.js';
 
 const COMMANDS: Record<string, (args: readonly string[]) => Promise<number>> = {
   migrate: () => runMigrationsCommand(),
   operator: (args) => operatorCommand(args),
+  keys: (args) => keysCommand(args),
 };
 
 const [name = '', ...args] = process.argv.slice(2);

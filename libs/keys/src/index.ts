@@ -3,3 +3,4 @@ export { KeyRing, type KeyListing, type PublishedJwk, type SigningKey } from './
 export { SigningKeys, StaticKeyConfigured, type KeyChangeActor } from './signing-keys.service.js';
 export { SigningKeySync } from './signing-key-sync.js';
 export type { KeyState, KeyStatus } from './key-schedule.js';
+export { KeySealer } from './key-sealer.js';

@@ -114,6 +114,11 @@ export class KeyRing {
     return key.publicKey;
   }
 
+  /** How many managed keys were ever revoked (never goes down). */
+  get revokedCount(): number {
+    return this.keys.filter((key) => key.row.revokedAt !== null).length;
+  }
+
   /** Whether tokens with this `kid` must be refused although their signature verified earlier. */
   isRevoked(kid: string): boolean {
     return this.keys.some((key) => key.row.kid === kid && key.row.revokedAt !== null);

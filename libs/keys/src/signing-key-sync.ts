@@ -1,5 +1,6 @@
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { AppConfig, PeriodicTask } from '@app/platform';
+import { AppConfig, Clock, PeriodicTask } from '@app/platform';
+import { KeyRing } from './key-ring.js';
 import { SigningKeys } from './signing-keys.service.js';
 
 /**
@@ -15,12 +16,16 @@ export class SigningKeySync implements OnModuleInit, OnApplicationShutdown {
   constructor(
     config: AppConfig,
     private readonly keys: SigningKeys,
+    private readonly ring: KeyRing,
+    private readonly clock: Clock,
   ) {
     this.task = new PeriodicTask('sync signing keys', config.revocationSyncInterval * 1000, () => this.keys.sync(), SigningKeySync.name);
   }
 
   async onModuleInit(): Promise<void> {
     await this.keys.sync();
+    // Fails the start (rather than every sign-in) when KEY_ENCRYPTION_SECRET does not open the key.
+    this.ring.signingKey(this.clock.now());
     this.task.start();
   }
 

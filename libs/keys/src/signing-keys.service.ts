@@ -32,8 +32,10 @@ export class SigningKeys {
   async sync(): Promise<void> {
     if (!this.ring.managed) return;
     let rows = await this.repository.findAll();
-    const toAdd = keyToAdd(rows, this.clock.now(), this.ring.schedule);
-    if (toAdd) {
+    // At most twice: a first start adds the first key and, at once, its successor.
+    for (let round = 0; round < 2; round++) {
+      const toAdd = keyToAdd(rows, this.clock.now(), this.ring.schedule);
+      if (!toAdd) break;
       const kid = await this.addKey(toAdd.generation, toAdd.activatesAt);
       if (kid) await this.recordChange('signing_key_rotated', kid, 'system', rows.length === 0 ? 'first_key' : 'scheduled', toAdd.activatesAt);
       rows = await this.repository.findAll();

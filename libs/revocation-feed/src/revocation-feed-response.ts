@@ -9,8 +9,16 @@ export interface RevokedDeviceEntry {
   readonly until: string;
 }
 
+/** A signing key revoked in an emergency: services outside refuse tokens with its `kid`. */
+export interface RevokedKeyEntry {
+  readonly kid: string;
+  readonly revokedAt: string;
+}
+
 export interface RevocationFeedResponse {
   readonly revoked: RevokedDeviceEntry[];
+  /** Every signing key revoked whose tokens may still be alive (a handful at most), in every answer. */
+  readonly revokedKeys: RevokedKeyEntry[];
   readonly cursor: string;
 }
 
@@ -23,6 +31,7 @@ export function toRevocationFeedResponse(page: RevocationFeedPage): RevocationFe
       revokedAt: new Date(entry.revokedAt).toISOString(),
       until: new Date(entry.revokedAt + page.retentionMs).toISOString(),
     })),
-    cursor: encodeFeedCursor(page.next),
+    revokedKeys: page.revokedKeys.map((key) => ({ kid: key.kid, revokedAt: new Date(key.revokedAt).toISOString() })),
+    cursor: encodeFeedCursor(page.next, page.revokedKeyCount),
   };
 }

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { ApiProblemResponse, Public, ValidationFailed, type FieldError } from '@app/platform';
 import type { RevocationLogPosition } from '@app/persistence';
 import { RevocationFeedCredentialGuard } from './revocation-feed-credential.guard.js';
-import { decodeFeedCursor } from './revocation-feed-cursor.js';
+import { decodeFeedCursorWithKeys, type FeedCursor } from './revocation-feed-cursor.js';
 import { toRevocationFeedResponse, type RevocationFeedResponse } from './revocation-feed-response.js';
 import { FEED_MAX_WAIT_SECONDS, RevocationFeedService } from './revocation-feed.service.js';
 
@@ -43,7 +43,7 @@ export class RevocationFeedController {
     schema: {
       type: 'object',
       additionalProperties: false,
-      required: ['revoked', 'cursor'],
+      required: ['revoked', 'revokedKeys', 'cursor'],
       properties: {
         revoked: {
           type: 'array',
@@ -57,6 +57,16 @@ export class RevocationFeedController {
               revokedAt: { type: 'string', format: 'date-time' },
               until: { type: 'string', format: 'date-time', description: 'When the last of its access tokens expires.' },
             },
+          },
+        },
+        revokedKeys: {
+          type: 'array',
+          description: 'Signing keys revoked whose tokens may still be alive: refuse tokens with these `kid`s.',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['kid', 'revokedAt'],
+            properties: { kid: { type: 'string' }, revokedAt: { type: 'string', format: 'date-time' } },
           },
         },
         cursor: { type: 'string' },
@@ -85,11 +95,11 @@ export class RevocationFeedController {
   }
 }
 
-function parseQuery(after: unknown, wait: unknown): { after: RevocationLogPosition | null; waitSeconds: number } {
+function parseQuery(after: unknown, wait: unknown): { after: FeedCursor | null; waitSeconds: number } {
   const errors: FieldError[] = [];
-  let position: RevocationLogPosition | null = null;
+  let position: FeedCursor | null = null;
   if (after !== undefined) {
-    position = typeof after === 'string' ? (decodeFeedCursor(after) ?? null) : null;
+    position = typeof after === 'string' ? (decodeFeedCursorWithKeys(after) ?? null) : null;
     if (position === null) errors.push({ field: 'after', message: 'must be a cursor this feed returned' });
   }
   let waitSeconds = 0;

@@ -2,6 +2,8 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { RevocationLogRepository, type LoggedRevocation, type RevocationLogPosition } from '@app/persistence';
 import { ValidationFailed } from '@app/platform';
 import { RevocationSet } from '@app/auth';
+import { KeyRing } from '@app/keys';
+import type { FeedCursor } from './revocation-feed-cursor.js';
 import { comparePositions } from './revocation-feed-cursor.js';
 
 /** Entries per answer at most (~150 bytes each); a follower continues from the cursor. */
@@ -23,6 +25,10 @@ export interface RevocationFeedPage {
   readonly next: RevocationLogPosition;
   /** How long after its revocation a device's access tokens may still be alive (ms). */
   readonly retentionMs: number;
+  /** Signing keys revoked whose tokens may still be alive. */
+  readonly revokedKeys: { kid: string; revokedAt: number }[];
+  /** How many keys were ever revoked: the cursor carries it, so a held request answers when a key is revoked. */
+  readonly revokedKeyCount: number;
 }
 
 /**
@@ -47,8 +53,14 @@ export class RevocationFeedService implements OnModuleDestroy {
   constructor(
     private readonly log: RevocationLogRepository,
     private readonly revocations: RevocationSet,
+    private readonly keys: KeyRing,
   ) {
-    this.unsubscribe = revocations.onAdded(() => this.wakeAll());
+    const devices = revocations.onAdded(() => this.wakeAll());
+    const signingKeys = keys.onRevoked(() => this.wakeAll());
+    this.unsubscribe = () => {
+      devices();
+      signingKeys();
+    };
   }
 
   onModuleDestroy(): void {
@@ -63,10 +75,12 @@ export class RevocationFeedService implements OnModuleDestroy {
    * Revocations after `after` (all that may still matter when null), waiting up to
    * `waitSeconds` for one when there is none; `cancelled` ends the wait (the client left).
    */
-  async read(after: RevocationLogPosition | null, waitSeconds: number, cancelled: AbortSignal): Promise<RevocationFeedPage> {
+  async read(cursor: FeedCursor | null, waitSeconds: number, cancelled: AbortSignal): Promise<RevocationFeedPage> {
     const deadline = performance.now() + waitSeconds * 1000;
+    const after = cursor?.position ?? null;
     for (;;) {
       const seen = this.generation;
+      const revokedKeyCount = this.keys.revokedCount;
       const page = await this.log.readAfter(after, this.revocations.retentionMs, FEED_PAGE_SIZE);
       if (after !== null && comparePositions(after, page.settled) > 0) {
         // Ahead of everything this log ever handed out: from another database, or one restored
@@ -74,11 +88,18 @@ export class RevocationFeedService implements OnModuleDestroy {
         throw new ValidationFailed([{ field: 'after', message: 'is ahead of this feed; start again without a cursor' }]);
       }
       const remaining = deadline - performance.now();
-      if (page.entries.length > 0 || remaining <= 0 || this.closing || cancelled.aborted) {
+      const newKeys = revokedKeyCount > (cursor?.revokedKeys ?? 0);
+      if (page.entries.length > 0 || newKeys || remaining <= 0 || this.closing || cancelled.aborted) {
         // A full page continues after its last entry; otherwise everything up to `settled` has
         // been read or skipped as expired, and the follower need not look there again.
         const next = page.entries.length === FEED_PAGE_SIZE ? page.entries[page.entries.length - 1]!.position : page.settled;
-        return { entries: page.entries, next, retentionMs: this.revocations.retentionMs };
+        return {
+          entries: page.entries,
+          next,
+          retentionMs: this.revocations.retentionMs,
+          revokedKeys: this.keys.revokedKeys(Date.now()),
+          revokedKeyCount,
+        };
       }
       await this.sleep(remaining, seen, page.newest, cancelled);
     }

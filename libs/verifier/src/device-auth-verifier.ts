@@ -1,5 +1,5 @@
 import type { DevicePrincipal } from './device-principal.js';
-import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
 import { AccessDenied } from './access-denied.error.js';
 import {
   AccessTokenChecker,
@@ -16,6 +16,7 @@ import {
   type Now,
 } from './core/index.js';
 import { ReplayMemory } from './replay-memory.js';
+import { RemoteKeySet } from './remote-key-set.js';
 import { RevocationFeedFollower, type RevocationFeedOptions } from './revocation-feed-follower.js';
 
 export interface VerifierOptions {
@@ -78,26 +79,24 @@ export class DeviceAuthVerifier {
     if ((options.jwksUri === undefined) === (options.secret === undefined)) throw new TypeError('give exactly one of jwksUri and secret');
     const fetchImplementation = options.fetch ?? globalThis.fetch.bind(globalThis);
     let key: JWTVerifyGetKey | Uint8Array;
-    let algorithm: string;
+    let algorithms: string[];
     if (options.jwksUri !== undefined) {
-      // jose caches the set, re-fetches it when a token names an unknown `kid` (key rotation),
-      // at most every 30 s, and the `alg` list below is pinned whatever the set says.
-      key = createRemoteJWKSet(new URL(options.jwksUri), {
-        [customFetch]: (url, init) => fetchImplementation(url, init),
-      });
-      algorithm = 'ES256';
+      // The set is cached for the API's max-age and fetched again when a token names an unknown
+      // `kid` (a rotation), at most every 30 s; the `alg` list below is pinned whatever the set says.
+      key = new RemoteKeySet(new URL(options.jwksUri), fetchImplementation).getKey;
+      algorithms = ['ES256', 'EdDSA'];
     } else {
       const secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret!;
       if (secret.byteLength < 32) throw new RangeError('secret must be at least 32 bytes (the API refuses shorter ones too)');
       key = secret;
-      algorithm = 'HS256';
+      algorithms = ['HS256'];
     }
     this.now = options.now ?? Date.now;
     const clockToleranceSeconds = options.clockToleranceSeconds ?? CLOCK_TOLERANCE_SECONDS;
     const maxAgeSeconds = options.dpopMaxAgeSeconds ?? DPOP_PROOF_MAX_AGE_SECONDS;
     this.tokens = new AccessTokenChecker({
       key,
-      algorithms: [algorithm],
+      algorithms,
       issuer: options.issuer,
       audiences: [options.audience],
       clockToleranceSeconds,
@@ -174,6 +173,7 @@ export class DeviceAuthVerifier {
       deviceId: claims.deviceId,
       expiresAt: claims.expiresAt * 1000,
       jkt: claims.jkt,
+      keyId: claims.keyId,
       claims: claims.payload,
     };
   }
@@ -182,7 +182,7 @@ export class DeviceAuthVerifier {
     if (this.feed !== null) {
       if (!this.feed.current && this.feed.failsClosed)
         throw new AccessDenied('revocations_unknown', 'The revocation feed is out of reach; try again shortly.', dpop);
-      if (this.feed.isRevoked(principal.deviceId)) throw new AccessDenied('invalid_token', 'The access token is invalid.', dpop);
+      if (this.feed.isRevoked(principal.deviceId) || (principal.keyId !== null && this.feed.isKeyRevoked(principal.keyId))) throw new AccessDenied('invalid_token', 'The access token is invalid.', dpop);
     }
     return principal;
   }

@@ -30,6 +30,8 @@ export interface FeedFollowerEnvironment {
 
 interface FeedAnswer {
   revoked: { deviceId: string; until: string }[];
+  /** Signing keys revoked (servers before key management do not send it). */
+  revokedKeys?: { kid: string; revokedAt: string }[];
   cursor: string;
 }
 
@@ -49,6 +51,8 @@ const FEED_PAGE_SIZE = 1000;
  */
 export class RevocationFeedFollower {
   private readonly revokedUntil = new Map<string, number>();
+  /** The signing keys the feed lists as revoked, as of its last answer. */
+  private revokedKeys = new Set<string>();
   private cursor: string | null = null;
   /** performance.now() when the last successful request was sent: we are in sync as of then. */
   private syncedAt: number | null = null;
@@ -77,6 +81,11 @@ export class RevocationFeedFollower {
   /** Resolves once the feed has answered once (the set then holds every revocation that matters). */
   ready(): Promise<void> {
     return this.readyPromise;
+  }
+
+  /** True when the feed lists the signing key as revoked (an emergency): its tokens are refused. */
+  isKeyRevoked(kid: string): boolean {
+    return this.revokedKeys.has(kid);
   }
 
   /** True when the device was revoked and its access tokens may still be alive. */
@@ -167,6 +176,7 @@ export class RevocationFeedFollower {
       if (!Number.isFinite(untilMs)) continue;
       this.revokedUntil.set(deviceId, Math.max(untilMs, this.revokedUntil.get(deviceId) ?? 0));
     }
+    if (Array.isArray(answer.revokedKeys)) this.revokedKeys = new Set(answer.revokedKeys.map((key) => key.kid));
     this.cursor = answer.cursor;
     const now = this.environment.now();
     for (const [deviceId, until] of this.revokedUntil) if (until < now) this.revokedUntil.delete(deviceId);
@@ -175,9 +185,11 @@ export class RevocationFeedFollower {
 
 function isFeedAnswer(value: unknown): value is FeedAnswer {
   if (typeof value !== 'object' || value === null) return false;
-  const { revoked, cursor } = value as Partial<FeedAnswer>;
+  const { revoked, cursor, revokedKeys } = value as Partial<FeedAnswer>;
   return (
     typeof cursor === 'string' &&
+    (revokedKeys === undefined ||
+      (Array.isArray(revokedKeys) && revokedKeys.every((entry) => typeof entry === 'object' && entry !== null && typeof entry.kid === 'string'))) &&
     Array.isArray(revoked) &&
     revoked.every(
       (entry) => typeof entry === 'object' && entry !== null && typeof entry.deviceId === 'string' && typeof entry.until === 'string',
