@@ -83,7 +83,12 @@ export async function measureThroughput(context: Context): Promise<ThroughputFig
     name: 'bare node:http',
     script: SCRIPTS.bare,
     cwd: context.scratch,
-    env: { JWT_SECRET: context.secret, BENCH_JWT_KID: context.config.signingKeys.static?.id ?? "", JWT_ISSUER: jwt.issuer, JWT_AUDIENCE: jwt.audience },
+    env: {
+      JWT_SECRET: context.secret,
+      BENCH_JWT_KID: context.config.signingKeys.static?.id ?? '',
+      JWT_ISSUER: jwt.issuer,
+      JWT_AUDIENCE: jwt.audience,
+    },
     readyPath: '/health',
   });
   try {

@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { AuthService } from '@app/auth';
+import { KeyRing } from '@app/keys';
 import { DeviceRepository, SecurityEventRepository, UserRepository, type DevicePlatform, type SecurityEventType } from '@app/persistence';
 import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
 import { createAdminApp } from '../src/create-admin-app.js';
@@ -123,6 +124,8 @@ describe('operator overview and user search (e2e)', () => {
     expect(page.text).toContain('aria-current="page">Overview</a>');
     // SECURITY_WEBHOOK_URL is unset here: no webhook section.
     expect(page.text).not.toContain('webhook-pending');
+    // JWT_SECRET is set here: a static key, no managed keys to list.
+    expect(section(page.text, 'Signing keys')).toContain('A static key (JWT_SECRET or JWT_PRIVATE_KEY) signs every token');
   });
 
   it('lists reuse detections and refused DPoP proofs apart, across accounts, newest first, escaped, linked to the account, with the count', async () => {
@@ -228,5 +231,39 @@ describe('operator overview and user search (e2e)', () => {
     for (const path of ['/admin', '/admin/users?email=a']) expect((await customer.get(path)).status).toBe(404);
     const own = await customer.get('/devices');
     expect(own.text).not.toContain('href="/admin"');
+  });
+});
+
+/** With managed keys (no static key), the overview lists them from the process's key ring. */
+describe('operator overview: managed signing keys (e2e)', () => {
+  let database: ScratchDatabase;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    database = await scratchDatabase();
+    app = await createAdminApp({
+      env: { DATABASE_URL: database.url, KEY_ENCRYPTION_SECRET: 'admin-e2e-key-encryption-secret-32-bytes!', LOGIN_RATE_LIMIT: '1000/15m' },
+      logger: false,
+    });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await database.remove();
+  });
+
+  it('shows each key with its state and times', async () => {
+    const auth = app.get(AuthService);
+    const { id } = await auth.register({ email: 'keys-operator@example.com', password: PASSWORD }, { ip: null, userAgent: null });
+    await app.get(UserRepository).setRole(id, 'operator');
+    const operator = new DashboardClient(app);
+    await operator.signIn('keys-operator@example.com', PASSWORD);
+    const listed = await app.get(KeyRing).list(Date.now());
+    expect(listed.map((key) => key.status.state)).toEqual(['current', 'next']);
+    const page = (await operator.get('/admin')).text;
+    const rows = [
+      ...page.matchAll(/<tr class="signing-key state-(\w+)"><td><code>([^<]+)<\/code><\/td><td>[^<]*<\/td><td>ES256<\/td>/g),
+    ].map((match) => [match[1], match[2]]);
+    expect(rows).toEqual(listed.map((key) => [key.status.state, key.kid]));
   });
 });

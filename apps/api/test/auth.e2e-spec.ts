@@ -257,7 +257,10 @@ describe('auth (e2e)', () => {
       await api
         .http()
         .get('/me')
-        .set('Authorization', `Bearer ${sign({ alg: 'HS256', typ: 'at+jwt', kid: api.config.signingKeys.static!.id }, claims, TEST_JWT_SECRET)}`)
+        .set(
+          'Authorization',
+          `Bearer ${sign({ alg: 'HS256', typ: 'at+jwt', kid: api.config.signingKeys.static!.id }, claims, TEST_JWT_SECRET)}`,
+        )
         .expect(200);
     });
 

@@ -7,7 +7,7 @@ import type { TokenResponse } from '@app/auth';
 import { KeySealer } from '@app/keys';
 import { openDataSource } from '@app/persistence';
 import { AppConfig } from '@app/platform';
-import { createVerifier, type DeviceAuthVerifier } from '../../../libs/verifier/src/index.js';
+import { createVerifier, type DeviceAuthVerifier } from '@device-auth/verifier';
 import { startApiCluster, startApiProcess, type ApiCluster, type ApiProcess } from '../../../test/support/app-process.js';
 import { testPostgresUrl } from '../../../test/support/scratch-database.js';
 import { sleep, waitFor } from '../../../test/support/wait-for.js';
@@ -181,7 +181,12 @@ describe('managed signing keys (two API processes)', () => {
     });
     try {
       await verifier.ready();
-      await verifier.verifyRequest({ authorization: `Bearer ${onA.access_token}`, dpop: undefined, method: 'GET', url: 'http://orders.test/orders' });
+      await verifier.verifyRequest({
+        authorization: `Bearer ${onA.access_token}`,
+        dpop: undefined,
+        method: 'GET',
+        url: 'http://orders.test/orders',
+      });
 
       const revoked = await keysCommand(cluster.database.url, 'revoke', revokedKid);
       expect(revoked.code).toBe(0);
@@ -198,13 +203,23 @@ describe('managed signing keys (two API processes)', () => {
         [a.url, onB.access_token],
         [b.url, onB.access_token],
       ] as const)
-        await waitFor(async () => (await me(base, token)).status === 401, { timeoutMs: 5_000, what: `a 401 for the revoked key's token on ${base}` });
+        await waitFor(async () => (await me(base, token)).status === 401, {
+          timeoutMs: 5_000,
+          what: `a 401 for the revoked key's token on ${base}`,
+        });
       await waitFor(
         () =>
-          verifier.verifyRequest({ authorization: `Bearer ${onB.access_token}`, dpop: undefined, method: 'GET', url: 'http://orders.test/orders' }).then(
-            () => false,
-            () => true,
-          ),
+          verifier
+            .verifyRequest({
+              authorization: `Bearer ${onB.access_token}`,
+              dpop: undefined,
+              method: 'GET',
+              url: 'http://orders.test/orders',
+            })
+            .then(
+              () => false,
+              () => true,
+            ),
         { timeoutMs: 5_000, what: "the verifier package refusing the revoked key's token" },
       );
       const feed = (await (await fetch(`${a.url}/revocations`, { headers: { authorization: `Bearer ${FEED_TOKEN}` } })).json()) as {
@@ -223,7 +238,12 @@ describe('managed signing keys (two API processes)', () => {
         expect(kidOf(renewed.access_token)).toBe(successor);
         expect((await me(a.url, renewed.access_token)).status).toBe(200);
         expect((await me(b.url, renewed.access_token)).status).toBe(200);
-        await verifier.verifyRequest({ authorization: `Bearer ${renewed.access_token}`, dpop: undefined, method: 'GET', url: 'http://orders.test/orders' });
+        await verifier.verifyRequest({
+          authorization: `Bearer ${renewed.access_token}`,
+          dpop: undefined,
+          method: 'GET',
+          url: 'http://orders.test/orders',
+        });
       }
 
       // Revoking it again, or a kid that does not exist, changes nothing and says so.
@@ -247,7 +267,11 @@ describe('managed signing keys (two API processes)', () => {
 
   it('refuses to start with a KEY_ENCRYPTION_SECRET that does not open the stored keys', async () => {
     await expect(
-      startApiProcess({ DATABASE_URL: cluster.database.url, ...MANAGED, KEY_ENCRYPTION_SECRET: 'a-different-secret-of-at-least-32-bytes!!' }),
+      startApiProcess({
+        DATABASE_URL: cluster.database.url,
+        ...MANAGED,
+        KEY_ENCRYPTION_SECRET: 'a-different-secret-of-at-least-32-bytes!!',
+      }),
     ).rejects.toThrow(/does not open with this KEY_ENCRYPTION_SECRET/);
   });
 });
@@ -305,7 +329,12 @@ onSqlite('rotation seen by an outside verifier (jose createRemoteJWKSet, default
         const kid = kidOf(tokens.access_token);
         if (!firstToken.has(kid)) firstToken.set(kid, Date.now());
         try {
-          const { payload } = await jwtVerify(tokens.access_token, jwks, { issuer: ISSUER, audience: AUDIENCE, typ: 'at+jwt', algorithms: ['ES256'] });
+          const { payload } = await jwtVerify(tokens.access_token, jwks, {
+            issuer: ISSUER,
+            audience: AUDIENCE,
+            typ: 'at+jwt',
+            algorithms: ['ES256'],
+          });
           lastExpiry.set(kid, Math.max(lastExpiry.get(kid) ?? 0, (payload.exp as number) * 1000));
           verified++;
         } catch (error) {

@@ -93,7 +93,7 @@ describe('start-up (e2e)', () => {
         expect(failure!.stderr).toBe(
           [
             'Invalid configuration:',
-            '  JWT_SECRET: required when NODE_ENV=production (at least 32 random bytes), unless JWT_PRIVATE_KEY is set',
+            '  KEY_ENCRYPTION_SECRET: required when NODE_ENV=production (at least 32 random bytes), unless JWT_SECRET or JWT_PRIVATE_KEY is set',
             "  ACCESS_TOKEN_TTL: '15x' is not a duration of at least 1s (use 900, 900s, 15m, 12h or 30d)",
             '  METRICS_TOKEN: must be at least 16 bytes (for example: openssl rand -base64 32)',
             '',

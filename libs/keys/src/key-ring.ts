@@ -82,7 +82,12 @@ export class KeyRing {
       const previous = known.get(row.kid);
       if (previous && previous.row.sealedPrivateKey === row.sealedPrivateKey) return { ...previous, row };
       const publicKey = createPublicKey({ key: JSON.parse(row.publicJwk) as JsonWebKey, format: 'jwk' });
-      const jwk = { ...(publicKey.export({ format: 'jwk' }) as Record<string, string>), kid: row.kid, alg: row.algorithm, use: 'sig' as const };
+      const jwk = {
+        ...(publicKey.export({ format: 'jwk' }) as Record<string, string>),
+        kid: row.kid,
+        alg: row.algorithm,
+        use: 'sig' as const,
+      };
       return { row, publicKey, jwk, privateKey: null };
     });
     if (this.keys.filter((key) => key.row.revokedAt !== null).length !== revokedBefore) for (const listener of this.listeners) listener();

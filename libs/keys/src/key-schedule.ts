@@ -65,7 +65,11 @@ export function keyStatus(key: ScheduledKey, keys: readonly ScheduledKey[], now:
  * activating one rotation after it (and never sooner than `leadMs` from now). Without any key
  * that may sign, one signs at once.
  */
-export function keyToAdd(keys: readonly ScheduledKey[], now: number, settings: ScheduleSettings): { generation: number; activatesAt: number } | null {
+export function keyToAdd(
+  keys: readonly ScheduledKey[],
+  now: number,
+  settings: ScheduleSettings,
+): { generation: number; activatesAt: number } | null {
   const generation = keys.reduce((max, key) => Math.max(max, key.generation), 0) + 1;
   const live = keys.filter((key) => key.revokedAt === null);
   // No key may sign (a first start, or every key revoked): one signs at once.

@@ -37,7 +37,8 @@ export class SigningKeys {
       const toAdd = keyToAdd(rows, this.clock.now(), this.ring.schedule);
       if (!toAdd) break;
       const kid = await this.addKey(toAdd.generation, toAdd.activatesAt);
-      if (kid) await this.recordChange('signing_key_rotated', kid, 'system', rows.length === 0 ? 'first_key' : 'scheduled', toAdd.activatesAt);
+      if (kid)
+        await this.recordChange('signing_key_rotated', kid, 'system', rows.length === 0 ? 'first_key' : 'scheduled', toAdd.activatesAt);
       rows = await this.repository.findAll();
     }
     this.ring.load(rows);
@@ -136,7 +137,9 @@ function nextGeneration(rows: readonly SigningKeyEntity[]): number {
 /** Rotation and revocation concern managed keys; a static key (JWT_SECRET, JWT_PRIVATE_KEY) is changed in the configuration. */
 export class StaticKeyConfigured extends Error {
   constructor() {
-    super('A static key is configured (JWT_SECRET or JWT_PRIVATE_KEY): managed keys are off. Change the static key in the configuration instead.');
+    super(
+      'A static key is configured (JWT_SECRET or JWT_PRIVATE_KEY): managed keys are off. Change the static key in the configuration instead.',
+    );
     this.name = 'StaticKeyConfigured';
   }
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { comparePositions, decodeFeedCursor, encodeFeedCursor } from './revocation-feed-cursor.js';
+import { comparePositions, decodeFeedCursor, decodeFeedCursorWithKeys, encodeFeedCursor } from './revocation-feed-cursor.js';
 
 describe('revocation feed cursor', () => {
   it('round-trips every position of the log', () => {
@@ -7,6 +7,15 @@ describe('revocation feed cursor', () => {
     fc.assert(
       fc.property(decimal(2n ** 64n - 1n), decimal(2n ** 63n - 1n), (xid, id) => {
         expect(decodeFeedCursor(encodeFeedCursor({ xid, id }))).toEqual({ xid, id });
+      }),
+    );
+  });
+
+  it('carries how many revoked signing keys the follower was told of', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), (revokedKeys) => {
+        const position = { xid: '7', id: '9' };
+        expect(decodeFeedCursorWithKeys(encodeFeedCursor(position, revokedKeys))).toEqual({ position, revokedKeys });
       }),
     );
   });
@@ -25,7 +34,9 @@ describe('revocation feed cursor', () => {
       encode('r2.0.1'),
       encode('r1.-1.5'),
       encode('r1.01.5'),
-      encode('r1.0.1.2'),
+      encode('r1.0.1.2.3'),
+      encode('r1.0.1.02'),
+      encode('r1.0.1.'),
       encode(`r1.${2n ** 64n}.1`),
       encode(`r1.0.${2n ** 63n}`),
       encode('r1.0.1') + '=',

@@ -2,7 +2,6 @@ import { Controller, Get, Header, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiProblemResponse, Public, ValidationFailed, type FieldError } from '@app/platform';
-import type { RevocationLogPosition } from '@app/persistence';
 import { RevocationFeedCredentialGuard } from './revocation-feed-credential.guard.js';
 import { decodeFeedCursorWithKeys, type FeedCursor } from './revocation-feed-cursor.js';
 import { toRevocationFeedResponse, type RevocationFeedResponse } from './revocation-feed-response.js';

@@ -56,7 +56,12 @@ export class SecurityEventRecorder {
    * An event of the service itself, concerning no account: a signing key's rotation or
    * revocation (`keyId` its kid), by the operator's command or by the service on schedule.
    */
-  async recordKeyEvent(type: 'signing_key_rotated' | 'signing_key_revoked', keyId: string, actor: 'operator' | 'system', reason: string): Promise<void> {
+  async recordKeyEvent(
+    type: 'signing_key_rotated' | 'signing_key_revoked',
+    keyId: string,
+    actor: 'operator' | 'system',
+    reason: string,
+  ): Promise<void> {
     await this.events.record({
       userId: null,
       type,

@@ -182,7 +182,8 @@ export class DeviceAuthVerifier {
     if (this.feed !== null) {
       if (!this.feed.current && this.feed.failsClosed)
         throw new AccessDenied('revocations_unknown', 'The revocation feed is out of reach; try again shortly.', dpop);
-      if (this.feed.isRevoked(principal.deviceId) || (principal.keyId !== null && this.feed.isKeyRevoked(principal.keyId))) throw new AccessDenied('invalid_token', 'The access token is invalid.', dpop);
+      if (this.feed.isRevoked(principal.deviceId) || (principal.keyId !== null && this.feed.isKeyRevoked(principal.keyId)))
+        throw new AccessDenied('invalid_token', 'The access token is invalid.', dpop);
     }
     return principal;
   }

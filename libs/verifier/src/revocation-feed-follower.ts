@@ -189,7 +189,8 @@ function isFeedAnswer(value: unknown): value is FeedAnswer {
   return (
     typeof cursor === 'string' &&
     (revokedKeys === undefined ||
-      (Array.isArray(revokedKeys) && revokedKeys.every((entry) => typeof entry === 'object' && entry !== null && typeof entry.kid === 'string'))) &&
+      (Array.isArray(revokedKeys) &&
+        revokedKeys.every((entry) => typeof entry === 'object' && entry !== null && typeof entry.kid === 'string'))) &&
     Array.isArray(revoked) &&
     revoked.every(
       (entry) => typeof entry === 'object' && entry !== null && typeof entry.deviceId === 'string' && typeof entry.until === 'string',

@@ -1,5 +1,6 @@
 import { Get, Render } from '@nestjs/common';
 import { OperatorOverviewService, type AccountEvent } from '@app/accounts';
+import { KeyRing } from '@app/keys';
 import { Clock, CurrentActor, type Actor } from '@app/platform';
 import { toEventView } from '../activity/event-view.js';
 import type { Page } from '../rendering/page.interceptor.js';
@@ -19,6 +20,7 @@ export class OperatorOverviewController {
   constructor(
     private readonly overview: OperatorOverviewService,
     private readonly clock: Clock,
+    private readonly keys: KeyRing,
   ) {}
 
   @Get()
@@ -39,6 +41,23 @@ export class OperatorOverviewController {
       webhook: overview.webhook,
       reuseDetections: overview.reuseDetections.map(toView),
       refusedProofs: overview.refusedProofs.map(toView),
+      signingKeys: this.signingKeys(now),
+    };
+  }
+
+  /** The access-token signing keys as this process holds them (API.md § Signing keys): no database query. */
+  private signingKeys(now: number): { managed: boolean; keys: Record<string, string>[] } {
+    const time = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().replace('.000Z', 'Z'));
+    return {
+      managed: this.keys.managed,
+      keys: this.keys.list(now).map((key) => ({
+        kid: key.kid,
+        state: key.status.state === 'retired' && !key.status.published ? 'retired (unpublished)' : key.status.state,
+        algorithm: key.algorithm,
+        created: time(key.createdAt),
+        activates: time(key.activatesAt),
+        ends: time(key.revokedAt ?? key.status.unpublishedAt),
+      })),
     };
   }
 }

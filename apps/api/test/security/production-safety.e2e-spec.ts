@@ -54,12 +54,12 @@ async function runMain(env: Record<string, string>, timeoutMs = 20_000): Promise
   }
 }
 
-describe('refusing to start in production without a proper JWT_SECRET (e2e)', () => {
-  it('exits non-zero naming JWT_SECRET when it is missing', async () => {
+describe('refusing to start in production without a key secret, or with a weak JWT_SECRET (e2e)', () => {
+  it('exits non-zero naming KEY_ENCRYPTION_SECRET when neither it nor a static key is set', async () => {
     const { code, output } = await runMain({ NODE_ENV: 'production', SMTP_URL: PRODUCTION_SMTP_URL });
     expect(code).not.toBe(0);
     expect(code).not.toBeNull();
-    expect(output).toMatch(/JWT_SECRET: required when NODE_ENV=production/);
+    expect(output).toMatch(/KEY_ENCRYPTION_SECRET: required when NODE_ENV=production/);
   }, 30_000);
 
   it('exits non-zero naming JWT_SECRET when it is shorter than 32 bytes, without printing it', async () => {

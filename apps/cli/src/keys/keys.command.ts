@@ -16,7 +16,8 @@ const USAGE = 'Usage: npm run keys -- list | rotate | revoke <kid>';
  */
 export async function keysCommand(args: readonly string[]): Promise<number> {
   const [action, kid, ...rest] = args;
-  const valid = (action === 'list' || action === 'rotate') ? kid === undefined : action === 'revoke' && kid !== undefined && rest.length === 0;
+  const valid =
+    action === 'list' || action === 'rotate' ? kid === undefined : action === 'revoke' && kid !== undefined && rest.length === 0;
   if (!valid) {
     console.error(USAGE);
     return 2;
@@ -44,7 +45,9 @@ export async function keysCommand(args: readonly string[]): Promise<number> {
         printKeys(await keys.list());
       } else if (action === 'rotate') {
         const next = await keys.rotate('operator');
-        console.log(`Key ${next.kid} signs from ${new Date(next.activatesAt).toISOString()} (security event signing_key_rotated recorded).`);
+        console.log(
+          `Key ${next.kid} signs from ${new Date(next.activatesAt).toISOString()} (security event signing_key_rotated recorded).`,
+        );
         printKeys(await keys.list());
       } else if (!(await keys.revoke(kid as string, 'operator'))) {
         console.error(`No live key has kid ${kid} (see \`npm run keys -- list\`). Nothing changed.`);

@@ -61,7 +61,10 @@ export class OperatorOverviewService {
     ]);
     const userIds = new Set([...reused, ...refused].flatMap((event) => (event.userId === null ? [] : [event.userId])));
     const emails = new Map((await this.users.findByIds([...userIds])).map((user) => [user.id, user.email]));
-    const withEmail = (event: SecurityEventEntity): AccountEvent => ({ event, email: (event.userId !== null && emails.get(event.userId)) || null });
+    const withEmail = (event: SecurityEventEntity): AccountEvent => ({
+      event,
+      email: (event.userId !== null && emails.get(event.userId)) || null,
+    });
     const byPlatform = PLATFORMS.map((platform) => ({ platform, count: active.get(platform) ?? 0 }));
     return {
       accounts,

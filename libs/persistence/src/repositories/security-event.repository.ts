@@ -39,8 +39,7 @@ export class SecurityEventRepository {
    * row with the highest count.
    */
   async recordRun(id: string, event: NewSecurityEvent, occurrences: number): Promise<void> {
-    const { keyId: _keyId, ...row } = event;
-    await this.sql.run(RECORD_SECURITY_EVENT_RUN, { ...row, id, occurrences });
+    await this.sql.run(RECORD_SECURITY_EVENT_RUN, { ...event, id, occurrences });
   }
 
   /** The account's newest events of every type but `types`, newest first. */

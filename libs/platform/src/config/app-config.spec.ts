@@ -129,7 +129,10 @@ describe('AppConfig.fromEnv', () => {
       expect(existsSync(file)).toBe(true);
       expect(readFileSync(file, 'utf8').length).toBeGreaterThanOrEqual(32);
       expect(AppConfig.fromEnv(env).signingKeys.encryptionSecret).toEqual(first.signingKeys.encryptionSecret);
-      expect(AppConfig.fromEnv({ ...env, JWT_SECRET: SECRET }).signingKeys).toMatchObject({ encryptionSecret: null, static: { algorithm: 'HS256' } });
+      expect(AppConfig.fromEnv({ ...env, JWT_SECRET: SECRET }).signingKeys).toMatchObject({
+        encryptionSecret: null,
+        static: { algorithm: 'HS256' },
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -69,7 +69,9 @@ export class EnvReader {
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
     const value = this.raw(name)?.toLowerCase();
     if (value === undefined) return fallback;
-    if ((allowed as readonly string[]).includes(value)) return value as T;
+    // Case-insensitive; the allowed spelling is returned (`eddsa` → `EdDSA`).
+    const match = allowed.find((candidate) => candidate.toLowerCase() === value);
+    if (match !== undefined) return match;
     this.problems.push(`${name}: '${value}' is not one of ${allowed.join(', ')}`);
     return fallback;
   }
