@@ -11,6 +11,7 @@ import { createVerifier, type DeviceAuthVerifier } from '@device-auth/verifier';
 import { startApiCluster, startApiProcess, type ApiCluster, type ApiProcess } from '../../../test/support/app-process.js';
 import { testPostgresUrl } from '../../../test/support/scratch-database.js';
 import { sleep, waitFor } from '../../../test/support/wait-for.js';
+import { WebhookReceiver } from '../../../test/support/webhook-receiver.js';
 
 // API.md § Signing keys and their rotation: managed ES256 keys, published ahead of use, retired
 // after their last token expired, and the emergency revocation. Real API processes, the real
@@ -19,6 +20,7 @@ import { sleep, waitFor } from '../../../test/support/wait-for.js';
 
 const KEY_ENCRYPTION_SECRET = 'e2e-key-encryption-secret-of-at-least-32-bytes';
 const FEED_TOKEN = 'revocation-feed-token-for-the-signing-keys-suite';
+const WEBHOOK_SECRET = 'webhook-secret-for-the-signing-keys-suite-0123';
 const ISSUER = 'device-auth';
 const AUDIENCE = 'device-auth-api';
 const MANAGED = {
@@ -102,14 +104,22 @@ describe('managed signing keys (two API processes)', () => {
   let cluster: ApiCluster;
   let a: ApiProcess;
   let b: ApiProcess;
+  const webhook = new WebhookReceiver(WEBHOOK_SECRET);
 
   beforeAll(async () => {
-    cluster = await startApiCluster(2, { ...MANAGED, JWKS_MAX_AGE: '1s' });
+    await webhook.start();
+    cluster = await startApiCluster(2, {
+      ...MANAGED,
+      JWKS_MAX_AGE: '1s',
+      SECURITY_WEBHOOK_URL: webhook.url,
+      SECURITY_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    });
     [a, b] = cluster.processes as [ApiProcess, ApiProcess];
   });
 
   afterAll(async () => {
     await cluster?.stop();
+    await webhook.close();
   });
 
   it('signs ES256 with the current key, publishes the next one ahead of use, with Cache-Control and an ETag', async () => {
@@ -181,6 +191,16 @@ describe('managed signing keys (two API processes)', () => {
     });
     try {
       await verifier.ready();
+      // A follower of the feed, held in a long poll from a cursor that has seen no revoked key.
+      const start = (await (await fetch(`${b.url}/revocations`, { headers: { authorization: `Bearer ${FEED_TOKEN}` } })).json()) as {
+        revokedKeys: unknown[];
+        cursor: string;
+      };
+      expect(start.revokedKeys).toEqual([]);
+      const held = fetch(`${b.url}/revocations?after=${start.cursor}&wait=30`, { headers: { authorization: `Bearer ${FEED_TOKEN}` } }).then(
+        async (response) => ({ at: Date.now(), body: (await response.json()) as { revokedKeys: { kid: string }[]; cursor: string } }),
+      );
+      await sleep(300);
       await verifier.verifyRequest({
         authorization: `Bearer ${onA.access_token}`,
         dpop: undefined,
@@ -188,6 +208,7 @@ describe('managed signing keys (two API processes)', () => {
         url: 'http://orders.test/orders',
       });
 
+      const revokedAt = Date.now();
       const revoked = await keysCommand(cluster.database.url, 'revoke', revokedKid);
       expect(revoked.code).toBe(0);
       expect(revoked.stdout).toContain(`Revoked ${revokedKid}`);
@@ -226,6 +247,25 @@ describe('managed signing keys (two API processes)', () => {
         revokedKeys: { kid: string; revokedAt: string }[];
       };
       expect(feed.revokedKeys).toEqual([{ kid: revokedKid, revokedAt: expect.stringMatching(/Z$/) }]);
+      // The held request answered with the key well before its 30 s; its cursor holds the next one until something new.
+      const answered = await held;
+      expect(answered.body.revokedKeys.map((key) => key.kid)).toEqual([revokedKid]);
+      expect(answered.at - revokedAt).toBeLessThan(10_000);
+      const quiet = await fetch(`${b.url}/revocations?after=${answered.body.cursor}&wait=1`, {
+        headers: { authorization: `Bearer ${FEED_TOKEN}` },
+      });
+      expect(((await quiet.json()) as { revokedKeys: unknown[] }).revokedKeys).toHaveLength(1);
+      // The webhook tells the product (no account concerned: userId null, the key's kid).
+      await waitFor(() => webhook.payloads.some((payload) => payload.type === 'signing_key_revoked'), {
+        what: 'the signing_key_revoked webhook',
+      });
+      expect(webhook.payloads.find((payload) => payload.type === 'signing_key_revoked')).toMatchObject({
+        type: 'signing_key_revoked',
+        userId: null,
+        keyId: revokedKid,
+        actor: 'operator',
+      });
+      expect(webhook.received.every((request) => request.signatureValid)).toBe(true);
       expect(await publishedKids(a.url)).not.toContain(revokedKid);
       expect(await publishedKids(b.url)).not.toContain(revokedKid);
 
