@@ -12,7 +12,12 @@ import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../..
  */
 const EXPECTED_TRIGGERS = {
   sqlite: ['devices.devices_revocation_log', 'security_events.security_events_queue_webhook'],
-  postgres: ['devices.devices_revocation_log', 'devices.devices_revoked_notify', 'security_events.security_events_queue_webhook'],
+  postgres: [
+    'devices.devices_revocation_log',
+    'devices.devices_revoked_notify',
+    'security_events.security_events_queue_webhook',
+    'signing_keys.signing_keys_changed_notify',
+  ],
 };
 
 describe('the migrated schema', () => {
