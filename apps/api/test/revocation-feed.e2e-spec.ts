@@ -20,6 +20,7 @@ interface FeedEntry {
 }
 interface FeedAnswer {
   revoked: FeedEntry[];
+  revokedKeys: { kid: string; revokedAt: string }[];
   cursor: string;
 }
 
@@ -142,7 +143,9 @@ describe('revocation feed (e2e)', () => {
       const answer = await feed().expect(200);
       expect(answer.headers['cache-control']).toBe('no-store');
       const body = answer.body as FeedAnswer;
-      expect(Object.keys(body).sort()).toEqual(['cursor', 'revoked']);
+      expect(Object.keys(body).sort()).toEqual(['cursor', 'revoked', 'revokedKeys']);
+      // A static key here: nothing to revoke (managed keys: signing-keys.e2e-spec.ts).
+      expect(body.revokedKeys).toEqual([]);
       expect(body.cursor).toMatch(/^[A-Za-z0-9_-]+$/);
       const entry = body.revoked.find((candidate) => candidate.deviceId === revoked.tokens.device_id);
       expect(entry).toEqual({
