@@ -43,6 +43,8 @@ export interface SigningKeySettings {
    * key that rotates, so a rotation breaks none of them.
    */
   readonly derivationRoot: KeyObject;
+  /** JWT_PREVIOUS_SECRET as a root: what was sealed under the old static secret still opens. */
+  readonly previousDerivationRoot: KeyObject | null;
 }
 
 /** A new key may sign no sooner than this after JWKS_MAX_AGE has passed since it was published. */
@@ -60,7 +62,7 @@ export function readSigningKeySettings(reader: EnvReader, production: boolean, d
     reader.problems.push(`JWT_KEY_ROTATION: must be longer than JWKS_MAX_AGE plus ${KEY_PUBLICATION_MARGIN_S}s`);
   const previousSecret = reader.raw('JWT_PREVIOUS_SECRET');
   const previous = previousSecret === undefined ? null : hs256Key(reader, 'JWT_PREVIOUS_SECRET', previousSecret);
-  const common = { previous, algorithm, rotation, jwksMaxAge };
+  const common = { previous, algorithm, rotation, jwksMaxAge, previousDerivationRoot: previous?.signingKey ?? null };
   const pem = reader.raw('JWT_PRIVATE_KEY');
   const secret = reader.raw('JWT_SECRET');
   if (pem !== undefined || secret !== undefined) {
