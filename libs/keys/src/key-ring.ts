@@ -57,6 +57,8 @@ export class KeyRing {
   private readonly staticKeys = new Map<string, StaticAccessTokenKey>();
   private readonly sealer: KeySealer | null;
   private keys: ManagedKey[] = [];
+  /** The revoked kids, for the guarded path's one look-up per request. */
+  private revokedKids = new Set<string>();
   private readonly listeners = new Set<() => void>();
 
   constructor(config: AppConfig) {
@@ -77,7 +79,7 @@ export class KeyRing {
   /** Replaces the managed keys with the table's rows; tells the listeners (the revocation feed) when a key was revoked. */
   load(rows: readonly SigningKeyEntity[]): void {
     const known = new Map(this.keys.map((key) => [key.row.kid, key]));
-    const revokedBefore = this.keys.filter((key) => key.row.revokedAt !== null).length;
+    const revokedBefore = this.revokedKids.size;
     this.keys = rows.map((row) => {
       const previous = known.get(row.kid);
       if (previous && previous.row.sealedPrivateKey === row.sealedPrivateKey) return { ...previous, row };
@@ -90,7 +92,8 @@ export class KeyRing {
       };
       return { row, publicKey, jwk, privateKey: null };
     });
-    if (this.keys.filter((key) => key.row.revokedAt !== null).length !== revokedBefore) for (const listener of this.listeners) listener();
+    this.revokedKids = new Set(rows.filter((row) => row.revokedAt !== null).map((row) => row.kid));
+    if (this.revokedKids.size !== revokedBefore) for (const listener of this.listeners) listener();
   }
 
   /** The key to sign with at `now`. */
@@ -121,12 +124,12 @@ export class KeyRing {
 
   /** How many managed keys were ever revoked (never goes down). */
   get revokedCount(): number {
-    return this.keys.filter((key) => key.row.revokedAt !== null).length;
+    return this.revokedKids.size;
   }
 
   /** Whether tokens with this `kid` must be refused although their signature verified earlier. */
   isRevoked(kid: string): boolean {
-    return this.keys.some((key) => key.row.kid === kid && key.row.revokedAt !== null);
+    return this.revokedKids.has(kid);
   }
 
   /** The keys `/.well-known/jwks.json` lists at `now`: the managed keys published, or the static ES256 key (never a secret). */
