@@ -113,7 +113,15 @@ export class RevocationChannel implements OnApplicationShutdown {
 
   private scheduleReconnect(): void {
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.connect(), this.retryMs);
+    // A failure to even build a client (not a refused connection) is logged, never left as an
+    // unhandled rejection that would end the process.
+    this.retryTimer = setTimeout(
+      () =>
+        void this.connect().catch((error: unknown) =>
+          this.logger.warn(`Revocation listener could not reconnect: ${(error as Error).message}`),
+        ),
+      this.retryMs,
+    );
     this.retryTimer.unref();
     this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
   }
