@@ -1,4 +1,11 @@
+import { readFileSync } from 'node:fs';
 import type { Config } from 'jest';
+import { pathsToModuleNameMapper } from 'ts-jest';
+
+/** The library aliases (`@app/*`, `@device-auth/verifier/core`): tsconfig.json's paths are the one list. */
+const { compilerOptions } = JSON.parse(readFileSync('tsconfig.json', 'utf8')) as {
+  compilerOptions: { paths: Record<string, string[]> };
+};
 
 const base: Config = {
   testEnvironment: 'node',
@@ -10,8 +17,7 @@ const base: Config = {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   moduleNameMapper: {
-    '^@app/(platform|persistence|security-events|mail|auth|revocation-feed|accounts)$': '<rootDir>/libs/$1/src/index.ts',
-    '^@device-auth/verifier/core$': '<rootDir>/libs/verifier/src/core/index.ts',
+    ...pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };
