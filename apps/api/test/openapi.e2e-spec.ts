@@ -308,7 +308,10 @@ describe('OpenAPI document (GET /openapi.json)', () => {
 
   it('describes the token response, the Device and both error shapes as the API sends them', async () => {
     const { schemas } = document.components;
+    // The sign-in below sends no device platform (it defaults to `other`): the document must not require one.
     const signedIn = await registerAndLogin(api);
+    expect(schemas.LoginDevice.required).toEqual(['name']);
+    expect(schemas.LoginDevice.properties.platform).toMatchObject({ default: 'other' });
     const tokenProperties = Object.keys(schemas.TokenResponse.properties).sort();
     expect(tokenProperties).toEqual(Object.keys(signedIn.tokens).sort());
     expect(schemas.TokenResponse.required?.sort()).toEqual(tokenProperties);
