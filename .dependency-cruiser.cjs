@@ -2,8 +2,13 @@
 // cannot see. No import cycle between files, and the libs depend one way only,
 //   apps → accounts → revocation-feed → auth → keys → mail → security-events → persistence → platform
 // (each may import any lib to its right), so no cycle between libs either. Cycles between the
-// folders inside a lib: scripts/check-rooms.mjs, on this same graph.
+// folders inside a lib: scripts/check-rooms.mjs, on this same graph. Any other lib under libs/
+// (but the two packages) is a feature module added to the product (README, "Extending"): it
+// may import the product's libs; the product's libs never import it, and apps reach it only
+// through the registry, libs/features.
 const LAYERS = ['platform', 'persistence', 'security-events', 'mail', 'keys', 'auth', 'revocation-feed', 'accounts'];
+const PRODUCT_LIBS = `^libs/(${LAYERS.join('|')})/`;
+const PACKAGES = '^libs/(verifier|client)/';
 
 /** A lib may import the libs below it, never one above it (nor an app). */
 const layering = LAYERS.map((lib, index) => ({
@@ -25,18 +30,32 @@ module.exports = {
     },
     ...layering,
     {
+      name: 'product-imports-no-feature',
+      comment: "The product's libs import no feature module (nor the registry of them); features build on the product.",
+      severity: 'error',
+      from: { path: PRODUCT_LIBS },
+      to: { path: '^libs/', pathNot: [PRODUCT_LIBS, PACKAGES] },
+    },
+    {
+      name: 'apps-reach-features-through-the-registry',
+      comment: 'Apps take feature modules from libs/features (FEATURES), never from a feature lib directly.',
+      severity: 'error',
+      from: { path: '^apps/' },
+      to: { path: '^libs/', pathNot: [PRODUCT_LIBS, PACKAGES, '^libs/features/'] },
+    },
+    {
       name: 'packages-stand-alone',
       comment: 'The packages others install (libs/verifier, libs/client) import nothing of the server.',
       severity: 'error',
       from: { path: '^libs/(verifier|client)/src/' },
-      to: { path: ['^apps/', '^libs/(platform|persistence|security-events|mail|keys|auth|revocation-feed|accounts)/'] },
+      to: { path: ['^apps/', '^libs/'], pathNot: PACKAGES },
     },
     {
       name: 'server-uses-only-the-verification-core',
       comment:
         'The server judges tokens and proofs by @device-auth/verifier/core (libs/verifier/src/core), and takes nothing else of the package.',
       severity: 'error',
-      from: { path: '^(apps|libs/(platform|persistence|security-events|mail|keys|auth|revocation-feed|accounts))/' },
+      from: { path: '^(apps|libs/(?!verifier/|client/))' },
       to: { path: '^libs/verifier/', pathNot: '^libs/verifier/src/core/' },
     },
     {

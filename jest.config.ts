@@ -1,4 +1,11 @@
+import { readFileSync } from 'node:fs';
 import type { Config } from 'jest';
+import { pathsToModuleNameMapper } from 'ts-jest';
+
+/** The library aliases (`@app/*`, `@device-auth/verifier/core`): tsconfig.json's paths are the one list. */
+const { compilerOptions } = JSON.parse(readFileSync('tsconfig.json', 'utf8')) as {
+  compilerOptions: { paths: Record<string, string[]> };
+};
 
 const base: Config = {
   testEnvironment: 'node',
@@ -10,8 +17,7 @@ const base: Config = {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   moduleNameMapper: {
-    '^@app/(platform|persistence|security-events|mail|keys|auth|revocation-feed|accounts)$': '<rootDir>/libs/$1/src/index.ts',
-    '^@device-auth/verifier/core$': '<rootDir>/libs/verifier/src/core/index.ts',
+    ...pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };
@@ -47,6 +53,11 @@ if (suites !== undefined && suites !== 'serial' && suites !== 'parallel')
 // With TEST_DATABASE_URL (a PostgreSQL server the tests may create databases on), every e2e
 // suite runs a second time against PostgreSQL, each suite on a fresh database of its own.
 const postgresUrl = process.env.TEST_DATABASE_URL;
+if (!postgresUrl) {
+  // The PostgreSQL-only tests (push notifications, scale-out, the feed's transaction order, …) are
+  // reported as skipped; say why, once per run.
+  process.stderr.write('TEST_DATABASE_URL is unset: e2e suites run on SQLite only, and the PostgreSQL-only tests are skipped.\n');
+}
 
 // A generous deadline, not a latency bound (that is the benchmark's): e2e tests start apps and
 // migrate scratch databases, which on a busy 2-core machine can take longer than Jest's 5 s.

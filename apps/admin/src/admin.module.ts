@@ -4,6 +4,7 @@ import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ACCESS_TOKEN_EXTRACTOR, AccessTokenStrategy, AuthModule } from '@app/auth';
 import { AccountsModule } from '@app/accounts';
+import { FEATURES } from '@app/features';
 import { PersistenceModule } from '@app/persistence';
 import { HealthModule, PlatformModule, type PlatformOptions } from '@app/platform';
 import { AccountPageController } from './account/account-page.controller.js';
@@ -29,7 +30,14 @@ export class AdminModule {
   static forRoot(options: PlatformOptions = {}): DynamicModule {
     return {
       module: AdminModule,
-      imports: [PlatformModule.forRoot(options), PersistenceModule, HealthModule, AuthModule, AccountsModule, PassportModule],
+      imports: [
+        PlatformModule.forRoot(options),
+        PersistenceModule.forRoot(FEATURES),
+        HealthModule,
+        AuthModule,
+        AccountsModule,
+        PassportModule,
+      ],
       controllers: [
         SignInController,
         DevicesPageController,

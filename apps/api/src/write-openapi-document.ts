@@ -3,12 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AppConfig } from '@app/platform';
 import { createApiApp } from './create-api-app.js';
-import { serializeApiDocument } from './openapi/api-document.js';
+import { createProductApiDocument, serializeApiDocument } from './openapi/api-document.js';
 
 /**
  * `npm run openapi`: writes docs/openapi.json from the code, as the API serves it at
- * /openapi.json. The app runs on a throwaway SQLite file with a fixed, PUBLIC_URL-free
+ * /openapi.json without the routes of added feature modules (libs/features). The app runs on a throwaway SQLite file with a fixed, PUBLIC_URL-free
  * configuration (the environment is not read), so the output depends on the code alone.
  */
 const target = process.argv[2] ?? 'docs/openapi.json';
@@ -19,9 +20,7 @@ try {
     logger: ['error', 'warn'],
   });
   try {
-    const response = await app.inject({ method: 'GET', url: '/openapi.json' });
-    if (response.statusCode !== 200) throw new Error(`GET /openapi.json answered ${response.statusCode}`);
-    writeFileSync(target, serializeApiDocument(JSON.parse(response.body)));
+    writeFileSync(target, serializeApiDocument(createProductApiDocument(app, app.get(AppConfig))));
     console.log(`Wrote ${target}`);
   } finally {
     await app.close();

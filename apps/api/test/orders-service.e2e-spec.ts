@@ -37,7 +37,10 @@ describe('orders-service with the packed verifier (e2e)', () => {
     const tarball = join(workDir, packed!.filename);
     const appDir = join(workDir, 'orders-service');
     cpSync(resolve('examples/orders-service'), appDir, { recursive: true, filter: (source) => !source.includes('node_modules') });
-    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], { cwd: appDir });
+    // As its README says: --no-save, so the tracked package.json is not rewritten.
+    await run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], { cwd: appDir });
+    expect(readFileSync(join(appDir, 'package.json'), 'utf8')).toBe(readFileSync('examples/orders-service/package.json', 'utf8'));
+    expect(readFileSync('examples/orders-service/README.md', 'utf8')).toContain('npm install --no-save ../../libs/verifier/');
 
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     database = await scratchDatabase();

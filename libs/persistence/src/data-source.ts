@@ -1,5 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '@app/platform';
+import type { Feature } from './feature.js';
 import { DeviceEntity } from './entities/device.entity.js';
 import { LoginAttemptEntity } from './entities/login-attempt.entity.js';
 import { RefreshTokenEntity } from './entities/refresh-token.entity.js';
@@ -62,15 +63,19 @@ export const MIGRATIONS = [
   SigningKeys1765300000000,
 ];
 
-/** One DataSource for the configured database: embedded SQLite by default, or PostgreSQL. */
-export function createDataSource(config: AppConfig): DataSource {
+/**
+ * One DataSource for the configured database: embedded SQLite by default, or PostgreSQL. The
+ * product's tables, and those of the `features` given (TypeORM orders all migrations by the
+ * timestamp in their names).
+ */
+export function createDataSource(config: AppConfig, features: readonly Feature[] = []): DataSource {
   const common = {
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
+    entities: [...ENTITIES, ...features.flatMap((feature) => feature.entities)],
+    migrations: [...MIGRATIONS, ...features.flatMap((feature) => feature.migrations)],
     migrationsTableName: 'schema_migrations',
     synchronize: false,
     logging: false,
-  } as const;
+  };
   const options: DataSourceOptions =
     config.database.kind === 'sqlite'
       ? {
@@ -95,8 +100,8 @@ export function createDataSource(config: AppConfig): DataSource {
 }
 
 /** Connects and, unless MIGRATIONS_RUN=false, brings the schema up to date. */
-export async function openDataSource(config: AppConfig): Promise<DataSource> {
-  const dataSource = createDataSource(config);
+export async function openDataSource(config: AppConfig, features: readonly Feature[] = []): Promise<DataSource> {
+  const dataSource = createDataSource(config, features);
   await dataSource.initialize();
   if (config.migrationsRun) await runMigrations(dataSource);
   return dataSource;

@@ -1,4 +1,5 @@
 export { createDataSource, ENTITIES, MIGRATIONS, openDataSource, runMigrations } from './data-source.js';
+export type { Feature } from './feature.js';
 export {
   DeviceEntity,
   type AuthenticationMethod,

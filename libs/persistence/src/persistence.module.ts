@@ -1,8 +1,9 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig, DatabaseHealth } from '@app/platform';
 import { DataSourceHealth } from './data-source-health.js';
 import { openDataSource } from './data-source.js';
+import type { Feature } from './feature.js';
 import { RevocationChannel } from './notifications/revocation-channel.js';
 import { DeviceRepository } from './repositories/device.repository.js';
 import { LoginAttemptRepository } from './repositories/login-attempt.repository.js';
@@ -40,17 +41,23 @@ const REPOSITORIES = [
 
 /** The one DataSource of an app (migrated on start) and the repositories over it. */
 @Global()
-@Module({
-  providers: [
-    { provide: DataSource, inject: [AppConfig], useFactory: (config: AppConfig) => openDataSource(config) },
-    ...REPOSITORIES,
-    RevocationChannel,
-    { provide: DatabaseHealth, useClass: DataSourceHealth },
-  ],
-  exports: [DataSource, ...REPOSITORIES, RevocationChannel, DatabaseHealth],
-})
+@Module({})
 export class PersistenceModule implements OnApplicationShutdown {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  /** The product's tables and those of the registered `features` (libs/features). */
+  static forRoot(features: readonly Feature[] = []): DynamicModule {
+    return {
+      module: PersistenceModule,
+      providers: [
+        { provide: DataSource, inject: [AppConfig], useFactory: (config: AppConfig) => openDataSource(config, features) },
+        ...REPOSITORIES,
+        RevocationChannel,
+        { provide: DatabaseHealth, useClass: DataSourceHealth },
+      ],
+      exports: [DataSource, ...REPOSITORIES, RevocationChannel, DatabaseHealth],
+    };
+  }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();

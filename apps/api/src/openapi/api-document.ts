@@ -1,6 +1,8 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type OperationObject, type PathItemObject } from '@nestjs/swagger';
 import { ACCESS_TOKEN_SECURITY_SCHEMES } from '@app/auth';
+import { FEATURES } from '@app/features';
 import { REVOCATION_FEED_SECURITY_SCHEME } from '@app/revocation-feed';
 import { METRICS_SECURITY_SCHEME, REQUEST_BODY_SCHEMAS_EXTENSION, WIRE_HEADERS, wireHeaders, type AppConfig } from '@app/platform';
 
@@ -18,11 +20,25 @@ const TAGS: readonly [string, string][] = [
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 /**
- * The API's OpenAPI 3.1 document, generated from the controllers' and DTOs' decorators.
- * Deterministic for a given build and configuration: no timestamps, sorted maps, and no
- * absolute server URL unless PUBLIC_URL is set, so docs/openapi.json can be compared with it.
+ * The product's own document: every route but those of the feature modules added to it
+ * (libs/features). docs/openapi.json holds it, and the contract tests hold it to docs/API.md,
+ * so a new feature module's routes need no edit of either (they are in /openapi.json).
  */
-export function createApiDocument(app: INestApplication, config: AppConfig): OpenAPIObject {
+export function createProductApiDocument(app: INestApplication, config: AppConfig): OpenAPIObject {
+  return createApiDocument(
+    app,
+    config,
+    FEATURES.map((feature) => feature.module),
+  );
+}
+
+/**
+ * The API's OpenAPI 3.1 document, generated from the controllers' and DTOs' decorators, without
+ * the controllers of the modules in `leaveOut`. Deterministic for a given build and
+ * configuration: no timestamps, sorted maps, and no absolute server URL unless PUBLIC_URL is
+ * set, so docs/openapi.json can be compared with it.
+ */
+export function createApiDocument(app: INestApplication, config: AppConfig, leaveOut: readonly Type<unknown>[] = []): OpenAPIObject {
   const builder = new DocumentBuilder()
     // @nestjs/swagger emits 3.1 itself when asked (nullable becomes a type list).
     .setOpenAPIVersion('3.1.0')
@@ -48,7 +64,14 @@ export function createApiDocument(app: INestApplication, config: AppConfig): Ope
         headers: { ...WIRE_HEADERS },
       },
     },
-    { operationIdFactory: (controller, method) => `${lowerFirst(controller.replace(/Controller$/, ''))}${upperFirst(method)}` },
+    {
+      operationIdFactory: (controller, method) => `${lowerFirst(controller.replace(/Controller$/, ''))}${upperFirst(method)}`,
+      // Every module but those left out (SwaggerModule scans every module when `include` is empty).
+      include:
+        leaveOut.length === 0
+          ? []
+          : [...app.get(ModulesContainer).values()].map((module) => module.metatype).filter((module) => !leaveOut.includes(module)),
+    },
   );
   // Served by SwaggerModule rather than a controller, so described here.
   document.paths['/openapi.json'] = {

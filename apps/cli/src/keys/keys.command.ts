@@ -1,3 +1,4 @@
+import { FEATURES } from '@app/features';
 import { KeyRing, SigningKeys, StaticKeyConfigured, type KeyListing } from '@app/keys';
 import { openDataSource, SecurityEventRepository, SigningKeyRepository } from '@app/persistence';
 import { Clock } from '@app/platform';
@@ -25,7 +26,7 @@ export async function keysCommand(args: readonly string[]): Promise<number> {
   try {
     const config = readConfig();
     if (!config) return 1;
-    const dataSource = await openDataSource(config);
+    const dataSource = await openDataSource(config, FEATURES);
     try {
       if (await dataSource.showMigrations()) {
         console.error('The database schema is not up to date (MIGRATIONS_RUN=false): run `npm run migration:run` first. Nothing changed.');

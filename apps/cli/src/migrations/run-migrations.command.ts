@@ -1,3 +1,4 @@
+import { FEATURES } from '@app/features';
 import { createDataSource, runMigrations } from '@app/persistence';
 import { readConfig } from '../read-config.js';
 
@@ -5,7 +6,7 @@ import { readConfig } from '../read-config.js';
 export async function runMigrationsCommand(): Promise<number> {
   const config = readConfig();
   if (!config) return 1;
-  const dataSource = await createDataSource(config).initialize();
+  const dataSource = await createDataSource(config, FEATURES).initialize();
   try {
     const applied = await runMigrations(dataSource);
     console.log(applied.length === 0 ? 'Schema is up to date.' : `Applied: ${applied.join(', ')}`);

@@ -1,3 +1,4 @@
+import { FEATURES } from '@app/features';
 import { openDataSource } from '@app/persistence';
 import { readConfig } from '../read-config.js';
 import { parseOperatorArguments, runOperatorCommand } from './operator-command.js';
@@ -16,7 +17,7 @@ export async function operatorCommand(args: readonly string[]): Promise<number> 
   try {
     const config = readConfig();
     if (!config) return 1;
-    const dataSource = await openDataSource(config);
+    const dataSource = await openDataSource(config, FEATURES);
     try {
       if (await dataSource.showMigrations()) {
         console.error('The database schema is not up to date (MIGRATIONS_RUN=false): run `npm run migration:run` first. Nothing changed.');
