@@ -26,6 +26,10 @@ import { TotpFactorEntity } from './entities/totp-factor.entity.js';
 import { RecoveryCodeEntity } from './entities/recovery-code.entity.js';
 import { MfaChallengeEntity } from './entities/mfa-challenge.entity.js';
 import { SecondFactor1765100000000 } from './migrations/1765100000000-second-factor.js';
+import { SsfReceiverEntity } from './entities/ssf-receiver.entity.js';
+import { SsfStreamEntity } from './entities/ssf-stream.entity.js';
+import { SsfEventEntity } from './entities/ssf-event.entity.js';
+import { SharedSignals1765500000000 } from './migrations/1765500000000-shared-signals.js';
 
 export const ENTITIES = [
   UserEntity,
@@ -41,6 +45,9 @@ export const ENTITIES = [
   TotpFactorEntity,
   RecoveryCodeEntity,
   MfaChallengeEntity,
+  SsfReceiverEntity,
+  SsfStreamEntity,
+  SsfEventEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1764100000000,
@@ -56,6 +63,7 @@ export const MIGRATIONS = [
   Accounts1765000000000,
   SecondFactor1765100000000,
   Passkeys1765200000000,
+  SharedSignals1765500000000,
 ];
 
 /** One DataSource for the configured database: embedded SQLite by default, or PostgreSQL. */

@@ -17,6 +17,9 @@ import { PasskeyRepository } from './repositories/passkey.repository.js';
 import { PasskeyChallengeRepository } from './repositories/passkey-challenge.repository.js';
 import { MfaChallengeRepository } from './repositories/mfa-challenge.repository.js';
 import { SecondFactorRepository } from './repositories/second-factor.repository.js';
+import { SsfEventRepository } from './repositories/ssf-event.repository.js';
+import { SsfReceiverRepository } from './repositories/ssf-receiver.repository.js';
+import { SsfStreamRepository } from './repositories/ssf-stream.repository.js';
 import { Transactions } from './transactions.js';
 
 const REPOSITORIES = [
@@ -33,6 +36,9 @@ const REPOSITORIES = [
   PasskeyChallengeRepository,
   SecondFactorRepository,
   MfaChallengeRepository,
+  SsfReceiverRepository,
+  SsfStreamRepository,
+  SsfEventRepository,
   Transactions,
 ];
 

@@ -11,8 +11,19 @@ import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../..
  * revocation log or the webhook outbox.
  */
 const EXPECTED_TRIGGERS = {
-  sqlite: ['devices.devices_revocation_log', 'security_events.security_events_queue_webhook'],
-  postgres: ['devices.devices_revocation_log', 'devices.devices_revoked_notify', 'security_events.security_events_queue_webhook'],
+  sqlite: [
+    'device_revocations.device_revocations_queue_ssf',
+    'devices.devices_revocation_log',
+    'security_events.security_events_queue_ssf',
+    'security_events.security_events_queue_webhook',
+  ],
+  postgres: [
+    'device_revocations.device_revocations_queue_ssf',
+    'devices.devices_revocation_log',
+    'devices.devices_revoked_notify',
+    'security_events.security_events_queue_ssf',
+    'security_events.security_events_queue_webhook',
+  ],
 };
 
 describe('the migrated schema', () => {
