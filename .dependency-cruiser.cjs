@@ -1,9 +1,9 @@
 // `npm run lint` runs this (depcruise): the import rules of ARCHITECTURE.md that the compiler
 // cannot see. No import cycle between files, and the libs depend one way only,
-//   apps → accounts → revocation-feed → auth → mail → security-events → persistence → platform
+//   apps → accounts → ssf → revocation-feed → auth → mail → security-events → persistence → platform
 // (each may import any lib to its right), so no cycle between libs either. Cycles between the
 // folders inside a lib: scripts/check-rooms.mjs, on this same graph.
-const LAYERS = ['platform', 'persistence', 'security-events', 'mail', 'auth', 'revocation-feed', 'accounts'];
+const LAYERS = ['platform', 'persistence', 'security-events', 'mail', 'auth', 'revocation-feed', 'ssf', 'accounts'];
 
 /** A lib may import the libs below it, never one above it (nor an app). */
 const layering = LAYERS.map((lib, index) => ({
@@ -29,14 +29,14 @@ module.exports = {
       comment: 'The packages others install (libs/verifier, libs/client) import nothing of the server.',
       severity: 'error',
       from: { path: '^libs/(verifier|client)/src/' },
-      to: { path: ['^apps/', '^libs/(platform|persistence|security-events|mail|auth|revocation-feed|accounts)/'] },
+      to: { path: ['^apps/', '^libs/(platform|persistence|security-events|mail|auth|revocation-feed|ssf|accounts)/'] },
     },
     {
       name: 'server-uses-only-the-verification-core',
       comment:
         'The server judges tokens and proofs by @device-auth/verifier/core (libs/verifier/src/core), and takes nothing else of the package.',
       severity: 'error',
-      from: { path: '^(apps|libs/(platform|persistence|security-events|mail|auth|revocation-feed|accounts))/' },
+      from: { path: '^(apps|libs/(platform|persistence|security-events|mail|auth|revocation-feed|ssf|accounts))/' },
       to: { path: '^libs/verifier/', pathNot: '^libs/verifier/src/core/' },
     },
     {

@@ -10,7 +10,7 @@ const base: Config = {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   moduleNameMapper: {
-    '^@app/(platform|persistence|security-events|mail|auth|revocation-feed|accounts)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@app/(platform|persistence|security-events|mail|auth|revocation-feed|ssf|accounts)$': '<rootDir>/libs/$1/src/index.ts',
     '^@device-auth/verifier/core$': '<rootDir>/libs/verifier/src/core/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
@@ -37,6 +37,7 @@ const TIME_SENSITIVE = [
   'scale-out',
   'security-webhook',
   'server-limits',
+  'ssf-delivery',
 ];
 const timeSensitive = `/(${TIME_SENSITIVE.join('|')})\\.(e2e-spec|browser-spec)\\.ts$`;
 const suites = process.env.TEST_SUITES;

@@ -3,6 +3,7 @@ import { AuthApiModule } from '@app/auth';
 import { AccountsApiModule } from '@app/accounts';
 import { PersistenceModule } from '@app/persistence';
 import { RevocationFeedModule } from '@app/revocation-feed';
+import { SsfModule } from '@app/ssf';
 import { HealthModule, MetricsModule, PlatformModule, type PlatformOptions } from '@app/platform';
 import { RootController } from './root.controller.js';
 
@@ -19,6 +20,7 @@ export class ApiModule {
         AuthApiModule,
         AccountsApiModule,
         RevocationFeedModule,
+        SsfModule,
       ],
       controllers: [RootController],
     };
