@@ -9,6 +9,7 @@ import {
   CLAIM_DUE_SETS,
   MARK_SET_DELIVERED,
   PRUNE_SETS,
+  PUSH_METHOD,
   QUEUE_VERIFICATION_SET,
   RETRY_SET_LATER,
   SETS_WITH_STREAMS,
@@ -63,12 +64,12 @@ export class SsfEventRepository {
 
   /** Whether a push SET is due (a read, before taking the write lock a claim needs). */
   async anyDue(): Promise<boolean> {
-    return (await this.sql.rows(ANY_SET_DUE, {})).length > 0;
+    return (await this.sql.rows(ANY_SET_DUE, { pushMethod: PUSH_METHOD })).length > 0;
   }
 
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     const claimId = randomUUID();
-    const rows = await this.sql.rows(CLAIM_DUE_SETS, { leaseMs, claimId, limit });
+    const rows = await this.sql.rows(CLAIM_DUE_SETS, { leaseMs, claimId, limit, pushMethod: PUSH_METHOD });
     return rows.map((row) => ({ id: String(row.id), claimId, attempts: Number(row.attempts) }));
   }
 

@@ -4,20 +4,21 @@ import { sqlStatement } from './sql-statement.js';
 // outbox like webhook_deliveries: every statement compares times on the database's clock and
 // changes a claimed row only under the caller's claim, so several processes work one table.
 
-const PUSH = "'urn:ietf:rfc:8935'";
+/** Push streams' delivery method, passed as `:pushMethod`: a literal's colons would read as parameters. */
+export const PUSH_METHOD = 'urn:ietf:rfc:8935';
 
 /** A push row another process has not leased, due now, of an enabled push stream (paused streams hold theirs). */
 const due = (nowMs: string) => `e.next_attempt_at <= ${nowMs} AND (e.claimed_until IS NULL OR e.claimed_until <= ${nowMs})
-  AND s.status = 'enabled' AND s.delivery_method = ${PUSH}`;
+  AND s.status = 'enabled' AND s.delivery_method = :pushMethod`;
 
 /** Whether any push SET is due: a read (no write lock on SQLite) before claiming, several times a second. */
-export const ANY_SET_DUE = sqlStatement(
+export const ANY_SET_DUE = sqlStatement<{ pushMethod: string }>(
   'ssf_events.any_due',
   ({ nowMs }) => `SELECT e.id FROM ssf_events e JOIN ssf_streams s ON s.id = e.stream_id WHERE ${due(nowMs)} LIMIT 1`,
 );
 
 /** Leases up to `limit` due push SETs for `leaseMs` (one conditional UPDATE, as the webhook's claim). */
-export const CLAIM_DUE_SETS = sqlStatement<{ leaseMs: number; claimId: string; limit: number }>(
+export const CLAIM_DUE_SETS = sqlStatement<{ leaseMs: number; claimId: string; limit: number; pushMethod: string }>(
   'ssf_events.claim_due',
   ({ nowMs }) => `UPDATE ssf_events SET claimed_until = ${nowMs} + :leaseMs, claim_id = :claimId, attempts = attempts + 1
     WHERE id IN (SELECT e.id FROM ssf_events e JOIN ssf_streams s ON s.id = e.stream_id WHERE ${due(nowMs)}

@@ -35,7 +35,8 @@ export class SsfPushDispatcher implements OnApplicationBootstrap, BeforeApplicat
         context: SsfPushDispatcher.name,
         pollIntervalMs: 250,
         batchSize: 20,
-        leaseMs: 60_000,
+        // Three times the request timeout (5 s): it lapses only when its process died mid-attempt.
+        leaseMs: 15_000,
         giveUpAfterMs: 24 * 60 * 60_000,
         keepDoneMs: 7 * 24 * 60 * 60_000,
       },
