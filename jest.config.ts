@@ -37,6 +37,7 @@ const TIME_SENSITIVE = [
   'scale-out',
   'security-webhook',
   'server-limits',
+  'ssf-crash',
   'ssf-delivery',
 ];
 const timeSensitive = `/(${TIME_SENSITIVE.join('|')})\\.(e2e-spec|browser-spec)\\.ts$`;

@@ -1,6 +1,32 @@
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type ProtectedHeaderParameters } from 'jose';
+import type { DataSource } from 'typeorm';
+import { SsfReceiverRepository } from '@app/persistence';
+import { hashReceiverToken } from '@app/ssf';
+
+/** A fresh EC P-256 key as JWT_PRIVATE_KEY (PEM): the SSF transmitter needs an asymmetric key. */
+export function es256Pem(): string {
+  return generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+}
+
+/**
+ * Registers a receiver straight in the database, as `npm run ssf -- add-receiver <name> <audience>`
+ * does (a 256-bit token, kept as its SHA-256); returns the token. The command itself is tested
+ * as a process in ssf-crash.e2e-spec.ts.
+ */
+export async function addReceiver(dataSource: DataSource, name: string, audience: string): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  await new SsfReceiverRepository(dataSource).add({
+    id: randomUUID(),
+    name,
+    audience,
+    tokenHash: hashReceiverToken(token),
+    createdAt: Date.now(),
+  });
+  return token;
+}
 
 /** SSF 1.0 §7.1: what a receiver reads from `/.well-known/ssf-configuration`. */
 export interface TransmitterMetadata {
