@@ -34,6 +34,8 @@ const MAX_URI_LENGTH = 200;
 const MAX_DESCRIPTION = 200;
 const MAX_ENDPOINT_URL = 2000;
 const MAX_AUTHORIZATION = 1000;
+/** Hosts a push endpoint may reach over plain http in production. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** A header value: visible ASCII and spaces, no line breaks (a header cannot be smuggled in). */
 const HEADER_VALUE = /^[\x21-\x7e][\x20-\x7e]*$/;
@@ -146,7 +148,7 @@ function parseDelivery(value: unknown, facts: TransmitterFacts, errors: FieldErr
   if (endpointUrl === undefined)
     errors.push({
       field: 'delivery.endpoint_url',
-      message: `must be an ${facts.production ? 'https' : 'http(s)'} URL of at most ${MAX_ENDPOINT_URL} characters, without credentials or fragment`,
+      message: `must be an ${facts.production ? 'https (http only to localhost)' : 'http(s)'} URL of at most ${MAX_ENDPOINT_URL} characters, without credentials or fragment`,
     });
   let authorizationHeader: string | null = null;
   if (value.authorization_header !== undefined) {
@@ -174,8 +176,9 @@ function parseEndpointUrl(value: unknown, production: boolean): string | undefin
   } catch {
     return undefined;
   }
-  const schemes = production ? ['https:'] : ['https:', 'http:'];
-  if (!schemes.includes(url.protocol) || url.username !== '' || url.password !== '' || url.hash !== '') return undefined;
+  if (!['https:', 'http:'].includes(url.protocol) || url.username !== '' || url.password !== '' || url.hash !== '') return undefined;
+  // As for the security webhook: plain http in production only to this host (a sidecar).
+  if (production && url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) return undefined;
   return url.href;
 }
 
