@@ -31,12 +31,12 @@ const dueFor = (now: string) => `CASE WHEN s.delivery_method = '${PUSH}' THEN ${
 function queueSessionRevoked(dialect: 'postgres' | 'sqlite'): string {
   const now = NOW[dialect];
   return `INSERT INTO ssf_events (id, stream_id, kind, user_id, device_id, reason, initiating_entity, occurred_at, created_at, attempts, next_attempt_at)
-    SELECT ${UUID[dialect]}, s.id, 'session-revoked', NEW.user_id, NEW.device_id, d.revoked_reason,
-      CASE WHEN d.revoked_reason = 'operator' THEN 'admin'
-           WHEN d.revoked_reason IN ('refresh_token_reused', 'device_limit') THEN 'system'
+    SELECT ${UUID[dialect]}, s.id, 'session-revoked', NEW.user_id, NEW.device_id, NEW.reason,
+      CASE WHEN NEW.reason = 'operator' THEN 'admin'
+           WHEN NEW.reason IN ('refresh_token_reused', 'device_limit') THEN 'system'
            ELSE 'user' END,
       NEW.revoked_at, ${now}, 0, ${dueFor(now)}
-    FROM ssf_streams s LEFT JOIN devices d ON d.id = NEW.device_id
+    FROM ssf_streams s
     WHERE ${wantedBy(`'${SESSION_REVOKED}'`)}`;
 }
 
@@ -57,6 +57,10 @@ function queueAccountSignal(dialect: 'postgres' | 'sqlite'): string {
  * - `ssf_receivers`: the receivers registered from the command line, their token as SHA-256.
  * - `ssf_streams`: their streams (SSF 1.0 §8.1), going with their receiver.
  * - `ssf_events`: the SET queue, one row per SET and stream, going with its stream.
+ * - `device_revocations.reason`: the revocation log keeps the device's reason too (its trigger on
+ *   `devices` writes it), so the SET trigger below need not read `devices`: on SQLite a trigger
+ *   that names a table breaks every later rebuild of that table (TypeORM's addColumn renames
+ *   through a temporary table, and SQLite re-parses the triggers that mention it).
  * - Triggers queue the SETs in the statement that causes them, as the webhook's outbox does, so
  *   that no path (API, dashboard, operator CLI, another process) can revoke a device or change a
  *   credential without its SET, and a crash cannot separate the two:
@@ -74,6 +78,8 @@ export class SharedSignals1765500000000 implements MigrationInterface {
   name = 'SharedSignals1765500000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('ALTER TABLE device_revocations ADD COLUMN reason VARCHAR(32)');
+    await logDeviceRevocations(queryRunner, true);
     await queryRunner.createTable(
       new Table({
         name: 'ssf_receivers',
@@ -202,5 +208,30 @@ export class SharedSignals1765500000000 implements MigrationInterface {
     await queryRunner.dropTable('ssf_events');
     await queryRunner.dropTable('ssf_streams');
     await queryRunner.dropTable('ssf_receivers');
+    await logDeviceRevocations(queryRunner, false);
+    await queryRunner.query('ALTER TABLE device_revocations DROP COLUMN reason');
+  }
+}
+
+/** The revocation log's trigger on `devices` (1764700000000), writing the reason too or not. */
+async function logDeviceRevocations(queryRunner: QueryRunner, withReason: boolean): Promise<void> {
+  const columns = withReason ? 'device_id, user_id, revoked_at, reason' : 'device_id, user_id, revoked_at';
+  const values = withReason ? 'NEW.id, NEW.user_id, NEW.revoked_at, NEW.revoked_reason' : 'NEW.id, NEW.user_id, NEW.revoked_at';
+  if (queryRunner.connection.options.type === 'postgres') {
+    await queryRunner.query(`
+      CREATE OR REPLACE FUNCTION log_device_revocation() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO device_revocations (${columns}) VALUES (${values});
+        RETURN NULL;
+      END
+      $$`);
+  } else {
+    await queryRunner.query('DROP TRIGGER devices_revocation_log');
+    await queryRunner.query(`
+      CREATE TRIGGER devices_revocation_log AFTER UPDATE OF revoked_at ON devices
+      FOR EACH ROW WHEN OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL
+      BEGIN
+        INSERT INTO device_revocations (${columns}) VALUES (${values});
+      END`);
   }
 }
