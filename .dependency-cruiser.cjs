@@ -1,12 +1,12 @@
 // `npm run lint` runs this (depcruise): the import rules of ARCHITECTURE.md that the compiler
 // cannot see. No import cycle between files, and the libs depend one way only,
-//   apps → accounts → revocation-feed → auth → keys → mail → security-events → persistence → platform
+//   apps → accounts → ssf → revocation-feed → auth → keys → mail → security-events → persistence → platform
 // (each may import any lib to its right), so no cycle between libs either. Cycles between the
 // folders inside a lib: scripts/check-rooms.mjs, on this same graph. Any other lib under libs/
 // (but the two packages) is a feature module added to the product (README, "Extending"): it
 // may import the product's libs; the product's libs never import it, and apps reach it only
 // through the registry, libs/features.
-const LAYERS = ['platform', 'persistence', 'security-events', 'mail', 'keys', 'auth', 'revocation-feed', 'accounts'];
+const LAYERS = ['platform', 'persistence', 'security-events', 'mail', 'keys', 'auth', 'revocation-feed', 'ssf', 'accounts'];
 const PRODUCT_LIBS = `^libs/(${LAYERS.join('|')})/`;
 const PACKAGES = '^libs/(verifier|client)/';
 

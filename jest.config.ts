@@ -44,6 +44,8 @@ const TIME_SENSITIVE = [
   'security-webhook',
   'server-limits',
   'signing-keys',
+  'ssf-crash',
+  'ssf-delivery',
 ];
 const timeSensitive = `/(${TIME_SENSITIVE.join('|')})\\.(e2e-spec|browser-spec)\\.ts$`;
 const suites = process.env.TEST_SUITES;

@@ -25,6 +25,7 @@ import { measureVerifierOverhead } from './figures/09-verifier-overhead.js';
 import { measureReplayCacheMemory } from './figures/10-replay-cache-memory.js';
 import { measureMailOffTheRequestPath } from './figures/11-mail-off-the-request-path.js';
 import { measureStrongSignIn } from './figures/12-strong-sign-in.js';
+import { measureSsfPushLatency } from './figures/13-ssf-push-latency.js';
 import { header, machine, markdown, printTable, rows, type Results, type Sections } from './report.js';
 import { ApiClient } from './support/api-client.js';
 import { benchSettings, email, log, registerAll, RUN_ID, startApi, type Context } from './support/context.js';
@@ -85,6 +86,7 @@ async function collect(context: Context): Promise<Results> {
     return figures;
   });
   if (spread) sections.revocationSpread = spread;
+  sections.ssfPush = await section('ssf push latency (13)', () => measureSsfPushLatency(context));
   sections.verifierOverhead = await section('verifier package overhead (9)', () => measureVerifierOverhead(context));
   sections.memory = await section('memory (6)', () => measureMemory(context));
   sections.failedSignInTiming = await section('timing of failed sign-ins (7)', () => measureFailedSignInTiming(context));

@@ -4,6 +4,7 @@ import { AccountsApiModule } from '@app/accounts';
 import { FEATURES } from '@app/features';
 import { PersistenceModule } from '@app/persistence';
 import { RevocationFeedModule } from '@app/revocation-feed';
+import { SsfModule } from '@app/ssf';
 import { HealthModule, MetricsModule, PlatformModule, type PlatformOptions } from '@app/platform';
 import { RootController } from './root.controller.js';
 
@@ -20,6 +21,7 @@ export class ApiModule {
         AuthApiModule,
         AccountsApiModule,
         RevocationFeedModule,
+        SsfModule,
         // Modules added to the product (libs/features): their routes are served and in
         // /openapi.json, but not in docs/openapi.json, which is the product's contract.
         ...FEATURES.map((feature) => feature.module),

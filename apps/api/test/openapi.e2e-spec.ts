@@ -1,7 +1,7 @@
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { FEATURES } from '@app/features';
 import { createProductApiDocument, serializeApiDocument } from '../src/openapi/api-document.js';
 import { registerAndLogin, startTestApi, type TestApi } from './support/test-api.js';
@@ -81,6 +81,16 @@ const ERROR_STATUSES: Record<string, number[]> = {
   'POST /account/totp': [401, 409, 429, 503],
   'POST /account/totp/confirm': [400, 401, 409, 429, 503],
   'DELETE /account/totp': [401, 404, 429, 503],
+  'GET /.well-known/ssf-configuration': [404],
+  'POST /ssf/streams': [400, 401, 404, 409, 503],
+  'GET /ssf/streams': [400, 401, 404, 503],
+  'PATCH /ssf/streams': [400, 401, 404, 503],
+  'PUT /ssf/streams': [400, 401, 404, 503],
+  'DELETE /ssf/streams': [400, 401, 404, 503],
+  'GET /ssf/status': [400, 401, 404, 503],
+  'POST /ssf/status': [400, 401, 404, 503],
+  'POST /ssf/verify': [400, 401, 404, 409, 503],
+  'POST /ssf/poll/{id}': [400, 401, 404, 503],
 };
 
 /** Routes whose limits answer 429/503 with Retry-After (API.md, Errors). */
@@ -148,9 +158,13 @@ describe('OpenAPI document (GET /openapi.json)', () => {
   let document: Document;
 
   beforeAll(async () => {
-    // With metrics and the revocation feed on: GET /metrics and GET /revocations are then
-    // guarded by their own tokens (401 for an anonymous request).
+    // With metrics, the revocation feed and the SSF transmitter (an ES256 key) on: GET /metrics,
+    // GET /revocations and the stream routes are then guarded by their own tokens (401 for an
+    // anonymous request).
     api = await startTestApi({
+      JWT_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+        .privateKey.export({ format: 'pem', type: 'pkcs8' })
+        .toString(),
       METRICS_TOKEN: 'openapi-test-metrics-token',
       REVOCATION_FEED_TOKEN: 'openapi-test-revocation-feed-token-32-bytes',
     });

@@ -27,7 +27,8 @@ describe('RevocationLog migration (e2e)', () => {
     };
     const previous = new DataSource({
       ...options,
-      migrations: MIGRATIONS.filter((migration) => migration.name !== 'RevocationLog1764700000000'),
+      // Without the log, and without what is built on it (the Shared Signals queue's trigger).
+      migrations: MIGRATIONS.filter((migration) => !['RevocationLog1764700000000', 'SharedSignals1765500000000'].includes(migration.name)),
     });
     await previous.initialize();
     await previous.runMigrations();
@@ -46,7 +47,10 @@ describe('RevocationLog migration (e2e)', () => {
 
     dataSource = new DataSource({ ...options, migrations: MIGRATIONS });
     await dataSource.initialize();
-    expect((await dataSource.runMigrations()).map((migration) => migration.name)).toEqual(['RevocationLog1764700000000']);
+    expect((await dataSource.runMigrations()).map((migration) => migration.name)).toEqual([
+      'RevocationLog1764700000000',
+      'SharedSignals1765500000000',
+    ]);
     const log = new RevocationLogRepository(dataSource);
     const before = await log.readAfter(null, 3_600_000, 100);
     expect(before.entries).toEqual([{ position: expect.any(Object), deviceId: revoked, userId, revokedAt: expect.any(Number) }]);

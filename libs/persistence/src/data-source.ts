@@ -29,6 +29,10 @@ import { MfaChallengeEntity } from './entities/mfa-challenge.entity.js';
 import { SecondFactor1765100000000 } from './migrations/1765100000000-second-factor.js';
 import { SigningKeyEntity } from './entities/signing-key.entity.js';
 import { SigningKeys1765300000000 } from './migrations/1765300000000-signing-keys.js';
+import { SsfReceiverEntity } from './entities/ssf-receiver.entity.js';
+import { SsfStreamEntity } from './entities/ssf-stream.entity.js';
+import { SsfEventEntity } from './entities/ssf-event.entity.js';
+import { SharedSignals1765500000000 } from './migrations/1765500000000-shared-signals.js';
 
 export const ENTITIES = [
   UserEntity,
@@ -45,6 +49,9 @@ export const ENTITIES = [
   RecoveryCodeEntity,
   MfaChallengeEntity,
   SigningKeyEntity,
+  SsfReceiverEntity,
+  SsfStreamEntity,
+  SsfEventEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1764100000000,
@@ -61,6 +68,7 @@ export const MIGRATIONS = [
   SecondFactor1765100000000,
   Passkeys1765200000000,
   SigningKeys1765300000000,
+  SharedSignals1765500000000,
 ];
 
 /**

@@ -61,3 +61,9 @@ export { SecondFactorRepository } from './repositories/second-factor.repository.
 export { MfaChallengeRepository, type AttemptedMfaChallenge, type NewMfaChallenge } from './repositories/mfa-challenge.repository.js';
 export { SigningKeyEntity } from './entities/signing-key.entity.js';
 export { SigningKeyRepository } from './repositories/signing-key.repository.js';
+export { SsfReceiverEntity } from './entities/ssf-receiver.entity.js';
+export { SsfStreamEntity, type SsfDeliveryMethod, type SsfStreamStatus } from './entities/ssf-stream.entity.js';
+export { SsfEventEntity, type SsfEventKind } from './entities/ssf-event.entity.js';
+export { SsfReceiverRepository } from './repositories/ssf-receiver.repository.js';
+export { SsfStreamRepository, type SsfStreamSettings } from './repositories/ssf-stream.repository.js';
+export { SsfEventRepository, type QueuedSet } from './repositories/ssf-event.repository.js';

@@ -19,6 +19,9 @@ import { PasskeyChallengeRepository } from './repositories/passkey-challenge.rep
 import { MfaChallengeRepository } from './repositories/mfa-challenge.repository.js';
 import { SecondFactorRepository } from './repositories/second-factor.repository.js';
 import { SigningKeyRepository } from './repositories/signing-key.repository.js';
+import { SsfEventRepository } from './repositories/ssf-event.repository.js';
+import { SsfReceiverRepository } from './repositories/ssf-receiver.repository.js';
+import { SsfStreamRepository } from './repositories/ssf-stream.repository.js';
 import { Transactions } from './transactions.js';
 
 const REPOSITORIES = [
@@ -36,6 +39,9 @@ const REPOSITORIES = [
   SecondFactorRepository,
   MfaChallengeRepository,
   SigningKeyRepository,
+  SsfReceiverRepository,
+  SsfStreamRepository,
+  SsfEventRepository,
   Transactions,
 ];
 

@@ -11,10 +11,17 @@ import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../..
  * revocation log or the webhook outbox.
  */
 const EXPECTED_TRIGGERS = {
-  sqlite: ['devices.devices_revocation_log', 'security_events.security_events_queue_webhook'],
+  sqlite: [
+    'device_revocations.device_revocations_queue_ssf',
+    'devices.devices_revocation_log',
+    'security_events.security_events_queue_ssf',
+    'security_events.security_events_queue_webhook',
+  ],
   postgres: [
+    'device_revocations.device_revocations_queue_ssf',
     'devices.devices_revocation_log',
     'devices.devices_revoked_notify',
+    'security_events.security_events_queue_ssf',
     'security_events.security_events_queue_webhook',
     'signing_keys.signing_keys_changed_notify',
   ],

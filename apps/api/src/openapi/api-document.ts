@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type OperationObjec
 import { ACCESS_TOKEN_SECURITY_SCHEMES } from '@app/auth';
 import { FEATURES } from '@app/features';
 import { REVOCATION_FEED_SECURITY_SCHEME } from '@app/revocation-feed';
+import { SSF_RECEIVER_SECURITY_SCHEME } from '@app/ssf';
 import { METRICS_SECURITY_SCHEME, REQUEST_BODY_SCHEMAS_EXTENSION, WIRE_HEADERS, wireHeaders, type AppConfig } from '@app/platform';
 
 const DESCRIPTION = `Authentication for mobile and API clients: sign-in per device, rotating refresh tokens with reuse detection, per-device revocation, and device-bound tokens (DPoP, RFC 9449).
@@ -15,6 +16,7 @@ const TAGS: readonly [string, string][] = [
   ['devices', "The signed-in user's devices"],
   ['discovery', 'Keys and metadata for OAuth clients and other services'],
   ['service', 'What the service is and whether it is healthy'],
+  ['shared signals', 'OpenID Shared Signals (SSF 1.0) transmitter: streams, poll delivery, metadata'],
 ];
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -60,7 +62,12 @@ export function createApiDocument(app: INestApplication, config: AppConfig, leav
         license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
       },
       components: {
-        securitySchemes: { ...ACCESS_TOKEN_SECURITY_SCHEMES, ...REVOCATION_FEED_SECURITY_SCHEME, ...METRICS_SECURITY_SCHEME },
+        securitySchemes: {
+          ...ACCESS_TOKEN_SECURITY_SCHEMES,
+          ...REVOCATION_FEED_SECURITY_SCHEME,
+          ...SSF_RECEIVER_SECURITY_SCHEME,
+          ...METRICS_SECURITY_SCHEME,
+        },
         headers: { ...WIRE_HEADERS },
       },
     },

@@ -1,18 +1,2 @@
-/** The first retry's wait, before jitter. */
-export const SECURITY_WEBHOOK_FIRST_RETRY_MS = 1000;
-/** The cap on a retry's wait, before jitter. */
-export const SECURITY_WEBHOOK_LONGEST_WAIT_MS = 10 * 60_000;
-/** The jitter stretches a wait by at most this fraction. */
-export const SECURITY_WEBHOOK_RETRY_JITTER = 0.2;
-
-/**
- * How long to wait after the `attempts`-th failed attempt: 1 s, 2 s, 4 s … doubling up to 10
- * minutes, each stretched by up to a fifth at random so that the retries of many events (a
- * receiver that was down) do not all arrive in the same second. A pure function of the attempt
- * count and `random` (a value in [0, 1)): no clock is read, the dispatcher adds the wait to the
- * database's `now`.
- */
-export function securityWebhookRetryDelayMs(attempts: number, random: () => number = Math.random): number {
-  const base = Math.min(SECURITY_WEBHOOK_FIRST_RETRY_MS * 2 ** Math.max(0, Math.min(attempts - 1, 30)), SECURITY_WEBHOOK_LONGEST_WAIT_MS);
-  return Math.round(base * (1 + random() * SECURITY_WEBHOOK_RETRY_JITTER));
-}
+// The webhook's retry schedule is the outbox's (outbox/outbox-retry.ts), shared with the SSF push delivery.
+export { outboxRetryDelayMs as securityWebhookRetryDelayMs } from '../outbox/outbox-retry.js';
