@@ -13,7 +13,8 @@ import type { VerifierOverhead } from './figures/09-verifier-overhead.js';
 import type { ReplayCacheMemory } from './figures/10-replay-cache-memory.js';
 import type { MailOffTheRequestPath } from './figures/11-mail-off-the-request-path.js';
 import type { StrongSignIn } from './figures/12-strong-sign-in.js';
-import type { SsfPushLatency } from './figures/13-ssf-push-latency.js';
+import type { SsfPushLatency } from './figures/14-ssf-push-latency.js';
+import type { Es256ManagedKeys } from './figures/13-es256-managed-keys.js';
 import { round } from './support/stats.js';
 
 /** What each section measured (absent: not selected, or skipped). */
@@ -29,6 +30,7 @@ export interface Sections {
   replayCacheMemory?: ReplayCacheMemory;
   mail?: MailOffTheRequestPath;
   strongSignIn?: StrongSignIn;
+  es256?: Es256ManagedKeys;
 }
 
 export type Results = Sections & {
@@ -168,7 +170,7 @@ export function rows(results: Results, database: string): Row[] {
   const ssf = results.ssfPush;
   if (ssf) {
     out.push({
-      figure: `13. Revocation to an SSF push receiver (logout answered → SET arrived, ${ssf.samples} samples)`,
+      figure: `14. Revocation to an SSF push receiver (logout answered → SET arrived, ${ssf.samples} samples)`,
       measured: `p50 ${ssf.p50Ms} ms, p99 ${ssf.p99Ms} ms, max ${ssf.maxMs} ms`,
       target: 'p99 ≤ 1,000 ms',
       met: ssf.p99Ms <= 1000,
@@ -238,6 +240,37 @@ export function rows(results: Results, database: string): Row[] {
       met: null,
     });
   }
+  const keys = results.es256;
+  if (keys) {
+    const range = (r: { min: number; max: number }) => `(${r.min.toFixed(2)}–${r.max.toFixed(2)})`;
+    const { me, refresh, signIn } = keys;
+    const c = me.cpuNormalised;
+    out.push({
+      figure: '13a. GET /me ÷ public twin, managed ES256 keys (the default; one token, verified-token cache)',
+      measured: `${me.es256OverTwin.median.toFixed(2)} ${range(me.es256OverTwin)}; ${me.targets.es256.rps} vs ${me.targets.twin.rps} req/s; per CPU-second ${c.es256OverTwin.median.toFixed(2)}`,
+      target: '≥ 0.9',
+      met: me.es256OverTwin.median >= 0.9,
+    });
+    out.push({
+      figure: '13a. The same, static HS256 (same rounds); ES256 ÷ HS256',
+      measured: `${me.hs256OverTwin.median.toFixed(2)} ${range(me.hs256OverTwin)}; ${me.targets.hs256.rps} req/s; per CPU-second ${c.hs256OverTwin.median.toFixed(2)}; ES256 ÷ HS256 ${me.es256OverHs256.median.toFixed(2)} ${range(me.es256OverHs256)}, per CPU-second ${c.es256OverHs256.median.toFixed(2)}`,
+      target: 'reported',
+      met: null,
+    });
+    const r = refresh.runs;
+    out.push({
+      figure: `13b. Refresh rotations/s, ES256 ÷ HS256 (${refresh.sessions} chained sessions, interleaved)`,
+      measured: `${refresh.throughput.median.toFixed(2)} ${range(refresh.throughput)}; ${r.es256.rps} vs ${r.hs256.rps}/s; per CPU-second ${refresh.perCpuSecond.median.toFixed(2)} (${r.es256.serverCpuUsPerRequest} vs ${r.hs256.serverCpuUsPerRequest} µs); p50 ×${refresh.p50.median.toFixed(2)}, p90 ×${refresh.p90.median.toFixed(2)} (${r.es256.p90Ms} vs ${r.hs256.p90Ms} ms); ${r.es256.errors + r.hs256.errors + r.es256.chainChecksFailed + r.hs256.chainChecksFailed} errors`,
+      target: 'reported',
+      met: null,
+    });
+    out.push({
+      figure: `13b. Password sign-in, ES256 ÷ HS256 (median; ${signIn.samples} each, alternating, one at a time)`,
+      measured: `${signIn.median.toFixed(2)} (p90 ${signIn.p90.toFixed(2)}); median / p90: ES256 ${signIn.es256.medianMs} / ${signIn.es256.p90Ms} ms, HS256 ${signIn.hs256.medianMs} / ${signIn.hs256.p90Ms} ms`,
+      target: 'reported',
+      met: null,
+    });
+  }
   return out;
 }
 
@@ -270,6 +303,14 @@ export function printTable(info: Machine, table: Row[], results: Results): void 
     console.log(
       `  same ratios from server CPU per request: guard cost ${c.guardCost.median.toFixed(2)}, JWT ÷ database ${c.jwtOverDatabase.median.toFixed(2)}×, GET /me ÷ bare ${c.meOverBare.median.toFixed(2)} (lines off ${c.meQuietOverBare.median.toFixed(2)}), DPoP ÷ bearer ${c.dpopOverBearer.median.toFixed(2)}`,
     );
+  }
+  if (results.es256) {
+    console.log('\nfigure 13 runs (median req/s, p50/p99 ms, server CPU per request):');
+    for (const target of Object.values(results.es256.me.targets)) {
+      console.log(
+        `  ${target.label.padEnd(28)} ${String(target.rps).padStart(6)} req/s  ${target.p50Ms}/${target.p99Ms} ms  server ${target.serverCores} cores, ${target.serverCpuUsPerRequest} µs CPU/request; errors ${target.errors}`,
+      );
+    }
   }
   console.log(
     `\n1-minute load average before/after each section: ${results.loadAverage.map((l) => `${l.section} ${l.before}/${l.after ?? '?'}`).join('; ')}`,

@@ -4,7 +4,7 @@
 // Load generator and servers share the machine, so every figure that is compared is a ratio
 // of interleaved runs, and the report gives medians of those ratios.
 //
-// Options (environment): BENCH_QUICK=1 (short runs), BENCH_SECTIONS=throughput,refresh,…
+// Options (environment): BENCH_QUICK=1 (short runs), BENCH_SECTIONS=throughput,refresh,managed,…
 // (a subset, by the start of the section names below), BENCH_DATABASE_URL (figures 1–5 on that
 // database instead of scratch SQLite), BENCH_POSTGRES_URL (the server for the PostgreSQL
 // figures; off = none). Each figure lives in bench/figures/, the report in bench/report.ts.
@@ -25,7 +25,8 @@ import { measureVerifierOverhead } from './figures/09-verifier-overhead.js';
 import { measureReplayCacheMemory } from './figures/10-replay-cache-memory.js';
 import { measureMailOffTheRequestPath } from './figures/11-mail-off-the-request-path.js';
 import { measureStrongSignIn } from './figures/12-strong-sign-in.js';
-import { measureSsfPushLatency } from './figures/13-ssf-push-latency.js';
+import { measureSsfPushLatency } from './figures/14-ssf-push-latency.js';
+import { measureEs256ManagedKeys } from './figures/13-es256-managed-keys.js';
 import { header, machine, markdown, printTable, rows, type Results, type Sections } from './report.js';
 import { ApiClient } from './support/api-client.js';
 import { benchSettings, email, log, registerAll, RUN_ID, startApi, type Context } from './support/context.js';
@@ -86,13 +87,14 @@ async function collect(context: Context): Promise<Results> {
     return figures;
   });
   if (spread) sections.revocationSpread = spread;
-  sections.ssfPush = await section('ssf push latency (13)', () => measureSsfPushLatency(context));
+  sections.ssfPush = await section('ssf push latency (14)', () => measureSsfPushLatency(context));
   sections.verifierOverhead = await section('verifier package overhead (9)', () => measureVerifierOverhead(context));
   sections.memory = await section('memory (6)', () => measureMemory(context));
   sections.failedSignInTiming = await section('timing of failed sign-ins (7)', () => measureFailedSignInTiming(context));
   sections.replayCacheMemory = await section('replay cache memory (10)', async () => measureReplayCacheMemory());
   sections.mail = await section('mail off the request path (11)', () => measureMailOffTheRequestPath(context));
   sections.strongSignIn = await section('passkey and TOTP sign-in (12)', () => measureStrongSignIn(context));
+  sections.es256 = await section('managed ES256 keys beside static HS256 (13)', () => measureEs256ManagedKeys(context));
   return { ...sections, skipped, loadAverage, seconds: round((Date.now() - started) / 1000, 0) };
 }
 

@@ -1,7 +1,7 @@
 import type { TokenResponse } from '@app/auth';
 import type { ApiClient } from '../support/api-client.js';
 import { log, PASSWORD, type Context } from '../support/context.js';
-import { runLoad, type LoadClient, type LoadSpec } from '../support/load.js';
+import { runLoad, type LoadClient, type LoadResult, type LoadSpec } from '../support/load.js';
 import type { ServerProcess } from '../support/server-process.js';
 import { median, round } from '../support/stats.js';
 
@@ -37,42 +37,7 @@ export async function measureRefresh(
   users: readonly string[],
 ): Promise<RefreshFigures> {
   const { settings } = context;
-  const chainedRun = async (durationS: number) => {
-    const sessions: { token: string }[] = [];
-    for (let i = 0; i < users.length; i += 8) {
-      const logins = users.slice(i, i + 8).map((user, j) => client.login(user, PASSWORD, `Bench phone ${i + j}`));
-      for (const tokens of await Promise.all(logins)) sessions.push({ token: tokens.refresh_token });
-    }
-    let nextSession = 0;
-    const spec: LoadSpec = {
-      connections: sessions.length,
-      durationS,
-      // One session per connection, for the whole run: autocannon resets its per-connection
-      // `context` between iterations of a one-request list, so the chain lives in this closure.
-      setupClient: (loadClient: LoadClient) => {
-        const session = sessions[nextSession++ % sessions.length];
-        loadClient.setRequests([
-          {
-            method: 'POST',
-            path: '/auth/refresh',
-            headers: { 'content-type': 'application/json' },
-            setupRequest: (request) => ({
-              ...request,
-              body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: session.token }),
-            }),
-            onResponse: (status, body) => {
-              if (status === 200) session.token = (JSON.parse(body) as TokenResponse).refresh_token;
-            },
-          },
-        ]);
-      },
-    };
-    const result = await runLoad(api, spec);
-    // Every chain is intact: its newest token still refreshes (a request cut off when the run
-    // ended is within the grace period and answered with the same successor).
-    const statuses = await Promise.all(sessions.map((session) => client.refresh(session.token)));
-    return { ...result, chainChecksFailed: statuses.filter((status) => status !== 200).length };
-  };
+  const chainedRun = (durationS: number) => chainedRefreshRun(api, client, users, durationS);
 
   const warmup = await chainedRun(settings.warmupS);
   const runs: Awaited<ReturnType<typeof chainedRun>>[] = [];
@@ -101,4 +66,51 @@ export async function measureRefresh(
       serverCores: round(r.serverCores),
     })),
   };
+}
+
+/**
+ * One run of figure 4's method: `users.length` sessions signed in afresh, each refreshing in a
+ * chain on its own connection for `durationS`; then every chain's newest token must still
+ * refresh (`chainChecksFailed` counts those that do not).
+ */
+export async function chainedRefreshRun(
+  api: ServerProcess,
+  client: ApiClient,
+  users: readonly string[],
+  durationS: number,
+): Promise<LoadResult & { readonly chainChecksFailed: number }> {
+  const sessions: { token: string }[] = [];
+  for (let i = 0; i < users.length; i += 8) {
+    const logins = users.slice(i, i + 8).map((user, j) => client.login(user, PASSWORD, `Bench phone ${i + j}`));
+    for (const tokens of await Promise.all(logins)) sessions.push({ token: tokens.refresh_token });
+  }
+  let nextSession = 0;
+  const spec: LoadSpec = {
+    connections: sessions.length,
+    durationS,
+    // One session per connection, for the whole run: autocannon resets its per-connection
+    // `context` between iterations of a one-request list, so the chain lives in this closure.
+    setupClient: (loadClient: LoadClient) => {
+      const session = sessions[nextSession++ % sessions.length];
+      loadClient.setRequests([
+        {
+          method: 'POST',
+          path: '/auth/refresh',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (request) => ({
+            ...request,
+            body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: session.token }),
+          }),
+          onResponse: (status, body) => {
+            if (status === 200) session.token = (JSON.parse(body) as TokenResponse).refresh_token;
+          },
+        },
+      ]);
+    },
+  };
+  const result = await runLoad(api, spec);
+  // Every chain is intact: its newest token still refreshes (a request cut off when the run
+  // ended is within the grace period and answered with the same successor).
+  const statuses = await Promise.all(sessions.map((session) => client.refresh(session.token)));
+  return { ...result, chainChecksFailed: statuses.filter((status) => status !== 200).length };
 }

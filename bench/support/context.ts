@@ -46,6 +46,8 @@ export function benchSettings(quick: boolean) {
     failedSignInSamples: quick ? 40 : 200,
     /** Sign-ins timed per kind (password, password + TOTP, passkey), one at a time, interleaved; an account each. */
     strongSignInSamples: quick ? 12 : 100,
+    /** Password sign-ins timed on each API of figure 13 (managed ES256, static HS256), one at a time, alternating; an account each. */
+    es256SignInSamples: quick ? 12 : 100,
     memory: { users: 10_000, devicesPerUser: 10, revokeEvery: 10 },
     /** Revocations timed across two processes, per database. */
     spreadSamples: quick ? 12 : 60,

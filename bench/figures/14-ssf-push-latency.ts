@@ -30,7 +30,7 @@ function addReceiver(env: Record<string, string>, name: string, audience: string
 }
 
 /**
- * Figure 13 (API.md § Shared Signals: a revocation reaches a push receiver within 1 s, p99): a
+ * Figure 14 (API.md § Shared Signals: a revocation reaches a push receiver within 1 s, p99): a
  * production API with an ES256 key, one push stream to a local receiver (node:http, answering
  * 202), and one device signed out at a time; each sample is the time from the logout's answer
  * arriving to the SET about that device arriving at the receiver (by its `sub_id.session.id`;
