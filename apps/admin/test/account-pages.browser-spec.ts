@@ -284,6 +284,57 @@ describeInBrowser('account pages in a real browser (real SMTP)', () => {
     await context.close();
   });
 
+  it('changes the password from the account page: a wrong current one or two different new ones change nothing; then the other devices are out and this browser stays', async () => {
+    const email = newEmail('password');
+    await register(email);
+    const apiDevice = (await (await apiLogin(email)).json()) as TokenResponse;
+    const context = await browser.newContext();
+    const page = await newPage(context);
+    await signIn(page, email);
+
+    await page.goto(`${admin.url}/account`);
+    await Promise.all([page.waitForURL(/\/account\/password$/), page.click('a:has-text("Change password")')]);
+    expect(await heading(page)).toBe('Change password');
+    const submit = async (current: string, next: string, again: string) => {
+      await page.fill('input[name=currentPassword]', current);
+      await page.fill('input[name=newPassword]', next);
+      await page.fill('input[name=confirmation]', again);
+      const [response] = await Promise.all([
+        page.waitForResponse((candidate) => candidate.request().method() === 'POST'),
+        page.click('main button:has-text("Change password")'),
+      ]);
+      await page.waitForLoadState('load');
+      return response;
+    };
+
+    // A wrong current password: the form again, empty, with why.
+    expect((await submit('not my password', NEW_PASSWORD, NEW_PASSWORD)).status()).toBe(403);
+    expect((await page.locator('.error').textContent())?.trim()).toBe('Your current password is not right. Nothing was changed.');
+    expect(await heading(page)).toBe('Change password');
+    expect(await page.locator('input[name=currentPassword]').inputValue()).toBe('');
+    // Two different new passwords.
+    expect((await submit(PASSWORD, NEW_PASSWORD, `${NEW_PASSWORD}!`)).status()).toBe(400);
+    expect((await page.locator('.error').textContent())?.trim()).toBe('The two passwords are not the same.');
+    const stillIn = await apiCall('POST', '/auth/refresh', { refresh_token: apiDevice.refresh_token });
+    expect(stillIn.status).toBe(200);
+    const phone = (await stillIn.json()) as TokenResponse;
+    expect((await apiLogin(email, NEW_PASSWORD)).status).toBe(401);
+
+    expect((await submit(PASSWORD, NEW_PASSWORD, NEW_PASSWORD)).status()).toBe(303);
+    expect(page.url()).toBe(`${admin.url}/account?done=password-changed`);
+    expect((await page.locator('.notice').textContent())?.trim()).toBe('Password changed; other devices were signed out.');
+    // This browser is still signed in, and the only device left; the phone's session is over.
+    await Promise.all([page.waitForURL(/\/devices$/), page.click('nav a:has-text("Your devices")')]);
+    expect(await page.locator('li.device').count()).toBe(1);
+    expect(await page.locator('li.device.current').count()).toBe(1);
+    const ended = await apiCall('POST', '/auth/refresh', { refresh_token: phone.refresh_token });
+    expect(ended.status).toBe(400);
+    expect(await ended.json()).toMatchObject({ error: 'invalid_grant', reason: 'password_changed' });
+    expect((await apiLogin(email)).status).toBe(401);
+    expect((await apiLogin(email, NEW_PASSWORD)).status).toBe(200);
+    await context.close();
+  });
+
   it('deletes the account through its confirmation page: the browser is signed out and the account cannot sign in again', async () => {
     const email = newEmail('delete');
     await register(email);

@@ -127,8 +127,17 @@ describeInBrowser('dashboard in a real browser', () => {
     expect((await page.locator('.notice').textContent())?.trim()).toBe('Device renamed.');
     expect(await deviceCard(page, 'Work iPhone').count()).toBe(1);
 
-    // Sign out all others.
-    await Promise.all([page.waitForURL(/done=revoked-others/), page.click('button:has-text("Sign out all other devices")')]);
+    // Sign out all others, through its confirmation page, which names them (the hostile one as text).
+    await Promise.all([page.waitForURL(/\/devices\/revoke-others$/), page.click('a:has-text("Sign out all other devices")')]);
+    expect((await page.locator('h1').textContent())?.trim()).toBe('Sign out all other devices?');
+    const others = page.locator('.other-devices li .device-name');
+    expect((await others.allTextContents()).map((name) => name.trim()).sort()).toEqual([XSS_NAME, 'Work iPhone'].sort());
+    expect(await page.locator('.other-devices img').count()).toBe(0);
+    // "Cancel" goes back and signs nobody out.
+    await Promise.all([page.waitForURL(/\/devices$/), page.click('a:has-text("Cancel")')]);
+    expect(await deviceCard(page, 'Work iPhone').count()).toBe(1);
+    await Promise.all([page.waitForURL(/\/devices\/revoke-others$/), page.click('a:has-text("Sign out all other devices")')]);
+    await Promise.all([page.waitForURL(/done=revoked-others/), page.click('button:has-text("Sign out 2 other devices")')]);
     expect((await page.locator('.notice').textContent())?.trim()).toBe('Signed out 2 other devices.');
     expect(await page.locator('li.device').count()).toBe(1);
     await refused(iphone.access_token);

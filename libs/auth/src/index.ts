@@ -7,6 +7,7 @@ export { AccessTokenVerifier } from './tokens/access-token.verifier.js';
 export { ACCESS_TOKEN_EXTRACTOR, AccessTokenStrategy } from './strategies/access-token.strategy.js';
 export { ACCOUNT_EMAIL_PROPERTY, IsAccountEmail } from './dto/account-email.decorator.js';
 export { IsDeviceName, Trim } from './dto/device-name.decorator.js';
+export { ChangePasswordDto } from './dto/change-password.dto.js';
 export { FORM_CONTENT_TYPE } from './dto/token-requests.js';
 export { LoginAttemptLimiter, hashLimiterKey } from './login/login-attempt-limiter.js';
 export {

@@ -7,7 +7,8 @@ import { FormPipe } from '../rendering/form.pipe.js';
 import type { Page } from '../rendering/page.interceptor.js';
 import { DashboardCookies } from '../session/session-cookies.js';
 import { AccountFormFilter } from './account-form.filter.js';
-import { ChangeEmailForm, ConfirmIdentityForm } from './account.forms.js';
+import { ChangeEmailForm, ChangePasswordForm, ConfirmIdentityForm } from './account.forms.js';
+import { PasswordsDiffer } from '../recovery/recovery-form.filter.js';
 import { STEP_UP_RETURNS, stepUpReturnOf } from '../step-up/step-up.js';
 import { ScriptAnswerFilter } from '../strong-auth/script-answer.filter.js';
 import { PasskeyAssertionForm } from '../strong-auth/strong-auth.forms.js';
@@ -25,12 +26,17 @@ function noticeFor(done: unknown): string | undefined {
       return 'A confirmation link is on its way to the new address. Nothing changes until you open it.';
     case 'identity-confirmed':
       return 'Thank you. You can go ahead now.';
+    case 'password-changed':
+      return 'Password changed; other devices were signed out.';
     default:
       return undefined;
   }
 }
 
-/** "Your account": the address and its verification, changing it, closing the account (step-up for both). */
+/**
+ * "Your account": the address and its verification, changing it, the password, closing the
+ * account (step-up for the address and closing; the password form asks for the current one).
+ */
 @Controller('account')
 export class AccountPageController {
   constructor(
@@ -74,6 +80,26 @@ export class AccountPageController {
   @UseFilters(AccountFormFilter)
   async changeEmail(@CurrentActor() actor: Actor, @Body(FormPipe) form: ChangeEmailForm): Promise<void> {
     await this.account.requestEmailChange(actor, form.newEmail);
+  }
+
+  @Get('password')
+  @Render('change-password.hbs')
+  changePasswordForm(): Page {
+    return { title: 'Change password', section: 'account' };
+  }
+
+  /**
+   * What the API's `POST /auth/password` does, by the same service: the current password is its
+   * own step-up (checked after counting it on the sign-in limits), and every other device of the
+   * account is signed out. This browser's device is kept, so it stays signed in. The passwords
+   * are never logged or shown again.
+   */
+  @Post('password')
+  @Redirect('/account?done=password-changed', 303)
+  @UseFilters(AccountFormFilter)
+  async changePassword(@CurrentActor() actor: Actor, @Body(FormPipe) form: ChangePasswordForm): Promise<void> {
+    if (form.newPassword !== form.confirmation) throw new PasswordsDiffer();
+    await this.auth.changePassword(actor, form.currentPassword, form.newPassword);
   }
 
   @Get('delete')

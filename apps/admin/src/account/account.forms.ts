@@ -1,5 +1,5 @@
 import { IsOptional, IsString, Length } from 'class-validator';
-import { IsAccountEmail } from '@app/auth';
+import { ChangePasswordDto, IsAccountEmail } from '@app/auth';
 
 /** "Change email": the API's rules for an address. */
 export class ChangeEmailForm {
@@ -17,4 +17,13 @@ export class ConfirmIdentityForm {
   @IsString()
   @Length(0, 64)
   code?: string;
+}
+
+/**
+ * "Change password": the fields and rules of the API's `POST /auth/password` (the same DTO), and
+ * the new password again, which must be the same (so it needs no rules of its own).
+ */
+export class ChangePasswordForm extends ChangePasswordDto {
+  @IsString({ message: 'is required' })
+  confirmation!: string;
 }

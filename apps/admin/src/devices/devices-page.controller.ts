@@ -13,7 +13,7 @@ import { RenameForm } from './rename.form.js';
 
 const DeviceId = () => uuidParam(() => new DeviceNotFound());
 
-/** "Your devices": list, rename, revoke one (after a confirmation page), sign out all others. */
+/** "Your devices": list, rename, revoke one, sign out all others (each after a confirmation page). */
 @Controller('devices')
 export class DevicesPageController {
   constructor(
@@ -74,6 +74,28 @@ export class DevicesPageController {
   @Redirect('/devices?done=renamed', 303)
   async rename(@CurrentActor() actor: Actor, @Param('id', DeviceId()) id: string, @Body(FormPipe) form: RenameForm): Promise<void> {
     await this.devices.rename(actor, id, form.name);
+  }
+
+  /**
+   * "Sign out all other devices?": which devices that is, by name, and the button that posts to
+   * `POST /devices/revoke-others`. Changes nothing; the POST signs out whatever others are
+   * signed in by then.
+   */
+  @Get('revoke-others')
+  @Render('confirm-revoke-others.hbs')
+  async confirmRevokeOthers(@CurrentActor() actor: Actor, @Query('done') done: unknown): Promise<Page> {
+    const now = this.clock.now();
+    const others = (await this.devices.list(actor))
+      .filter((device) => device.id !== actor.deviceId)
+      .map((device) => toDeviceView(device, actor.deviceId, now));
+    const count = others.length === 1 ? '1 other device' : `${others.length} other devices`;
+    return {
+      title: 'Sign out all other devices',
+      section: 'devices',
+      others,
+      count,
+      notice: noticeFor(done, undefined),
+    };
   }
 
   @Post('revoke-others')

@@ -3,6 +3,7 @@ export const STEP_UP_RETURNS = {
   'change-email': '/account/email',
   delete: '/account/delete',
   devices: '/devices',
+  'revoke-others': '/devices/revoke-others',
   passkeys: '/account/passkeys',
   'two-step': '/account/two-step',
 } as const;
@@ -16,6 +17,8 @@ export function stepUpReturnOf(value: unknown): StepUpReturn {
 /** Where "Confirm it's you" sends the browser back to after a refused form posted to `path`. */
 export function stepUpReturnForPath(path: string): StepUpReturn {
   if (path === '/account/delete') return 'delete';
+  // "Sign out all other devices" comes back to its confirmation page.
+  if (path === '/devices/revoke-others') return 'revoke-others';
   if (path.startsWith('/devices/') || path === '/devices') return 'devices';
   if (path.startsWith('/account/passkeys')) return 'passkeys';
   if (path.startsWith('/account/two-step')) return 'two-step';
