@@ -73,9 +73,9 @@ function select(project: Config): Config {
   return project;
 }
 
-// Where the time of `npm test` went (measured in the README's "Tests" section): Jest's default on
+// Where the time of `npm test` went (measured in the README, *Development*): Jest's default on
 // a 2-core machine is one worker, and ESM test files leak their module graphs into it (about
-// 40 MB per e2e suite), so by the hundredth file the worker spends its time collecting garbage.
+// 40 MB per e2e suite), so late in the run a suite took five to ten times as long as alone.
 // Two workers for the parallel part; one for the serial part (a worker rather than --runInBand,
 // so that it can be recycled); every worker is recycled once it holds more than 768 MB.
 const runner: Config = { maxWorkers: suites === 'serial' ? 1 : 2, workerIdleMemoryLimit: '768MB' };
