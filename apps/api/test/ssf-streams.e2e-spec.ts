@@ -165,6 +165,17 @@ describe('Shared Signals stream management (e2e)', () => {
     await as(carol).send('delete', `/ssf/streams?stream_id=${streams[0]!.stream_id}`).expect(204);
     await create(carol);
   });
+
+  it('holds a receiver to 10 streams under a parallel burst of creates: exactly 10 are made, the rest get 409', async () => {
+    const erin = await addReceiver(api.dataSource, 'erin', 'https://erin.example');
+    const body = { delivery: { method: POLL }, events_requested: [SESSION_REVOKED] };
+    const answers = await Promise.all(Array.from({ length: 30 }, () => as(erin).send('post', '/ssf/streams', body)));
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 409)).toHaveLength(20);
+    const listed = (await as(erin).get('/ssf/streams').expect(200)).body as unknown[];
+    expect(listed).toHaveLength(10);
+  });
 });
 
 describe('Shared Signals with an HS256 key (e2e)', () => {

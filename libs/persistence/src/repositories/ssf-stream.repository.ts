@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type Repository } from 'typeorm';
 import { SsfStreamEntity, type SsfStreamStatus } from '../entities/ssf-stream.entity.js';
 import { DROP_UNDELIVERED_SETS, RESCHEDULE_UNDELIVERED_SETS } from '../sql/ssf-events.sql.js';
-import { UPDATE_STREAM, UPDATE_STREAM_STATUS } from '../sql/ssf-streams.sql.js';
+import { INSERT_STREAM_UNDER_CAP, LOCK_RECEIVER_STREAMS, UPDATE_STREAM, UPDATE_STREAM_STATUS } from '../sql/ssf-streams.sql.js';
 import { SqlRunner } from '../sql/sql-runner.js';
-import { bind } from '../sql/sql-statement.js';
+import { bind, NothingChanged } from '../sql/sql-statement.js';
 
 /** What a receiver may set on its stream (SSF 1.0 §8.1.1: the receiver-supplied properties). */
 export type SsfStreamSettings = Pick<
@@ -26,8 +26,18 @@ export class SsfStreamRepository {
     this.sql = new SqlRunner(dataSource);
   }
 
-  async create(stream: SsfStreamEntity): Promise<void> {
-    await this.streams.insert(stream);
+  /** Adds the stream unless its receiver already has `cap` streams (then false, and nothing changes). */
+  async createUnderCap(stream: SsfStreamEntity, cap: number): Promise<boolean> {
+    try {
+      await this.sql.atomically([
+        bind(LOCK_RECEIVER_STREAMS, { receiverId: stream.receiverId }),
+        bind(INSERT_STREAM_UNDER_CAP, { ...stream, cap }, { mustChange: true }),
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof NothingChanged) return false;
+      throw error;
+    }
   }
 
   findOfReceiver(receiverId: string, streamId: string): Promise<SsfStreamEntity | null> {
@@ -36,10 +46,6 @@ export class SsfStreamRepository {
 
   listOfReceiver(receiverId: string): Promise<SsfStreamEntity[]> {
     return this.streams.find({ where: { receiverId }, order: { createdAt: 'ASC', id: 'ASC' } });
-  }
-
-  countOfReceiver(receiverId: string): Promise<number> {
-    return this.streams.countBy({ receiverId });
   }
 
   /** The stream of any receiver (for the poll endpoint, which checks the receiver itself). */

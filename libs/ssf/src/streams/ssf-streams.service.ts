@@ -47,8 +47,6 @@ export class SsfStreamsService {
   async create(receiver: SsfReceiverEntity, body: unknown, base: string): Promise<StreamConfiguration> {
     const parsed = parseStreamChange(body, 'create', this.facts(receiver));
     if ('errors' in parsed) throw new ValidationFailed(parsed.errors);
-    if ((await this.streams.countOfReceiver(receiver.id)) >= MAX_STREAMS_PER_RECEIVER)
-      throw new SsfTooManyStreams(MAX_STREAMS_PER_RECEIVER);
     const now = this.clock.now();
     const stream: SsfStreamEntity = {
       id: randomUUID(),
@@ -60,7 +58,8 @@ export class SsfStreamsService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.streams.create(stream);
+    // Counted and inserted under one lock: a burst of creates cannot pass the cap together.
+    if (!(await this.streams.createUnderCap(stream, MAX_STREAMS_PER_RECEIVER))) throw new SsfTooManyStreams(MAX_STREAMS_PER_RECEIVER);
     return this.configuration(stream, base);
   }
 
