@@ -172,7 +172,7 @@ describe('accounts: verification, recovery, change, deletion (e2e, real SMTP)', 
       await api.http().post('/auth/password/forgot').send({ email }).expect(202);
       const newer = (await receiver.waitForMails(email, 3))
         .filter((mail) => mail.subject === 'Reset your password')
-        .find((mail) => mail !== older);
+        .find((mail) => mail !== older)!;
       expectInvalidToken(
         await api
           .http()
