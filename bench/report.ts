@@ -88,6 +88,12 @@ export function rows(results: Results, database: string): Row[] {
       target: '≥ 0.9',
       met: t.guardCost.median >= 0.9,
     });
+    out.push({
+      figure: '1b. The guard alone: GET /me ÷ the twin sent the same token (ignored), same rounds',
+      measured: `${t.guardAlone.median.toFixed(2)} ${range(t.guardAlone)}; ${rps('twinToken')} req/s; per CPU-second ${c.guardAlone.median.toFixed(2)}`,
+      target: 'reported',
+      met: null,
+    });
     if (t.jwtOverPostgres) {
       out.push({
         figure: '2. JWT guard ÷ PostgreSQL device-lookup guard',

@@ -8,12 +8,14 @@ import { ServerProcess } from '../support/server-process.js';
 import { measureProofVerification, type ProofVerification } from './03b-dpop-proof-verification.js';
 
 /** The throughput section's targets (figures 1–3b). */
-type ThroughputKey = 'me' | 'meQuiet' | 'twin' | 'dpop' | 'databaseGuard' | 'postgresGuard' | 'bare';
+type ThroughputKey = 'me' | 'meQuiet' | 'twin' | 'twinToken' | 'dpop' | 'databaseGuard' | 'postgresGuard' | 'bare';
 
 /** Figures 1, 2, 2b, 3 and 3b. */
 export interface ThroughputFigures {
   readonly targets: Partial<Record<ThroughputKey, { label: string } & RunSummary>>;
   readonly guardCost: RatioSummary;
+  /** GET /me ÷ the twin sent the same Authorization header (which it ignores): the guard's work alone, without the token's bytes. */
+  readonly guardAlone: RatioSummary;
   readonly jwtOverDatabase: RatioSummary;
   /** null: no PostgreSQL server. */
   readonly jwtOverPostgres: RatioSummary | null;
@@ -30,6 +32,7 @@ export interface ThroughputFigures {
   /** The same ratios from server CPU time per request. */
   readonly cpuNormalised: {
     readonly guardCost: RatioSummary;
+    readonly guardAlone: RatioSummary;
     readonly jwtOverDatabase: RatioSummary;
     readonly meOverBare: RatioSummary;
     readonly meQuietOverBare: RatioSummary;
@@ -158,6 +161,7 @@ export async function measureThroughput(context: Context): Promise<ThroughputFig
       { key: 'me', label: 'API GET /me (JWT guard)', server: api, spec: { path: '/me', headers } },
       { key: 'meQuiet', label: 'API GET /me, LOG_REQUESTS=off', server: quiet, spec: { path: '/me', headers } },
       { key: 'twin', label: 'GET /me-twin (no guard)', server: twin, spec: { path: '/me-twin' } },
+      { key: 'twinToken', label: 'GET /me-twin, token sent (ignored)', server: twin, spec: { path: '/me-twin', headers } },
       { key: 'dpop', label: 'API GET /me (DPoP-bound token + proof)', server: api, spec: { path: '/me' } },
       { key: 'databaseGuard', label: 'GET /me (SQLite lookup guard)', server: databaseGuard, spec: { path: '/me', headers } },
       ...(postgresGuard
@@ -193,6 +197,7 @@ export async function measureThroughput(context: Context): Promise<ThroughputFig
       me: [],
       meQuiet: [],
       twin: [],
+      twinToken: [],
       dpop: [],
       databaseGuard: [],
       postgresGuard: [],
@@ -216,6 +221,7 @@ export async function measureThroughput(context: Context): Promise<ThroughputFig
     return {
       targets: Object.fromEntries(targets.map((t) => [t.key, { label: t.label, ...summary(runs[t.key]) }])) as ThroughputFigures['targets'],
       guardCost: ratioSummary(perRound(runs.me, runs.twin)),
+      guardAlone: ratioSummary(perRound(runs.me, runs.twinToken)),
       jwtOverDatabase: ratioSummary(perRound(runs.me, runs.databaseGuard)),
       jwtOverPostgres: ifMeasured(runs.postgresGuard, () => ratioSummary(perRound(runs.me, runs.postgresGuard))),
       meOverBare: ratioSummary(perRound(runs.me, runs.bare)),
@@ -227,6 +233,7 @@ export async function measureThroughput(context: Context): Promise<ThroughputFig
       proofVerifyUs: await measureProofVerification(settings),
       cpuNormalised: {
         guardCost: ratioSummary(perRoundCpu(runs.me, runs.twin)),
+        guardAlone: ratioSummary(perRoundCpu(runs.me, runs.twinToken)),
         jwtOverDatabase: ratioSummary(perRoundCpu(runs.me, runs.databaseGuard)),
         meOverBare: ratioSummary(perRoundCpu(runs.me, runs.bare)),
         meQuietOverBare: ratioSummary(perRoundCpu(runs.meQuiet, runs.bare)),
