@@ -120,6 +120,11 @@ export async function verificationVectors(): Promise<VerificationVector[]> {
   bearer('bearer: another scheme', good, 'invalid_token', `Basic ${good}`);
   bearer('bearer: not a JWT', 'not-a-token', 'invalid_token');
   bearer('bearer: too long', 'a'.repeat(9000), 'invalid_token');
+  bearer('bearer: spaces around the token', good, 'accept', `Bearer   ${good}  `);
+  bearer('bearer: a tab instead of a space', good, 'invalid_token', `Bearer\t${good}`);
+  bearer('bearer: two tokens', good, 'invalid_token', `Bearer ${good} ${good}`);
+  bearer('bearer: a character outside base64url', `${good}~`, 'invalid_token');
+  bearer('bearer: four segments', `${good}.${good.split('.')[2]}`, 'invalid_token');
   bearer('alg none', `${encode({ alg: 'none', ...tokenHeader })}.${encode(tokenClaims())}.`, 'invalid_token');
   const pem = createPublicKey({ key: TOKEN_PUBLIC_KEY as never, format: 'jwk' }).export({ format: 'pem', type: 'spki' });
   const hsInput = `${encode({ alg: 'HS256', ...tokenHeader })}.${encode(tokenClaims())}`;

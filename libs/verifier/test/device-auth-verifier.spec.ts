@@ -150,9 +150,45 @@ describe('DeviceAuthVerifier', () => {
     });
 
     it('refuses a missing or malformed Authorization header', async () => {
-      for (const authorization of [undefined, '', 'Basic abc', 'Bearer', 'Bearer a b']) {
-        expect((await refusal(verifier().verifyRequest(request(authorization)))).status).toBe(401);
+      const good = await token();
+      const malformed = [
+        undefined,
+        '',
+        'Basic abc',
+        'Bearer',
+        'Bearer ',
+        'Bearer a b',
+        `Bearer ${good} ${good}`,
+        `Bearer\t${good}`,
+        ` Bearer ${good}`,
+        `Bearer ${good}%`,
+        `Bearer ${good}=`,
+        `Bearer ${good.replace('.', '..')}`,
+        `Bearer ${good}.${good.split('.')[2]}`,
+      ];
+      const once = verifier();
+      // The valid token first, so that it is remembered: its variants are still refused.
+      await expect(once.verifyRequest(request(`Bearer ${good}`))).resolves.toMatchObject({ deviceId: 'device-1' });
+      for (const authorization of malformed) {
+        expect([authorization, (await refusal(once.verifyRequest(request(authorization)))).status]).toEqual([authorization, 401]);
       }
+      // Case-insensitive scheme, several spaces before the token and spaces after it are fine.
+      await expect(once.verifyRequest(request(`bEARER   ${good}  `))).resolves.toMatchObject({ deviceId: 'device-1' });
+    });
+
+    it('remembers a verified token whole: a forged header or payload under its remembered signature is refused', async () => {
+      const v = verifier();
+      const good = await token();
+      const [header, payload, signature] = good.split('.') as [string, string, string];
+      await expect(v.verifyRequest(request(`Bearer ${good}`))).resolves.toMatchObject({ userId: 'user-1' });
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+      const forgedPayload = Buffer.from(JSON.stringify({ ...claims, sub: 'user-2' })).toString('base64url');
+      const forgedHeader = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: 'key-2' })).toString('base64url');
+      for (const forged of [`${header}.${forgedPayload}.${signature}`, `${forgedHeader}.${payload}.${signature}`]) {
+        expect((await refusal(v.verifyRequest(request(`Bearer ${forged}`)))).reason).toBe('invalid_token');
+      }
+      // The forgeries took nothing from the real token's place.
+      await expect(v.verifyRequest(request(`Bearer ${good}`))).resolves.toMatchObject({ userId: 'user-1' });
     });
 
     it('verifies HS256 tokens with a shared secret instead, and then refuses ES256 ones', async () => {

@@ -42,9 +42,9 @@ describe('the verification vectors (test/vectors), judged by the package', () =>
     vectors = await verificationVectors();
   });
 
-  it('has a table of 40 to 60 vectors', () => {
+  it('has a table of 40 to 80 vectors', () => {
     expect(vectors.length).toBeGreaterThanOrEqual(40);
-    expect(vectors.length).toBeLessThanOrEqual(60);
+    expect(vectors.length).toBeLessThanOrEqual(80);
   });
 
   it('gives every vector its verdict', async () => {

@@ -1,8 +1,9 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { AccessPrincipal } from '../tokens/access-principal.js';
 
+/** The request's verified principal (the request is argument 0: switchToHttp().getRequest() without its closures). */
 function principalOf(context: ExecutionContext): AccessPrincipal {
-  return context.switchToHttp().getRequest<{ user: AccessPrincipal }>().user;
+  return context.getArgByIndex<{ user: AccessPrincipal }>(0).user;
 }
 
 /** The verified access token's claims: `@CurrentPrincipal() principal: AccessPrincipal`. */

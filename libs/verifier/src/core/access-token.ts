@@ -7,6 +7,12 @@ import { ExpiringCache } from './expiring-cache.js';
 /** RFC 9068 §2.1: the access tokens' `typ`, compared exactly. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
+/** A JWS in compact serialization: three base64url segments (RFC 7515 §7.1), none empty. */
+const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** A token's last segment: its signature, when it is a JWS. */
+const signatureOf = (token: string): string => token.slice(token.lastIndexOf('.') + 1);
+
 /** The key access tokens are verified with: a public key or secret, or a JWK set's resolver (jose's). */
 export type AccessTokenKey = CryptoKey | KeyObject | Uint8Array | JWTVerifyGetKey;
 
@@ -63,14 +69,17 @@ export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
  * pinned, `sub`, `sid`, `jti` strings, `exp`, `iat` numbers and `auth_time` a number when present, `cnf` absent or `{ jkt: string }`;
  * then, on every call, `iat` not in the future, `exp` and the maximum age by the injected clock.
  *
- * Tokens that pass the static checks are remembered by their whole string until their `exp`, so
- * the next request with the same token skips the signature check (the bulk of the cost; a device
- * sends one token for its whole lifetime): then `verify` answers synchronously. Only tokens that
- * verified are added, so forged ones cannot fill the cache. Every failure is a
+ * Tokens that pass the static checks are remembered until their `exp`, so the next request with
+ * the same token skips the signature check (the bulk of the cost; a device sends one token for
+ * its whole lifetime): then `verify` answers synchronously. The memory is found by the token's
+ * signature segment (hashing its ~90 characters, not the whole ~700) and holds the whole token,
+ * which must be equal: a forged token that copies a valid signature is a miss and is verified
+ * (and refused). Only tokens that verified are added, so forged ones cannot fill the cache. Every failure is a
  * VerificationError `invalid_token`; only "expired" is told apart.
  */
 export class AccessTokenChecker {
-  private readonly verified: ExpiringCache<string, AccessTokenClaims>;
+  /** By signature segment: the whole token verified, and its claims. */
+  private readonly verified: ExpiringCache<string, { readonly token: string; readonly claims: AccessTokenClaims }>;
   private readonly algorithms: string[];
   private readonly tolerance: number;
   private readonly now: Now;
@@ -98,16 +107,16 @@ export class AccessTokenChecker {
    */
   verify(token: string, audience?: string): AccessTokenClaims | Promise<AccessTokenClaims> {
     const nowMs = this.now();
-    const cached = this.verified.get(token, nowMs);
-    if (cached !== undefined) return this.admit(cached, audience, nowMs);
+    const cached = typeof token === 'string' ? this.verified.get(signatureOf(token), nowMs) : undefined;
+    if (cached !== undefined && cached.token === token) return this.admit(cached.claims, audience, nowMs);
     return this.verifySignature(token, nowMs).then((claims) => {
-      this.verified.set(token, claims, claims.expiresAt * 1000);
+      this.verified.set(signatureOf(token), { token, claims }, claims.expiresAt * 1000);
       return this.admit(claims, audience, this.now());
     });
   }
 
   private async verifySignature(token: string, nowMs: number): Promise<AccessTokenClaims> {
-    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_ACCESS_TOKEN_LENGTH) throw invalidToken();
+    if (typeof token !== 'string' || token.length > MAX_ACCESS_TOKEN_LENGTH || !JWS_COMPACT.test(token)) throw invalidToken();
     let payload: JWTPayload;
     let header: { typ?: unknown; kid?: unknown };
     try {
