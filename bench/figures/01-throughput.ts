@@ -8,14 +8,21 @@ import { ServerProcess } from '../support/server-process.js';
 import { measureProofVerification, type ProofVerification } from './03b-dpop-proof-verification.js';
 
 /** The throughput section's targets (figures 1–3b). */
-type ThroughputKey = 'me' | 'meQuiet' | 'twin' | 'twinToken' | 'dpop' | 'databaseGuard' | 'postgresGuard' | 'bare';
+type ThroughputKey = 'me' | 'meQuiet' | 'twin' | 'twinMe' | 'twinToken' | 'dpop' | 'databaseGuard' | 'postgresGuard' | 'bare';
 
 /** Figures 1, 2, 2b, 3 and 3b. */
 export interface ThroughputFigures {
   readonly targets: Partial<Record<ThroughputKey, { label: string } & RunSummary>>;
+  /** GET /me ÷ GET /me-twin, both on the twin process: the guard's cost, nothing else differing. */
   readonly guardCost: RatioSummary;
-  /** GET /me ÷ the twin sent the same Authorization header (which it ignores): the guard's work alone, without the token's bytes. */
+  /** GET /me ÷ GET /me-twin sent the same Authorization header (which it ignores), both on the twin process: without the token's bytes. */
   readonly guardAlone: RatioSummary;
+  /**
+   * The null control: GET /me on the API process ÷ the same request on the twin process. Nothing
+   * differs but the process, so its spread is what a ratio taken across two processes can
+   * show by chance (why figures 1 and 1b are taken within one).
+   */
+  readonly processControl: RatioSummary;
   readonly jwtOverDatabase: RatioSummary;
   /** null: no PostgreSQL server. */
   readonly jwtOverPostgres: RatioSummary | null;
@@ -33,6 +40,7 @@ export interface ThroughputFigures {
   readonly cpuNormalised: {
     readonly guardCost: RatioSummary;
     readonly guardAlone: RatioSummary;
+    readonly processControl: RatioSummary;
     readonly jwtOverDatabase: RatioSummary;
     readonly meOverBare: RatioSummary;
     readonly meQuietOverBare: RatioSummary;
@@ -45,10 +53,11 @@ export interface ThroughputFigures {
  * Figures 1, 2, 2b, 3 and 3b: what the guard costs, against the same handler without it (1), a
  * guard that looks the device up in PostgreSQL (2) or SQLite (2b), a bare node:http server
  * making the same checks (3), and a DPoP-bound token with a fresh proof (3b). Interleaved
- * throughput runs of GET /me (API), GET /me-twin (the same handler without the guard), GET /me
- * (database-lookup guard, on SQLite and on PostgreSQL) and GET /me (bare node:http), all with
- * the same access token (the PostgreSQL app's own, for its database), so that every ratio is
- * taken between neighbouring runs on a shared machine.
+ * throughput runs of GET /me (API), GET /me-twin and GET /me on the twin process (the API with
+ * the same handler without the guard: figure 1 compares the two routes within that one process),
+ * GET /me (database-lookup guard, on SQLite and on PostgreSQL) and GET /me (bare node:http), all
+ * with the same access token (the PostgreSQL app's own, for its database), so that every ratio
+ * is taken between neighbouring runs on a shared machine.
  */
 export async function measureThroughput(context: Context): Promise<ThroughputFigures> {
   const { settings } = context;
@@ -119,6 +128,8 @@ export async function measureThroughput(context: Context): Promise<ThroughputFig
     check((await client.status('/me', tokens.access_token)) === 200, 'API GET /me is 200');
     check((await new ApiClient(quiet.url).status('/me', tokens.access_token)) === 200, 'API GET /me with LOG_REQUESTS=off is 200');
     check((await new ApiClient(twin.url).status('/me-twin')) === 200, 'public twin GET /me-twin is 200 without a token');
+    check((await new ApiClient(twin.url).status('/me', tokens.access_token)) === 200, 'the twin process GET /me is 200 with the token');
+    check((await new ApiClient(twin.url).status('/me')) === 401, 'the twin process GET /me is 401 without a token');
     let postgresHeaders: Record<string, string> = {};
     if (postgresGuard) {
       const postgresClient = new ApiClient(postgresGuard.url);
@@ -160,8 +171,9 @@ export async function measureThroughput(context: Context): Promise<ThroughputFig
     const targets: { key: ThroughputKey; label: string; server: ServerProcess; spec: Partial<LoadSpec> }[] = [
       { key: 'me', label: 'API GET /me (JWT guard)', server: api, spec: { path: '/me', headers } },
       { key: 'meQuiet', label: 'API GET /me, LOG_REQUESTS=off', server: quiet, spec: { path: '/me', headers } },
-      { key: 'twin', label: 'GET /me-twin (no guard)', server: twin, spec: { path: '/me-twin' } },
-      { key: 'twinToken', label: 'GET /me-twin, token sent (ignored)', server: twin, spec: { path: '/me-twin', headers } },
+      { key: 'twin', label: 'twin process: GET /me-twin (no guard)', server: twin, spec: { path: '/me-twin' } },
+      { key: 'twinMe', label: 'twin process: GET /me (JWT guard)', server: twin, spec: { path: '/me', headers } },
+      { key: 'twinToken', label: 'twin process: GET /me-twin, token sent (ignored)', server: twin, spec: { path: '/me-twin', headers } },
       { key: 'dpop', label: 'API GET /me (DPoP-bound token + proof)', server: api, spec: { path: '/me' } },
       { key: 'databaseGuard', label: 'GET /me (SQLite lookup guard)', server: databaseGuard, spec: { path: '/me', headers } },
       ...(postgresGuard
@@ -197,6 +209,7 @@ export async function measureThroughput(context: Context): Promise<ThroughputFig
       me: [],
       meQuiet: [],
       twin: [],
+      twinMe: [],
       twinToken: [],
       dpop: [],
       databaseGuard: [],
@@ -220,8 +233,9 @@ export async function measureThroughput(context: Context): Promise<ThroughputFig
       numerator.map((run, i) => denominator[i].serverCpuUsPerRequest / run.serverCpuUsPerRequest);
     return {
       targets: Object.fromEntries(targets.map((t) => [t.key, { label: t.label, ...summary(runs[t.key]) }])) as ThroughputFigures['targets'],
-      guardCost: ratioSummary(perRound(runs.me, runs.twin)),
-      guardAlone: ratioSummary(perRound(runs.me, runs.twinToken)),
+      guardCost: ratioSummary(perRound(runs.twinMe, runs.twin)),
+      guardAlone: ratioSummary(perRound(runs.twinMe, runs.twinToken)),
+      processControl: ratioSummary(perRound(runs.me, runs.twinMe)),
       jwtOverDatabase: ratioSummary(perRound(runs.me, runs.databaseGuard)),
       jwtOverPostgres: ifMeasured(runs.postgresGuard, () => ratioSummary(perRound(runs.me, runs.postgresGuard))),
       meOverBare: ratioSummary(perRound(runs.me, runs.bare)),
@@ -232,8 +246,9 @@ export async function measureThroughput(context: Context): Promise<ThroughputFig
       dpopKeys: bound.length,
       proofVerifyUs: await measureProofVerification(settings),
       cpuNormalised: {
-        guardCost: ratioSummary(perRoundCpu(runs.me, runs.twin)),
-        guardAlone: ratioSummary(perRoundCpu(runs.me, runs.twinToken)),
+        guardCost: ratioSummary(perRoundCpu(runs.twinMe, runs.twin)),
+        guardAlone: ratioSummary(perRoundCpu(runs.twinMe, runs.twinToken)),
+        processControl: ratioSummary(perRoundCpu(runs.me, runs.twinMe)),
         jwtOverDatabase: ratioSummary(perRoundCpu(runs.me, runs.databaseGuard)),
         meOverBare: ratioSummary(perRoundCpu(runs.me, runs.bare)),
         meQuietOverBare: ratioSummary(perRoundCpu(runs.meQuiet, runs.bare)),

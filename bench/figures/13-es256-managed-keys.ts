@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TokenResponse } from '@app/auth';
 import { ApiClient } from '../support/api-client.js';
-import { check, email, log, PASSWORD, registerAll, SCRIPTS, startApi, type Context } from '../support/context.js';
+import { check, email, log, PASSWORD, registerAll, SCRIPTS, type Context } from '../support/context.js';
 import { runLoad, type LoadResult } from '../support/load.js';
 import { ratioSummary, summary, type RatioSummary, type RunSummary } from '../support/run-summary.js';
 import { ServerProcess } from '../support/server-process.js';
@@ -13,6 +13,8 @@ import { chainedRefreshRun } from './04-refresh.js';
 const WARMUP = 3;
 const KEYS = ['es256', 'hs256'] as const;
 type Key = (typeof KEYS)[number];
+/** 13a's targets: GET /me and GET /me-twin on each API (each is the public twin build). */
+type MeKey = Key | 'es256Twin' | 'hs256Twin';
 
 interface Latency {
   readonly medianMs: number;
@@ -23,20 +25,26 @@ interface Latency {
 export interface Es256ManagedKeys {
   /** The managed API's signing key (its tokens' `kid`, listed in its key set). */
   readonly managedKid: string;
-  /** 13a: interleaved GET /me runs on each API and GET /me-twin on the public twin. */
+  /** 13a: interleaved GET /me and GET /me-twin runs on each API. */
   readonly me: {
-    readonly targets: Record<Key | 'twin', { label: string } & RunSummary>;
-    /** GET /me (managed ES256) ÷ GET /me-twin, per round. */
+    readonly targets: Record<MeKey, { label: string } & RunSummary>;
+    /** GET /me ÷ GET /me-twin on the managed ES256 API (one process), per round. */
     readonly es256OverTwin: RatioSummary;
-    /** GET /me (static HS256) ÷ GET /me-twin, same rounds. */
+    /** GET /me ÷ GET /me-twin on the static HS256 API, same rounds. */
     readonly hs256OverTwin: RatioSummary;
-    /** GET /me, ES256 ÷ HS256, same rounds. */
+    /** GET /me, ES256 ÷ HS256 (two processes), same rounds. */
     readonly es256OverHs256: RatioSummary;
-    /** The same three from server CPU time per request (requests per CPU-second). */
+    /**
+     * The null control: GET /me-twin on the managed API ÷ on the static one, the same work in
+     * two processes. Its spread is what a ratio across processes (ES256 ÷ HS256) shows by chance.
+     */
+    readonly twinOverTwin: RatioSummary;
+    /** The same four from server CPU time per request (requests per CPU-second). */
     readonly cpuNormalised: {
       readonly es256OverTwin: RatioSummary;
       readonly hs256OverTwin: RatioSummary;
       readonly es256OverHs256: RatioSummary;
+      readonly twinOverTwin: RatioSummary;
     };
   };
   /** 13b: chained refresh runs (figure 4's method) on each API, interleaved. */
@@ -72,9 +80,11 @@ const tokenHeader = (token: string) =>
  * Figure 13 (issue 23): access tokens signed with managed ES256 keys, the default since issue
  * 23, beside a static HS256 secret, on two production APIs that differ by that alone (each its
  * own scratch SQLite file; the managed one with JWT_SECRET empty and KEY_ENCRYPTION_SECRET
- * given). 13a: GET /me on each ÷ GET /me-twin on the public twin, interleaved throughput
- * rounds as figure 1's (LOG_REQUESTS=all), one token per API, so every request after the first
- * is verified from the verified-token cache. 13b: refresh rotations (figure 4's chained
+ * given). Each is the public twin build (the API plus GET /me-twin, bench/public-twin/), so
+ * that 13a compares GET /me with GET /me-twin within one process (a ratio across two processes
+ * moves by chance as much as the guard costs: the null control, GET /me-twin on one ÷ on the
+ * other), in interleaved throughput rounds as figure 1's (LOG_REQUESTS=all), one token per API,
+ * so every request after the first is verified from the verified-token cache. 13b: refresh rotations (figure 4's chained
  * sessions) in interleaved rounds, and password sign-ins one at a time, alternating, ES256 ÷
  * HS256. Both APIs mail their new-device alerts to one SMTP sink that accepts at once.
  */
@@ -84,24 +94,20 @@ export async function measureEs256ManagedKeys(context: Context): Promise<Es256Ma
   const servers: ServerProcess[] = [];
   try {
     const common = { SMTP_URL: sink.url, LOG_REQUESTS: 'all' };
+    const start = (key: Key, env: Record<string, string>) =>
+      ServerProcess.start({
+        name: `${key} API (public twin build)`,
+        script: SCRIPTS.twin,
+        cwd: context.scratch,
+        env: { ...context.serverEnv, ...common, DATABASE_URL: `sqlite:${context.scratch}/${key}.sqlite`, ...env },
+        readyPath: '/health',
+      });
     const apis: Record<Key, ServerProcess> = {
       // Managed keys: no static key (an empty JWT_SECRET is unset) and the secret that seals them.
-      es256: await startApi(context, `sqlite:${context.scratch}/es256.sqlite`, {
-        ...common,
-        JWT_SECRET: '',
-        KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64url'),
-      }),
-      hs256: await startApi(context, `sqlite:${context.scratch}/hs256.sqlite`, common),
+      es256: await start('es256', { JWT_SECRET: '', KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64url') }),
+      hs256: await start('hs256', {}),
     };
     servers.push(apis.es256, apis.hs256);
-    const twin = await ServerProcess.start({
-      name: 'public twin',
-      script: SCRIPTS.twin,
-      cwd: context.scratch,
-      env: { ...context.serverEnv, ...common, DATABASE_URL: `sqlite:${context.scratch}/twin.sqlite` },
-      readyPath: '/health',
-    });
-    servers.push(twin);
     const clients: Record<Key, ApiClient> = { es256: new ApiClient(apis.es256.url), hs256: new ApiClient(apis.hs256.url) };
 
     const signInCount = WARMUP + settings.es256SignInSamples;
@@ -154,32 +160,38 @@ export async function measureEs256ManagedKeys(context: Context): Promise<Es256Ma
     check((await clients.hs256.status('/me', tokens.hs256.access_token)) === 200, 'static HS256 API GET /me is 200');
     check((await clients.es256.status('/me', tokens.hs256.access_token)) === 401, 'the managed API refuses the HS256 token');
     check((await clients.hs256.status('/me', tokens.es256.access_token)) === 401, 'the static API refuses the ES256 token');
-    check((await new ApiClient(twin.url).status('/me-twin')) === 200, 'public twin GET /me-twin is 200 without a token');
+    for (const key of KEYS) check((await clients[key].status('/me-twin')) === 200, `${key} API GET /me-twin is 200 without a token`);
 
-    // 13a, as figure 1: 10 connections, a warm-up run each, rounds with the order rotated.
-    const targets: { key: Key | 'twin'; label: string; server: ServerProcess; path: string; headers?: Record<string, string> }[] = [
+    // 13a, as figure 1: 10 connections, a warm-up run each, then rounds.
+    const targets: { key: MeKey; label: string; server: ServerProcess; path: string; headers?: Record<string, string> }[] = [
       {
         key: 'es256',
-        label: 'API GET /me (managed ES256)',
+        label: 'GET /me, managed ES256 API',
         server: apis.es256,
         path: '/me',
         headers: { authorization: `Bearer ${tokens.es256.access_token}` },
       },
+      { key: 'es256Twin', label: 'GET /me-twin (no guard), managed ES256 API', server: apis.es256, path: '/me-twin' },
       {
         key: 'hs256',
-        label: 'API GET /me (static HS256)',
+        label: 'GET /me, static HS256 API',
         server: apis.hs256,
         path: '/me',
         headers: { authorization: `Bearer ${tokens.hs256.access_token}` },
       },
-      { key: 'twin', label: 'GET /me-twin (no guard)', server: twin, path: '/me-twin' },
+      { key: 'hs256Twin', label: 'GET /me-twin (no guard), static HS256 API', server: apis.hs256, path: '/me-twin' },
     ];
     const measure = (target: (typeof targets)[number], durationS: number) =>
       runLoad(target.server, { connections: settings.connections, path: target.path, headers: target.headers, durationS });
     for (const target of targets) await measure(target, settings.warmupS);
-    const meRuns: Record<Key | 'twin', LoadResult[]> = { es256: [], hs256: [], twin: [] };
+    const meRuns: Record<MeKey, LoadResult[]> = { es256: [], hs256: [], es256Twin: [], hs256Twin: [] };
     for (let roundIndex = 0; roundIndex < settings.throughputRounds; roundIndex++) {
-      const order = targets.map((_, i) => targets[(i + roundIndex) % targets.length]);
+      // Each API's pair back to back, so that each ratio compares neighbouring runs: which API
+      // goes first turns every round, which of its two routes every other round.
+      const [es256Pair, hs256Pair] = [targets.slice(0, 2), targets.slice(2)].map((pair) =>
+        Math.floor(roundIndex / 2) % 2 === 0 ? pair : [...pair].reverse(),
+      );
+      const order = roundIndex % 2 === 0 ? [...es256Pair, ...hs256Pair] : [...hs256Pair, ...es256Pair];
       for (const target of order) meRuns[target.key].push(await measure(target, settings.runS));
       log(
         `ES256/HS256 GET /me round ${roundIndex + 1}/${settings.throughputRounds}: ${order.map((t) => `${t.key} ${Math.round(meRuns[t.key].at(-1)!.rps)}/s`).join(', ')}`,
@@ -233,13 +245,15 @@ export async function measureEs256ManagedKeys(context: Context): Promise<Es256Ma
         targets: Object.fromEntries(
           targets.map((t) => [t.key, { label: t.label, ...summary(meRuns[t.key]) }]),
         ) as Es256ManagedKeys['me']['targets'],
-        es256OverTwin: perRound(meRuns.es256, meRuns.twin),
-        hs256OverTwin: perRound(meRuns.hs256, meRuns.twin),
+        es256OverTwin: perRound(meRuns.es256, meRuns.es256Twin),
+        hs256OverTwin: perRound(meRuns.hs256, meRuns.hs256Twin),
         es256OverHs256: perRound(meRuns.es256, meRuns.hs256),
+        twinOverTwin: perRound(meRuns.es256Twin, meRuns.hs256Twin),
         cpuNormalised: {
-          es256OverTwin: perRoundCpu(meRuns.es256, meRuns.twin),
-          hs256OverTwin: perRoundCpu(meRuns.hs256, meRuns.twin),
+          es256OverTwin: perRoundCpu(meRuns.es256, meRuns.es256Twin),
+          hs256OverTwin: perRoundCpu(meRuns.hs256, meRuns.hs256Twin),
           es256OverHs256: perRoundCpu(meRuns.es256, meRuns.hs256),
+          twinOverTwin: perRoundCpu(meRuns.es256Twin, meRuns.hs256Twin),
         },
       },
       refresh: {
