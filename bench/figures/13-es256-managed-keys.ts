@@ -8,6 +8,7 @@ import { ServerProcess } from '../support/server-process.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { median, percentile, round } from '../support/stats.js';
 import { chainedRefreshRun } from './04-refresh.js';
+import { measureCachedTokenCheck, type CachedTokenCheck } from './13c-cached-token-check.js';
 
 /** Sign-ins on each API made before the timed ones, on accounts of their own, and not counted. */
 const WARMUP = 3;
@@ -25,6 +26,8 @@ interface Latency {
 export interface Es256ManagedKeys {
   /** The managed API's signing key (its tokens' `kid`, listed in its key set). */
   readonly managedKid: string;
+  /** 13c: the token check on a cache hit, in-process. */
+  readonly cachedCheck: CachedTokenCheck;
   /** 13a: interleaved GET /me and GET /me-twin runs on each API. */
   readonly me: {
     readonly targets: Record<MeKey, { label: string } & RunSummary>;
@@ -90,6 +93,8 @@ const tokenHeader = (token: string) =>
  */
 export async function measureEs256ManagedKeys(context: Context): Promise<Es256ManagedKeys> {
   const { settings } = context;
+  // In-process, before any server runs beside it.
+  const cachedCheck = await measureCachedTokenCheck();
   const sink = await new SmtpSink(0).start();
   const servers: ServerProcess[] = [];
   try {
@@ -241,6 +246,7 @@ export async function measureEs256ManagedKeys(context: Context): Promise<Es256Ma
 
     return {
       managedKid: managed.kid as string,
+      cachedCheck,
       me: {
         targets: Object.fromEntries(
           targets.map((t) => [t.key, { label: t.label, ...summary(meRuns[t.key]) }]),
