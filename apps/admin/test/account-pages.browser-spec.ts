@@ -1,13 +1,18 @@
 import { jest } from '@jest/globals';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import type { TokenResponse } from '@app/auth';
 import { freePort } from '../../../bench/support/server-process.js';
-import { startAppProcess, type ApiProcess } from '../../../test/support/app-process.js';
+import type { ApiProcess } from '../../../test/support/app-process.js';
 import { MailReceiver, type ReceivedMail } from '../../../test/support/mail-receiver.js';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
-import { apiCall as browserApiCall, describeInChromium, launchChromium } from './support/browser.js';
+import {
+  apiCall as browserApiCall,
+  describeInChromium,
+  signInWithPassword,
+  startBrowserTestApps,
+  type BrowserTestApps,
+} from './support/browser.js';
 
 // API.md § Accounts and § Step-up, as a person does it in the dashboard: real API and dashboard
 // processes, their mails delivered over SMTP to a real server (smtp-server) and the mailed links
@@ -28,38 +33,30 @@ const newEmail = (name: string) => `${name}-${++counter}@example.com`;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 describeInBrowser('account pages in a real browser (real SMTP)', () => {
-  let database: ScratchDatabase;
   let receiver: MailReceiver;
+  let apps: BrowserTestApps;
   let api: ApiProcess;
   let admin: ApiProcess;
   let browser: Browser;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
     receiver = await new MailReceiver().start();
     // The dashboard's port is chosen first: mailed links point at it (DASHBOARD_URL).
     const adminPort = await freePort();
     const env = {
-      DATABASE_URL: database.url,
-      JWT_SECRET: TEST_JWT_SECRET,
       SMTP_URL: receiver.url,
       MAIL_FROM: 'Device Auth <no-reply@auth.example>',
       DASHBOARD_URL: `http://127.0.0.1:${adminPort}`,
       STEP_UP_MAX_AGE: `${STEP_UP_MAX_AGE_S}s`,
-      REGISTER_RATE_LIMIT: '1000/1h',
-      LOGIN_RATE_LIMIT: '1000/15m',
     };
-    api = await startAppProcess('api', env);
-    admin = await startAppProcess('admin', { ...env, MIGRATIONS_RUN: 'false' }, { port: adminPort });
+    apps = await startBrowserTestApps(env, { adminPort });
+    ({ api, admin, browser } = apps);
     expect(admin.url).toBe(env.DASHBOARD_URL);
-    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await Promise.all([api?.stop(), admin?.stop()]);
+    await apps?.stop();
     await receiver?.stop();
-    await database?.remove();
   });
 
   const apiCall = (method: string, path: string, body?: unknown, token?: string): Promise<Response> =>
@@ -108,12 +105,17 @@ describeInBrowser('account pages in a real browser (real SMTP)', () => {
     return page;
   }
 
-  async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-    await page.goto(`${admin.url}/signin`);
-    await page.fill('input[name=email]', email);
-    await page.fill('input[name=password]', password);
-    await Promise.all([page.waitForURL(/\/devices$/), page.click('form button[type=submit]')]);
+  /** A new account with a device signed in through the API, and a page in a browser of its own (not signed in). */
+  async function accountWithApiDevice(name: string, contextOptions?: BrowserContextOptions) {
+    const email = newEmail(name);
+    await register(email);
+    const apiDevice = (await (await apiLogin(email)).json()) as TokenResponse;
+    const context = await browser.newContext(contextOptions);
+    const page = await newPage(context);
+    return { email, apiDevice, context, page };
   }
+
+  const signIn = (page: Page, email: string, password = PASSWORD) => signInWithPassword(page, admin.url, email, password);
 
   const heading = async (page: Page) => (await page.locator('main h1').textContent())?.trim();
   const pathOf = (page: Page) => new URL(page.url()).pathname;
@@ -149,11 +151,7 @@ describeInBrowser('account pages in a real browser (real SMTP)', () => {
   }
 
   it('resets a forgotten password from the sign-in page: the mailed link shows a form, the GET spends nothing, the new password signs in', async () => {
-    const email = newEmail('forgot');
-    await register(email);
-    const apiDevice = (await (await apiLogin(email)).json()) as TokenResponse;
-    const context = await browser.newContext({ viewport: { width: 800, height: 600 } });
-    const page = await newPage(context);
+    const { email, apiDevice, context, page } = await accountWithApiDevice('forgot', { viewport: { width: 800, height: 600 } });
 
     await page.goto(`${admin.url}/signin`);
     await Promise.all([page.waitForURL(/\/forgot-password$/), page.click('a:has-text("Forgot password?")')]);
@@ -285,11 +283,7 @@ describeInBrowser('account pages in a real browser (real SMTP)', () => {
   });
 
   it('changes the password from the account page: a wrong current one or two different new ones change nothing; then the other devices are out and this browser stays', async () => {
-    const email = newEmail('password');
-    await register(email);
-    const apiDevice = (await (await apiLogin(email)).json()) as TokenResponse;
-    const context = await browser.newContext();
-    const page = await newPage(context);
+    const { email, apiDevice, context, page } = await accountWithApiDevice('password');
     await signIn(page, email);
 
     await page.goto(`${admin.url}/account`);
@@ -336,11 +330,7 @@ describeInBrowser('account pages in a real browser (real SMTP)', () => {
   });
 
   it('deletes the account through its confirmation page: the browser is signed out and the account cannot sign in again', async () => {
-    const email = newEmail('delete');
-    await register(email);
-    const apiDevice = (await (await apiLogin(email)).json()) as TokenResponse;
-    const context = await browser.newContext();
-    const page = await newPage(context);
+    const { email, apiDevice, context, page } = await accountWithApiDevice('delete');
     await signIn(page, email);
 
     await page.goto(`${admin.url}/account`);

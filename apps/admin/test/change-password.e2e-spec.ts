@@ -1,12 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DataSource, IsNull } from 'typeorm';
+import { IsNull, type DataSource } from 'typeorm';
 import type { TokenResponse } from '@app/auth';
 import { DeviceEntity, UserEntity } from '@app/persistence';
-import { scratchDatabase, TEST_JWT_SECRET, TestClock, type ScratchDatabase } from '../../../test/support/scratch-database.js';
+import { TestClock } from '../../../test/support/scratch-database.js';
 import { LogCapture } from '../../api/test/support/log-capture.js';
 import { startTestApi, type TestApi } from '../../api/test/support/test-api.js';
-import { createAdminApp } from '../src/create-admin-app.js';
 import { DashboardClient } from './support/dashboard-client.js';
+import { startTestDashboard, type TestDashboard } from './support/test-dashboard.js';
 
 const PASSWORD = 'correct horse battery';
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -21,8 +21,8 @@ const STEP_UP_MAX_AGE_S = 120;
  * a trusted proxy), so the sign-in limits it spends are its own.
  */
 describe('dashboard: change password (e2e)', () => {
-  let database: ScratchDatabase;
   let api: TestApi;
+  let dashboard: TestDashboard;
   let admin: NestFastifyApplication;
   let dataSource: DataSource;
   const clock = new TestClock();
@@ -30,22 +30,18 @@ describe('dashboard: change password (e2e)', () => {
   let counter = 0;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    const env = { DATABASE_URL: database.url, LOGIN_RATE_LIMIT: `${LIMIT}/15m`, TRUST_PROXY: '127.0.0.1' };
+    const env = { LOGIN_RATE_LIMIT: `${LIMIT}/15m`, TRUST_PROXY: '127.0.0.1' };
     api = await startTestApi(env);
-    admin = await createAdminApp({
-      env: { ...env, JWT_SECRET: TEST_JWT_SECRET, STEP_UP_MAX_AGE: `${STEP_UP_MAX_AGE_S}s` },
-      clock,
-      logger: false,
-      logDestination: logs,
-    });
-    dataSource = admin.get(DataSource);
+    dashboard = await startTestDashboard(
+      { ...env, DATABASE_URL: api.databaseUrl, STEP_UP_MAX_AGE: `${STEP_UP_MAX_AGE_S}s` },
+      { clock, logDestination: logs },
+    );
+    ({ app: admin, dataSource } = dashboard);
   });
 
   afterAll(async () => {
-    await admin.close();
+    await dashboard.close();
     await api.close();
-    await database.remove();
   });
 
   interface Account {

@@ -1,10 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DataSource, IsNull } from 'typeorm';
+import { IsNull, type DataSource } from 'typeorm';
 import { AuthService } from '@app/auth';
 import { DeviceEntity, UserEntity } from '@app/persistence';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
+import { TEST_JWT_SECRET } from '../../../test/support/scratch-database.js';
 import { createAdminApp } from '../src/create-admin-app.js';
 import { DashboardClient } from './support/dashboard-client.js';
+import { startTestDashboard, type TestDashboard } from './support/test-dashboard.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -17,23 +18,16 @@ function setCookieLines(response: { headers: Record<string, unknown> }): string[
  * and sign-out, and the cookies' names and attributes. Every attack is checked to change nothing.
  */
 describe('dashboard sessions: CSRF and cookies (e2e)', () => {
-  let database: ScratchDatabase;
+  let dashboard: TestDashboard;
   let app: NestFastifyApplication;
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    app = await createAdminApp({
-      env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: '1000/15m' },
-      logger: false,
-    });
-    dataSource = app.get(DataSource);
+    dashboard = await startTestDashboard({ LOGIN_RATE_LIMIT: '1000/15m' });
+    ({ app, dataSource } = dashboard);
   });
 
-  afterAll(async () => {
-    await app.close();
-    await database.remove();
-  });
+  afterAll(() => dashboard?.close());
 
   let counter = 0;
   /** A registered account with one API device besides whatever the dashboard creates. */
@@ -200,7 +194,7 @@ describe('dashboard sessions: CSRF and cookies (e2e)', () => {
 
   it('names its cookies __Host-… with Secure, Path=/ and no Domain when COOKIE_SECURE is on', async () => {
     const secure = await createAdminApp({
-      env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, COOKIE_SECURE: 'true' },
+      env: { DATABASE_URL: dashboard.databaseUrl, JWT_SECRET: TEST_JWT_SECRET, COOKIE_SECURE: 'true' },
       logger: false,
     });
     try {

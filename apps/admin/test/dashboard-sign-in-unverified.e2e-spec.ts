@@ -1,28 +1,21 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { AuthService } from '@app/auth';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
-import { createAdminApp } from '../src/create-admin-app.js';
+import { startTestDashboard, type TestDashboard } from './support/test-dashboard.js';
 
 const PASSWORD = 'correct horse battery';
 
 /** REQUIRE_EMAIL_VERIFICATION on the dashboard's sign-in form (API.md § Accounts). */
 describe('dashboard sign-in of an unverified account (e2e)', () => {
-  let database: ScratchDatabase;
+  let dashboard: TestDashboard;
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    app = await createAdminApp({
-      env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, REQUIRE_EMAIL_VERIFICATION: 'true' },
-      logger: false,
-    });
+    dashboard = await startTestDashboard({ REQUIRE_EMAIL_VERIFICATION: 'true' });
+    app = dashboard.app;
   });
 
-  afterAll(async () => {
-    await app.close();
-    await database.remove();
-  });
+  afterAll(() => dashboard?.close());
 
   const http = () => request(app.getHttpServer());
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TokenResponse } from '@app/auth';
-import { startAppProcess, type ApiProcess } from '../../../test/support/app-process.js';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
-import { apiCall as browserApiCall, describeInChromium, launchChromium } from './support/browser.js';
+import type { ApiProcess } from '../../../test/support/app-process.js';
+import { TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
+import { apiCall as browserApiCall, describeInChromium, startBrowserTestApps, type BrowserTestApps } from './support/browser.js';
 import { waitFor } from '../../../test/support/wait-for.js';
 import { runOperatorCommand } from './support/operator-command.js';
 
@@ -19,30 +19,18 @@ const describeInBrowser = describeInChromium('Dashboard browser tests');
 jest.setTimeout(60_000);
 
 describeInBrowser('dashboard in a real browser', () => {
+  let apps: BrowserTestApps;
   let database: ScratchDatabase;
   let api: ApiProcess;
   let admin: ApiProcess;
   let browser: Browser;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    const env = {
-      DATABASE_URL: database.url,
-      JWT_SECRET: TEST_JWT_SECRET,
-      REVOCATION_SYNC_INTERVAL: '1s',
-      REGISTER_RATE_LIMIT: '1000/1h',
-      LOGIN_RATE_LIMIT: '1000/15m',
-    };
-    api = await startAppProcess('api', env);
-    admin = await startAppProcess('admin', env);
-    browser = await launchChromium();
+    apps = await startBrowserTestApps({ REVOCATION_SYNC_INTERVAL: '1s' });
+    ({ database, api, admin, browser } = apps);
   }, 60_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all([api?.stop(), admin?.stop()]);
-    await database?.remove();
-  });
+  afterAll(() => apps?.stop());
 
   const apiCall = (method: string, path: string, body?: unknown, token?: string): Promise<Response> =>
     browserApiCall(api.url, method, path, body, token);

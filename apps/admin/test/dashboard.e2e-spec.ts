@@ -1,34 +1,26 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import jwt from 'jsonwebtoken';
-import request from 'supertest';
+import request, { type Response } from 'supertest';
 import { DeviceEntity } from '@app/persistence';
-import { DataSource } from 'typeorm';
-import { scratchDatabase, TEST_JWT_SECRET, TestClock, type ScratchDatabase } from '../../../test/support/scratch-database.js';
-import { createAdminApp } from '../src/create-admin-app.js';
+import type { DataSource } from 'typeorm';
+import { TestClock } from '../../../test/support/scratch-database.js';
+import { startTestDashboard, type TestDashboard } from './support/test-dashboard.js';
 
 const PASSWORD = 'correct horse battery';
 
 /** The dashboard over HTTP, without a browser: redirects, CSRF, rate limit, headers. */
 describe('dashboard (e2e)', () => {
-  let database: ScratchDatabase;
+  let dashboard: TestDashboard;
   let app: NestFastifyApplication;
   let dataSource: DataSource;
   const clock = new TestClock();
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    app = await createAdminApp({
-      env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: '4/15m' },
-      clock,
-      logger: false,
-    });
-    dataSource = app.get(DataSource);
+    dashboard = await startTestDashboard({ LOGIN_RATE_LIMIT: '4/15m' }, { clock });
+    ({ app, dataSource } = dashboard);
   });
 
-  afterAll(async () => {
-    await app.close();
-    await database.remove();
-  });
+  afterAll(() => dashboard?.close());
 
   const http = () => request(app.getHttpServer());
 
@@ -43,6 +35,19 @@ describe('dashboard (e2e)', () => {
   async function register(email: string): Promise<void> {
     const { AuthService } = await import('@app/auth');
     await app.get(AuthService).register({ email, password: PASSWORD }, { ip: null, userAgent: null });
+  }
+
+  /** Registers `email` and signs in with the form (303): the form's cookies and the sign-in's response. */
+  async function registerAndSignIn(email: string): Promise<{ cookie: string[]; signedIn: Response }> {
+    await register(email);
+    const { cookie, csrf } = await signInForm();
+    const signedIn = await http()
+      .post('/signin')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ email, password: PASSWORD, _csrf: csrf })
+      .expect(303);
+    return { cookie, signedIn };
   }
 
   it('answers GET /health', async () => {
@@ -85,14 +90,7 @@ describe('dashboard (e2e)', () => {
   });
 
   it('lets only a genuine, live access cookie in (passport AccessTokenStrategy): forged, expired and revoked ones go to sign-in', async () => {
-    await register('cookie-checks@example.com');
-    const { cookie, csrf } = await signInForm();
-    const signedIn = await http()
-      .post('/signin')
-      .set('Cookie', cookie)
-      .type('form')
-      .send({ email: 'cookie-checks@example.com', password: PASSWORD, _csrf: csrf })
-      .expect(303);
+    const { signedIn } = await registerAndSignIn('cookie-checks@example.com');
     const access = (signedIn.headers['set-cookie'] as unknown as string[])
       .find((line) => line.startsWith('dashboard_access='))!
       .split(';')[0];
@@ -122,14 +120,7 @@ describe('dashboard (e2e)', () => {
   });
 
   it('marks a device bound to a DPoP key as key-bound', async () => {
-    await register('key-bound@example.com');
-    const { cookie, csrf } = await signInForm();
-    const signedIn = await http()
-      .post('/signin')
-      .set('Cookie', cookie)
-      .type('form')
-      .send({ email: 'key-bound@example.com', password: PASSWORD, _csrf: csrf })
-      .expect(303);
+    const { signedIn } = await registerAndSignIn('key-bound@example.com');
     const session = (signedIn.headers['set-cookie'] as unknown as string[]).map((line) => line.split(';')[0]).join('; ');
     const before = await http().get('/devices').set('Cookie', session).expect(200);
     expect(before.text).not.toContain('Key-bound');
@@ -153,14 +144,7 @@ describe('dashboard (e2e)', () => {
     expect(response.text).toContain('&lt;script&gt;');
   });
   it('refreshes its own session from the refresh cookie, rotating it, and refuses a replayed one', async () => {
-    await register('refresh@example.com');
-    const { cookie, csrf } = await signInForm();
-    const signedIn = await http()
-      .post('/signin')
-      .set('Cookie', cookie)
-      .type('form')
-      .send({ email: 'refresh@example.com', password: PASSWORD, _csrf: csrf })
-      .expect(303);
+    const { signedIn } = await registerAndSignIn('refresh@example.com');
     const refreshCookie = (signedIn.headers['set-cookie'] as unknown as string[])
       .find((line) => line.startsWith('dashboard_refresh='))!
       .split(';')[0];
@@ -184,14 +168,7 @@ describe('dashboard (e2e)', () => {
   });
 
   it('answers hostile form fields on a signed-in page with 4xx, never 500', async () => {
-    await register('hostile-form@example.com');
-    const { cookie, csrf } = await signInForm();
-    const signedIn = await http()
-      .post('/signin')
-      .set('Cookie', cookie)
-      .type('form')
-      .send({ email: 'hostile-form@example.com', password: PASSWORD, _csrf: csrf })
-      .expect(303);
+    const { cookie, signedIn } = await registerAndSignIn('hostile-form@example.com');
     const session = [...cookie, ...(signedIn.headers['set-cookie'] as unknown as string[])].map((line) => line.split(';')[0]);
     const page = await http().get('/devices').set('Cookie', session).expect(200);
     const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];

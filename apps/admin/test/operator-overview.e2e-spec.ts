@@ -4,9 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { AuthService } from '@app/auth';
 import { KeyRing } from '@app/keys';
 import { DeviceRepository, SecurityEventRepository, UserRepository, type DevicePlatform, type SecurityEventType } from '@app/persistence';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
+import { scratchDatabase, type ScratchDatabase } from '../../../test/support/scratch-database.js';
 import { createAdminApp } from '../src/create-admin-app.js';
 import { DashboardClient } from './support/dashboard-client.js';
+import { startTestDashboard, type TestDashboard } from './support/test-dashboard.js';
 
 const PASSWORD = 'correct horse battery';
 const DAY = 86_400_000;
@@ -15,17 +16,14 @@ jest.setTimeout(60_000);
 
 /** The operators' overview (/admin) and the user search by email prefix (/admin/users), on a real database. */
 describe('operator overview and user search (e2e)', () => {
-  let database: ScratchDatabase;
+  let dashboard: TestDashboard;
   let app: NestFastifyApplication;
   let operator: DashboardClient;
   let customer: DashboardClient;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    app = await createAdminApp({
-      env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: '1000/15m' },
-      logger: false,
-    });
+    dashboard = await startTestDashboard({ LOGIN_RATE_LIMIT: '1000/15m' });
+    app = dashboard.app;
     const auth = app.get(AuthService);
     const { id } = await auth.register({ email: 'operator@example.com', password: PASSWORD }, { ip: null, userAgent: null });
     await app.get(UserRepository).setRole(id, 'operator');
@@ -36,10 +34,7 @@ describe('operator overview and user search (e2e)', () => {
     await customer.signIn('customer@example.com', PASSWORD);
   });
 
-  afterAll(async () => {
-    await app.close();
-    await database.remove();
-  });
+  afterAll(() => dashboard?.close());
 
   /** An account straight into the table (no password hashing: these never sign in). */
   async function account(email: string): Promise<string> {

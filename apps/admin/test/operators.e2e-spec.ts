@@ -1,12 +1,12 @@
 import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { AuthService } from '@app/auth';
 import { DeviceEntity, SecurityEventEntity, UserEntity, type SecurityEventType } from '@app/persistence';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
-import { createAdminApp } from '../src/create-admin-app.js';
+import { TEST_JWT_SECRET } from '../../../test/support/scratch-database.js';
 import { DashboardClient, routesOf } from './support/dashboard-client.js';
 import { runOperatorCommand } from './support/operator-command.js';
+import { startTestDashboard, type TestDashboard } from './support/test-dashboard.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -18,25 +18,19 @@ jest.setTimeout(60_000);
  * everyone else with 404.
  */
 describe('operators (e2e)', () => {
-  let database: ScratchDatabase;
+  let dashboard: TestDashboard;
   let app: NestFastifyApplication;
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    app = await createAdminApp({
-      env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: '1000/15m' },
-      logger: false,
-    });
-    dataSource = app.get(DataSource);
+    dashboard = await startTestDashboard({ LOGIN_RATE_LIMIT: '1000/15m' });
+    ({ app, dataSource } = dashboard);
   });
 
-  afterAll(async () => {
-    await app.close();
-    await database.remove();
-  });
+  afterAll(() => dashboard?.close());
 
-  const operatorCommand = (...args: string[]) => runOperatorCommand({ DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET }, ...args);
+  const operatorCommand = (...args: string[]) =>
+    runOperatorCommand({ DATABASE_URL: dashboard.databaseUrl, JWT_SECRET: TEST_JWT_SECRET }, ...args);
 
   async function register(email: string): Promise<string> {
     const { id } = await app.get(AuthService).register({ email, password: PASSWORD }, { ip: null, userAgent: null });

@@ -4,10 +4,9 @@ import { generateKeyPair, generateProof, type KeyPair } from 'dpop';
 import type { Response } from 'supertest';
 import type { TokenResponse } from '@app/auth';
 import { UserRepository } from '@app/persistence';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
 import { startTestApi, type TestApi } from '../../api/test/support/test-api.js';
-import { createAdminApp } from '../src/create-admin-app.js';
 import { DashboardClient } from './support/dashboard-client.js';
+import { startTestDashboard, type TestDashboard } from './support/test-dashboard.js';
 
 const PASSWORD = 'correct horse battery';
 const PUBLIC_URL = 'https://auth.example.test';
@@ -26,20 +25,16 @@ jest.setTimeout(120_000);
  * same database, moving one clock that both share.
  */
 describe('refused DPoP proofs never push a reuse detection out of sight (e2e)', () => {
-  let database: ScratchDatabase;
   let api: TestApi;
+  let dashboard: TestDashboard;
   let admin: NestFastifyApplication;
   let operator: DashboardClient;
   let counter = 0;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    api = await startTestApi({ DATABASE_URL: database.url, PUBLIC_URL });
-    admin = await createAdminApp({
-      env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: '1000/15m', PUBLIC_URL },
-      clock: api.clock,
-      logger: false,
-    });
+    api = await startTestApi({ PUBLIC_URL });
+    dashboard = await startTestDashboard({ DATABASE_URL: api.databaseUrl, LOGIN_RATE_LIMIT: '1000/15m', PUBLIC_URL }, { clock: api.clock });
+    admin = dashboard.app;
     const email = 'operator@example.com';
     const { body } = await api.http().post('/auth/register').send({ email, password: PASSWORD }).expect(201);
     await admin.get(UserRepository).setRole((body as { id: string }).id, 'operator');
@@ -48,9 +43,8 @@ describe('refused DPoP proofs never push a reuse detection out of sight (e2e)', 
   });
 
   afterAll(async () => {
-    await admin.close();
+    await dashboard.close();
     await api.close();
-    await database.remove();
   });
 
   interface Victim {

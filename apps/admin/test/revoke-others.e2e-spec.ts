@@ -1,10 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DataSource, IsNull } from 'typeorm';
+import { IsNull, type DataSource } from 'typeorm';
 import { AuthService } from '@app/auth';
 import { DeviceEntity, UserEntity } from '@app/persistence';
-import { scratchDatabase, TEST_JWT_SECRET, TestClock, type ScratchDatabase } from '../../../test/support/scratch-database.js';
-import { createAdminApp } from '../src/create-admin-app.js';
+import { TestClock } from '../../../test/support/scratch-database.js';
 import { DashboardClient } from './support/dashboard-client.js';
+import { startTestDashboard, type TestDashboard } from './support/test-dashboard.js';
 
 const PASSWORD = 'correct horse battery';
 const HOSTILE_NAME = '<script>alert(1)</script>';
@@ -16,31 +16,18 @@ const STEP_UP_MAX_AGE_S = 120;
  * still needs a recent sign-in and a CSRF token.
  */
 describe('dashboard: sign out all other devices, after a confirmation page (e2e)', () => {
-  let database: ScratchDatabase;
+  let dashboard: TestDashboard;
   let app: NestFastifyApplication;
   let dataSource: DataSource;
   const clock = new TestClock();
   let counter = 0;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    app = await createAdminApp({
-      env: {
-        DATABASE_URL: database.url,
-        JWT_SECRET: TEST_JWT_SECRET,
-        LOGIN_RATE_LIMIT: '1000/15m',
-        STEP_UP_MAX_AGE: `${STEP_UP_MAX_AGE_S}s`,
-      },
-      clock,
-      logger: false,
-    });
-    dataSource = app.get(DataSource);
+    dashboard = await startTestDashboard({ LOGIN_RATE_LIMIT: '1000/15m', STEP_UP_MAX_AGE: `${STEP_UP_MAX_AGE_S}s` }, { clock });
+    ({ app, dataSource } = dashboard);
   });
 
-  afterAll(async () => {
-    await app.close();
-    await database.remove();
-  });
+  afterAll(() => dashboard?.close());
 
   /** An account with the given devices signed in through the API, and a browser signed in to the dashboard. */
   async function signedIn(...deviceNames: string[]): Promise<{ email: string; browser: DashboardClient }> {

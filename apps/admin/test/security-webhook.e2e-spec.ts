@@ -2,11 +2,10 @@ import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AuthService } from '@app/auth';
 import { UserRepository } from '@app/persistence';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
 import { waitFor } from '../../../test/support/wait-for.js';
 import { WebhookReceiver } from '../../../test/support/webhook-receiver.js';
-import { createAdminApp } from '../src/create-admin-app.js';
 import { DashboardClient } from './support/dashboard-client.js';
+import { startTestDashboard, type TestDashboard } from './support/test-dashboard.js';
 
 const PASSWORD = 'correct horse battery';
 const SECRET = 'a-webhook-secret-shared-with-the-receiver';
@@ -20,31 +19,25 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs 
 
 /** The dashboard process sends the security webhook too: here, for a device an operator revoked. */
 describe('security webhook from the dashboard (e2e)', () => {
-  let database: ScratchDatabase;
   let receiver: WebhookReceiver;
+  let dashboard: TestDashboard;
   let app: NestFastifyApplication;
   /** What the receiver answers. */
   let status = 200;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
     receiver = await new WebhookReceiver(SECRET, () => status).start();
-    app = await createAdminApp({
-      env: {
-        DATABASE_URL: database.url,
-        JWT_SECRET: TEST_JWT_SECRET,
-        LOGIN_RATE_LIMIT: '1000/15m',
-        SECURITY_WEBHOOK_URL: receiver.url,
-        SECURITY_WEBHOOK_SECRET: SECRET,
-      },
-      logger: false,
+    dashboard = await startTestDashboard({
+      LOGIN_RATE_LIMIT: '1000/15m',
+      SECURITY_WEBHOOK_URL: receiver.url,
+      SECURITY_WEBHOOK_SECRET: SECRET,
     });
+    app = dashboard.app;
   });
 
   afterAll(async () => {
-    await app.close();
+    await dashboard.close();
     await receiver.close();
-    await database.remove();
   });
 
   it("tells the receiver that an operator revoked the user's device, signed", async () => {

@@ -4,29 +4,22 @@ import type { AddressInfo } from 'node:net';
 import { AuthService } from '@app/auth';
 import { DeviceEntity } from '@app/persistence';
 import { DataSource } from 'typeorm';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
 import { waitFor } from '../../../test/support/wait-for.js';
-import { createAdminApp } from '../src/create-admin-app.js';
 import { DashboardClient } from './support/dashboard-client.js';
+import { startTestDashboard, type TestDashboard } from './support/test-dashboard.js';
 
 /** The dashboard shares the API's server settings: TRUST_PROXY and REQUEST_TIMEOUT. */
 describe('dashboard behind a proxy, and slow clients (e2e)', () => {
-  let database: ScratchDatabase;
+  let dashboard: TestDashboard;
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    app = await createAdminApp({
-      env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, TRUST_PROXY: '127.0.0.1', REQUEST_TIMEOUT: '2s' },
-      logger: false,
-    });
+    dashboard = await startTestDashboard({ TRUST_PROXY: '127.0.0.1', REQUEST_TIMEOUT: '2s' });
+    app = dashboard.app;
     await app.listen(0, '127.0.0.1');
   });
 
-  afterAll(async () => {
-    await app.close();
-    await database.remove();
-  });
+  afterAll(() => dashboard?.close());
 
   it("records the address the trusted proxy forwarded on the browser's device", async () => {
     const email = `proxied-${Date.now()}@example.com`;

@@ -3,10 +3,9 @@ import { generateKeyPair, generateProof, type KeyPair } from 'dpop';
 import { DataSource, IsNull } from 'typeorm';
 import type { TokenResponse } from '@app/auth';
 import { DeviceEntity, UserEntity } from '@app/persistence';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
 import { startTestApi, type TestApi } from '../../api/test/support/test-api.js';
-import { createAdminApp } from '../src/create-admin-app.js';
 import { DashboardClient } from './support/dashboard-client.js';
+import { startTestDashboard, type TestDashboard } from './support/test-dashboard.js';
 
 const PASSWORD = 'correct horse battery';
 const PUBLIC_URL = 'https://auth.example.test';
@@ -19,25 +18,21 @@ const PUBLIC_URL = 'https://auth.example.test';
  * one database with one signing key, as a deployment runs them.
  */
 describe('stolen API tokens never open a dashboard session, and dashboard tokens never pass the API (e2e)', () => {
-  let database: ScratchDatabase;
   let api: TestApi;
+  let dashboard: TestDashboard;
   let admin: NestFastifyApplication;
   let counter = 0;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    api = await startTestApi({ DATABASE_URL: database.url, PUBLIC_URL });
-    admin = await createAdminApp({
-      // The deployment's settings, as both apps read them from one environment (same issuer).
-      env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET, LOGIN_RATE_LIMIT: '1000/15m', PUBLIC_URL },
-      logger: false,
-    });
+    api = await startTestApi({ PUBLIC_URL });
+    // The deployment's settings, as both apps read them from one environment (same issuer).
+    dashboard = await startTestDashboard({ DATABASE_URL: api.databaseUrl, LOGIN_RATE_LIMIT: '1000/15m', PUBLIC_URL });
+    admin = dashboard.app;
   });
 
   afterAll(async () => {
-    await admin.close();
+    await dashboard.close();
     await api.close();
-    await database.remove();
   });
 
   async function account(): Promise<string> {

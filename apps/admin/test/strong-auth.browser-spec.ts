@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { freePort } from '../../../bench/support/server-process.js';
-import { startAppProcess, type ApiProcess } from '../../../test/support/app-process.js';
-import { scratchDatabase, TEST_JWT_SECRET, type ScratchDatabase } from '../../../test/support/scratch-database.js';
-import { apiCall, describeInChromium, launchChromium } from './support/browser.js';
+import type { ApiProcess } from '../../../test/support/app-process.js';
+import { apiCall, describeInChromium, signInWithPassword, startBrowserTestApps, type BrowserTestApps } from './support/browser.js';
 
 // API.md § Strong authentication, as a person does it in the dashboard: real API and dashboard
 // processes, a real Chromium whose WebAuthn is the DevTools virtual authenticator (a platform
@@ -27,34 +26,19 @@ const newEmail = (name: string) => `${name}-${++counter}@example.com`;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 describeInBrowser('passkeys and two-step verification in a real browser', () => {
-  let database: ScratchDatabase;
+  let apps: BrowserTestApps;
   let api: ApiProcess;
-  let admin: ApiProcess;
   let browser: Browser;
   let dashboard: string;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
     const adminPort = await freePort();
     dashboard = `http://localhost:${adminPort}`;
-    const env = {
-      DATABASE_URL: database.url,
-      JWT_SECRET: TEST_JWT_SECRET,
-      DASHBOARD_URL: dashboard,
-      STEP_UP_MAX_AGE: `${STEP_UP_MAX_AGE_S}s`,
-      REGISTER_RATE_LIMIT: '1000/1h',
-      LOGIN_RATE_LIMIT: '1000/15m',
-    };
-    api = await startAppProcess('api', env);
-    admin = await startAppProcess('admin', { ...env, MIGRATIONS_RUN: 'false' }, { port: adminPort });
-    browser = await launchChromium();
+    apps = await startBrowserTestApps({ DASHBOARD_URL: dashboard, STEP_UP_MAX_AGE: `${STEP_UP_MAX_AGE_S}s` }, { adminPort });
+    ({ api, browser } = apps);
   }, 90_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all([api?.stop(), admin?.stop()]);
-    await database?.remove();
-  });
+  afterAll(() => apps?.stop());
 
   async function register(email: string): Promise<void> {
     expect((await apiCall(api.url, 'POST', '/auth/register', { email, password: PASSWORD })).status).toBe(201);
@@ -81,12 +65,7 @@ describeInBrowser('passkeys and two-step verification in a real browser', () => 
     return page;
   }
 
-  async function signIn(page: Page, email: string): Promise<void> {
-    await page.goto(`${dashboard}/signin`);
-    await page.fill('input[name=email]', email);
-    await page.fill('input[name=password]', PASSWORD);
-    await Promise.all([page.waitForURL(/\/devices$/), page.click('form button[type=submit]')]);
-  }
+  const signIn = (page: Page, email: string) => signInWithPassword(page, dashboard, email, PASSWORD);
 
   async function signOut(page: Page): Promise<void> {
     await Promise.all([page.waitForURL(/\/signin\?done=signed-out/), page.click('header button:has-text("Sign out")')]);

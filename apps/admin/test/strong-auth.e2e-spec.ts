@@ -4,29 +4,26 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { AuthService } from '@app/auth';
 import { PasskeyRepository, UserRepository } from '@app/persistence';
-import { scratchDatabase, TEST_JWT_SECRET, TestClock, type ScratchDatabase } from '../../../test/support/scratch-database.js';
-import { createAdminApp } from '../src/create-admin-app.js';
+import { TestClock } from '../../../test/support/scratch-database.js';
 import { DashboardClient } from './support/dashboard-client.js';
+import { startTestDashboard, type TestDashboard } from './support/test-dashboard.js';
 
 const PASSWORD = 'correct horse battery';
 const HOSTILE = '<img src=x onerror=alert(1)>"\'&';
 
 /** The dashboard's strong-authentication pages over HTTP: no inline script, escaping, CSRF on the script's posts, TOTP end to end. */
 describe('dashboard strong authentication (e2e)', () => {
-  let database: ScratchDatabase;
+  let dashboard: TestDashboard;
   let app: NestFastifyApplication;
   const clock = new TestClock();
   let counter = 0;
 
   beforeAll(async () => {
-    database = await scratchDatabase();
-    app = await createAdminApp({ env: { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET }, clock, logger: false });
+    dashboard = await startTestDashboard({}, { clock });
+    app = dashboard.app;
   });
 
-  afterAll(async () => {
-    await app.close();
-    await database.remove();
-  });
+  afterAll(() => dashboard?.close());
 
   async function signedIn(name: string): Promise<{ client: DashboardClient; email: string; userId: string }> {
     const email = `${name}-${++counter}@example.com`;
