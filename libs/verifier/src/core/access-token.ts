@@ -74,8 +74,8 @@ export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
  * its whole lifetime): then `verify` answers synchronously. The memory is found by the token's
  * signature segment (hashing its ~90 characters, not the whole ~700) and holds the whole token,
  * which must be equal: a forged token that copies a valid signature is a miss and is verified
- * (and refused). Only tokens that verified are added, so forged ones cannot fill the cache. Every failure is a
- * VerificationError `invalid_token`; only "expired" is told apart.
+ * (and refused). Only tokens that verified are added, so forged ones cannot fill the cache.
+ * Every failure is a VerificationError `invalid_token`; only "expired" is told apart.
  */
 export class AccessTokenChecker {
   /** By signature segment: the whole token verified, and its claims. */

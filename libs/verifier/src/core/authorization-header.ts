@@ -18,7 +18,7 @@ export interface AuthorizationCredentials {
  *
  * The token's characters are not scanned here: AccessTokenChecker accepts only a JWS in compact
  * form that it verified (and checks that syntax before the signature), so a token seen before
- * costs no pass over its ~700 characters (BENCHMARKS.md, figure 13a).
+ * costs no pass over its ~700 characters (BENCHMARKS.md, figure 13c).
  */
 export function parseAuthorization(header: string | undefined): AuthorizationCredentials | null {
   if (typeof header !== 'string' || header.length > MAX_ACCESS_TOKEN_LENGTH + 16) return null;
