@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,24 @@ describe('migration:generate', () => {
       if (dataSource.isInitialized) await dataSource.destroy();
       await database.remove();
     }
+  });
+
+  it('takes the PostgreSQL server as --postgres <url>, and refuses options it does not know', () => {
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['dist/apps/cli/src/main.js', 'generate-migration', ...args], { encoding: 'utf8' });
+    for (const args of [
+      ['AddWidgets', '--postgres'],
+      ['AddWidgets', '--postgres', 'mysql://localhost/test'],
+      ['AddWidgets', '--lib', 'notes', '--lib', 'notes'],
+      ['AddWidgets', '--database', 'postgres://localhost/test'],
+    ]) {
+      const run = cli(...args);
+      expect([args, run.status]).toEqual([args, 2]);
+      expect(run.stderr).toContain('--postgres <url>');
+    }
+    // The product's entities and migrations agree on both databases: nothing to write.
+    const agreed = cli('AddNothing', ...(testPostgresUrl() ? ['--postgres', testPostgresUrl()!] : []));
+    expect([agreed.status, agreed.stdout]).toEqual([1, 'The entities and the migrations agree: no migration to write.\n']);
   });
 
   it('writes nothing when the entities and the migrations agree', async () => {

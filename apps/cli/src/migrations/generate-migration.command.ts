@@ -4,18 +4,26 @@ import { FEATURES } from '@app/features';
 import { migrationSource, pendingSchemaChanges } from './generate-migration.js';
 
 const USAGE =
-  'Usage: npm run migration:generate -- <Name> [--lib <lib>]   (Name in PascalCase, e.g. AddNoteTitle; lib: a feature lib, default persistence)';
+  'Usage: npm run migration:generate -- <Name> [--lib <lib>] [--postgres <url>]   (Name in PascalCase, e.g. AddNoteTitle; lib: a feature lib, default persistence; url: a PostgreSQL server it may create a scratch database on)';
 
 /**
  * `npm run migration:generate -- <Name> [--lib <lib>]`: writes libs/<lib>/src/migrations/<time>-<name>.ts
  * with what the entities (the product's and the registered features') need beyond the
- * migrations, for SQLite and, with TEST_DATABASE_URL (a PostgreSQL server it may create a scratch
- * database on), for PostgreSQL. Run from the repository's root, after `npm run build`.
+ * migrations, for SQLite and, with `--postgres <url>` (a PostgreSQL server it may create a
+ * scratch database on), for PostgreSQL. Run from the repository's root, after `npm run build`.
  */
 export async function generateMigrationCommand(args: readonly string[]): Promise<number> {
   const [name, ...rest] = args;
-  const lib = rest[0] === '--lib' && rest.length === 2 ? rest[1] : rest.length === 0 ? 'persistence' : undefined;
-  if (!name || !/^[A-Z][A-Za-z0-9]{0,80}$/.test(name) || lib === undefined || !/^[a-z][a-z0-9-]*$/.test(lib)) {
+  const options = optionsOf(rest);
+  const lib = options?.lib ?? 'persistence';
+  const postgresServer = options?.postgres;
+  if (
+    !name ||
+    !/^[A-Z][A-Za-z0-9]{0,80}$/.test(name) ||
+    options === undefined ||
+    !/^[a-z][a-z0-9-]*$/.test(lib) ||
+    (postgresServer !== undefined && !/^postgres(ql)?:\/\//.test(postgresServer))
+  ) {
     console.error(USAGE);
     return 2;
   }
@@ -23,7 +31,6 @@ export async function generateMigrationCommand(args: readonly string[]): Promise
     console.error(`libs/${lib}/src does not exist (run this from the repository's root). ${USAGE}`);
     return 2;
   }
-  const postgresServer = process.env.TEST_DATABASE_URL;
   const sqlite = await pendingSchemaChanges(FEATURES);
   const postgres = postgresServer ? await pendingSchemaChanges(FEATURES, postgresServer) : undefined;
   if (sqlite.up.length === 0 && (!postgres || postgres.up.length === 0)) {
@@ -40,8 +47,22 @@ export async function generateMigrationCommand(args: readonly string[]): Promise
   console.log(`Add ${className} to the migrations of libs/${lib} (its Feature's migrations, or MIGRATIONS in libs/persistence).`);
   if (!postgres) {
     console.log(
-      'PostgreSQL: not generated (TEST_DATABASE_URL is unset): its branch throws until you write it by hand, or run again with TEST_DATABASE_URL=postgres://… (a server it may create a scratch database on).',
+      'PostgreSQL: not generated (no --postgres): its branch throws until you write it by hand, or run again with --postgres postgres://… (a server it may create a scratch database on).',
     );
   }
   return 0;
+}
+
+/** `--lib <lib>` and `--postgres <url>`, each at most once, in any order; undefined for anything else. */
+function optionsOf(rest: readonly string[]): { lib?: string; postgres?: string } | undefined {
+  const options: { lib?: string; postgres?: string } = {};
+  for (let i = 0; i < rest.length; i += 2) {
+    const flag = rest[i];
+    const value = rest[i + 1];
+    if ((flag !== '--lib' && flag !== '--postgres') || value === undefined) return undefined;
+    const key = flag === '--lib' ? 'lib' : 'postgres';
+    if (options[key] !== undefined) return undefined;
+    options[key] = value;
+  }
+  return options;
 }

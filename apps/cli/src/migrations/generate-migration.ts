@@ -45,7 +45,7 @@ export async function pendingSchemaChanges(features: readonly Feature[], postgre
  */
 export function migrationSource(className: string, sqlite: SchemaChanges, postgres: SchemaChanges | undefined): string {
   const missing = `throw new Error(
-        '${className}: write its PostgreSQL statements here (generated without a PostgreSQL server: run npm run migration:generate again with TEST_DATABASE_URL set, or translate the SQLite branch)',
+        '${className}: write its PostgreSQL statements here (generated without a PostgreSQL server: run npm run migration:generate again with --postgres <url>, or translate the SQLite branch)',
       );`;
   const body = (direction: 'up' | 'down') => `    if (queryRunner.connection.options.type === 'postgres') {
 ${postgres ? statements(postgres[direction]) : `      ${missing}`}
