@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager, type QueryRunner } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { NothingChanged, type BoundStatement, type SqlChain, type SqlDialect, type SqlStatement } from './sql-statement.js';
@@ -24,6 +25,22 @@ interface Compiled {
 interface PgPool {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
 }
+
+/**
+ * PostgreSQL ended the transaction to break a deadlock (40P01) or a serialization failure
+ * (40001): it was rolled back whole, nothing of it happened, and PostgreSQL's documentation
+ * asks the application to run it again.
+ */
+const ROLLED_BACK_BY_CONFLICT = new Set(['40P01', '40001']);
+/** Runs again after such a rollback, before the error reaches the caller. */
+const CONFLICT_RETRIES = 3;
+
+function isRolledBackByConflict(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: unknown } } | null)?.driverError?.code;
+  return typeof code === 'string' && ROLLED_BACK_BY_CONFLICT.has(code);
+}
+
+const logger = new Logger('SqlRunner');
 
 const compiledTexts: Record<SqlDialect, Map<string, Compiled>> = { sqlite: new Map(), postgres: new Map() };
 
@@ -72,6 +89,11 @@ function valuesOf(compiled: Compiled, parameters: object, dialect: SqlDialect): 
  * TypeORM opened as a named prepared statement (parsed and planned once per connection, not on
  * every call, and no query runner taken and released around it). The refresh path is two such
  * statements; through the query runner it cost half as much again in server CPU (BENCHMARKS.md).
+ *
+ * A statement or group that runs in a transaction of its own (not the caller's) and is rolled
+ * back by PostgreSQL to break a deadlock runs again, up to CONFLICT_RETRIES times, with a
+ * warning naming it: the statements take their row locks in one order where they can (see
+ * login-attempts.sql.ts), and a deadlock left is a bug to fix, not a 500 to answer.
  */
 export class SqlRunner {
   private readonly dataSource: DataSource;
@@ -91,7 +113,9 @@ export class SqlRunner {
   async run<P extends object>(statement: SqlStatement<P>, parameters: P): Promise<SqlResult> {
     const compiled = compile(statement[this.dialect], this.dialect);
     const values = valuesOf(compiled, parameters, this.dialect);
-    if (this.dialect === 'postgres' && this.transactionRunner === undefined) return this.runPrepared(compiled, values);
+    if (this.dialect === 'postgres' && this.transactionRunner === undefined) {
+      return this.againAfterConflict(statement.name, () => this.runPrepared(compiled, values));
+    }
     const runner = this.transactionRunner ?? this.dataSource.createQueryRunner();
     try {
       const result = await runner.query(compiled.text, values, true);
@@ -164,6 +188,25 @@ export class SqlRunner {
       }
     }
     if (this.transactionRunner !== undefined) return this.runGroup(this.transactionRunner, group);
+    return this.againAfterConflict(group.map(({ statement }) => statement.name).join(' + '), () => this.runGroupAlone(group));
+  }
+
+  /** Runs `attempt` (one transaction of its own) again while PostgreSQL rolls it back to break a conflict. */
+  private async againAfterConflict<T>(name: string, attempt: () => Promise<T>): Promise<T> {
+    for (let retry = 1; ; retry++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (retry > CONFLICT_RETRIES || !isRolledBackByConflict(error)) throw error;
+        logger.warn(
+          `${name}: rolled back by PostgreSQL to break a deadlock or serialization conflict; running it again (${retry} of ${CONFLICT_RETRIES})`,
+        );
+      }
+    }
+  }
+
+  /** PostgreSQL: the group in a transaction on a connection of its own. */
+  private async runGroupAlone(group: readonly BoundStatement[]): Promise<SqlResult[]> {
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.startTransaction();
