@@ -73,6 +73,18 @@ export interface Es256ManagedKeys {
   };
 }
 
+/**
+ * One route's two half-runs of round `index` (13a's A B B A blocks) as one run: requests/s the
+ * mean of the two (equal durations), server CPU per request over both.
+ */
+function inRound(runs: readonly LoadResult[], index: number): Pick<LoadResult, 'rps' | 'serverCpuUsPerRequest'> {
+  const [a, b] = [runs[2 * index], runs[2 * index + 1]];
+  return {
+    rps: (a.rps + b.rps) / 2,
+    serverCpuUsPerRequest: (a.serverCpuUsPerRequest * a.ok + b.serverCpuUsPerRequest * b.ok) / (a.ok + b.ok),
+  };
+}
+
 const latency = (values: number[]): Latency => ({ medianMs: round(percentile(values, 50)), p90Ms: round(percentile(values, 90)) });
 
 /** A JWT's protected header. */
@@ -119,15 +131,9 @@ export async function measureEs256ManagedKeys(context: Context): Promise<Es256Ma
     const sessionUsers = Array.from({ length: settings.refreshSessions }, (_, i) => email(`keys-session-${i}`));
     const signInUsers = Array.from({ length: signInCount }, (_, i) => email(`keys-sign-in-${i}`));
     const reader = email('keys-reader');
-    // The same accounts on both APIs (separate databases); every sign-in account has one device
-    // before its timed sign-in, as in figure 12.
-    await Promise.all(
-      KEYS.map(async (key) => {
-        await registerAll(clients[key], [reader, ...sessionUsers, ...signInUsers]);
-        for (let i = 0; i < signInUsers.length; i += 8)
-          await Promise.all(signInUsers.slice(i, i + 8).map((user) => clients[key].login(user, PASSWORD, 'First phone')));
-      }),
-    );
+    // 13a's one account first: its accounts for 13b are made after 13a, so that no password
+    // hashing or mail (each registration queues one) runs in the background of 13a's rounds.
+    await Promise.all(KEYS.map((key) => clients[key].register(reader, PASSWORD)));
     const tokens = {
       es256: await clients.es256.login(reader, PASSWORD, 'Bench phone'),
       hs256: await clients.hs256.login(reader, PASSWORD, 'Bench phone'),
@@ -190,25 +196,46 @@ export async function measureEs256ManagedKeys(context: Context): Promise<Es256Ma
       runLoad(target.server, { connections: settings.connections, path: target.path, headers: target.headers, durationS });
     for (const target of targets) await measure(target, settings.warmupS);
     const meRuns: Record<MeKey, LoadResult[]> = { es256: [], hs256: [], es256Twin: [], hs256Twin: [] };
-    for (let roundIndex = 0; roundIndex < settings.throughputRounds; roundIndex++) {
-      // Each API's pair back to back, so that each ratio compares neighbouring runs: which API
-      // goes first turns every round, which of its two routes every other round.
-      const [es256Pair, hs256Pair] = [targets.slice(0, 2), targets.slice(2)].map((pair) =>
-        Math.floor(roundIndex / 2) % 2 === 0 ? pair : [...pair].reverse(),
-      );
-      const order = roundIndex % 2 === 0 ? [...es256Pair, ...hs256Pair] : [...hs256Pair, ...es256Pair];
-      for (const target of order) meRuns[target.key].push(await measure(target, settings.runS));
+    // Twice figure 1's rounds, in the same time: each round runs each API's two routes as
+    // A B B A (a quarter of a run each), so that a drift of the machine's speed within the block
+    // weighs the same on both routes; which route opens the block turns every round, which API
+    // goes first every other round.
+    const roundCount = 2 * settings.throughputRounds;
+    const quarterS = settings.runS / 4;
+    for (let roundIndex = 0; roundIndex < roundCount; roundIndex++) {
+      const [es256Block, hs256Block] = [targets.slice(0, 2), targets.slice(2)].map((pair) => {
+        const [first, second] = roundIndex % 2 === 0 ? pair : [...pair].reverse();
+        return [first, second, second, first];
+      });
+      const order = Math.floor(roundIndex / 2) % 2 === 0 ? [...es256Block, ...hs256Block] : [...hs256Block, ...es256Block];
+      for (const target of order) meRuns[target.key].push(await measure(target, quarterS));
       log(
-        `ES256/HS256 GET /me round ${roundIndex + 1}/${settings.throughputRounds}: ${order.map((t) => `${t.key} ${Math.round(meRuns[t.key].at(-1)!.rps)}/s`).join(', ')}`,
+        `ES256/HS256 GET /me round ${roundIndex + 1}/${roundCount}: ${targets.map((t) => `${t.key} ${Math.round(inRound(meRuns[t.key], roundIndex).rps)}/s`).join(', ')}`,
       );
     }
     const errors = Object.values(meRuns)
       .flat()
       .reduce((sum, run) => sum + run.errors, 0);
     check(errors === 0, `GET /me and /me-twin answered ${errors} errors under load`);
-    const perRound = (a: LoadResult[], b: LoadResult[]) => ratioSummary(a.map((run, i) => run.rps / b[i].rps));
-    const perRoundCpu = (a: LoadResult[], b: LoadResult[]) =>
-      ratioSummary(a.map((run, i) => b[i].serverCpuUsPerRequest / run.serverCpuUsPerRequest));
+    const rounds = (runs: LoadResult[]) => Array.from({ length: roundCount }, (_, i) => inRound(runs, i));
+    const perRound = (a: LoadResult[], b: LoadResult[]) => {
+      const [x, y] = [rounds(a), rounds(b)];
+      return ratioSummary(x.map((run, i) => run.rps / y[i].rps));
+    };
+    const perRoundCpu = (a: LoadResult[], b: LoadResult[]) => {
+      const [x, y] = [rounds(a), rounds(b)];
+      return ratioSummary(x.map((run, i) => y[i].serverCpuUsPerRequest / run.serverCpuUsPerRequest));
+    };
+
+    // 13b's accounts, the same on both APIs (separate databases); every sign-in account has one
+    // device before its timed sign-in, as in figure 12.
+    await Promise.all(
+      KEYS.map(async (key) => {
+        await registerAll(clients[key], [...sessionUsers, ...signInUsers]);
+        for (let i = 0; i < signInUsers.length; i += 8)
+          await Promise.all(signInUsers.slice(i, i + 8).map((user) => clients[key].login(user, PASSWORD, 'First phone')));
+      }),
+    );
 
     // 13b, refresh: figure 4's chained sessions, on each API in turn, the first one alternating.
     const refreshRuns: Record<Key, (LoadResult & { chainChecksFailed: number })[]> = { es256: [], hs256: [] };
@@ -265,8 +292,8 @@ export async function measureEs256ManagedKeys(context: Context): Promise<Es256Ma
       refresh: {
         sessions: sessionUsers.length,
         runs: { es256: refreshSummary('es256'), hs256: refreshSummary('hs256') },
-        throughput: perRound(refreshRuns.es256, refreshRuns.hs256),
-        perCpuSecond: perRoundCpu(refreshRuns.es256, refreshRuns.hs256),
+        throughput: ratioSummary(refreshRuns.es256.map((run, i) => run.rps / refreshRuns.hs256[i].rps)),
+        perCpuSecond: ratioSummary(refreshRuns.es256.map((run, i) => refreshRuns.hs256[i].serverCpuUsPerRequest / run.serverCpuUsPerRequest)),
         p50: latencyRatio('p50Ms'),
         p90: latencyRatio('p90Ms'),
       },
