@@ -76,7 +76,9 @@ export class ServerProcess {
     const reading = new Promise<LogReading>((done, fail) => {
       let output = '';
       reader.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      reader.once('exit', (code) => {
+      // 'close', not 'exit': only then has all of its stdout been read ('exit' can come first,
+      // and an empty reading then crashed the harness as a figure ended).
+      reader.once('close', (code) => {
         running.delete(reader);
         if (code === 0) done(JSON.parse(output) as LogReading);
         else fail(new Error(`the log reader of ${options.name} exited with ${code}`));
