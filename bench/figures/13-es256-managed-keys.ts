@@ -293,7 +293,9 @@ export async function measureEs256ManagedKeys(context: Context): Promise<Es256Ma
         sessions: sessionUsers.length,
         runs: { es256: refreshSummary('es256'), hs256: refreshSummary('hs256') },
         throughput: ratioSummary(refreshRuns.es256.map((run, i) => run.rps / refreshRuns.hs256[i].rps)),
-        perCpuSecond: ratioSummary(refreshRuns.es256.map((run, i) => refreshRuns.hs256[i].serverCpuUsPerRequest / run.serverCpuUsPerRequest)),
+        perCpuSecond: ratioSummary(
+          refreshRuns.es256.map((run, i) => refreshRuns.hs256[i].serverCpuUsPerRequest / run.serverCpuUsPerRequest),
+        ),
         p50: latencyRatio('p50Ms'),
         p90: latencyRatio('p90Ms'),
       },
